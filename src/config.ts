@@ -1,0 +1,49 @@
+/** Purse's settings, read from the environment (PRODUCT.md, "Configuration"). */
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  apiKey: string | undefined;
+  demo: boolean;
+  payments: 'sandbox' | 'stripe';
+  testClock: boolean;
+  sessionSecret: string | undefined;
+  sweepSeconds: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+/**
+ * Reads the configuration. `npm start` turns the demo catalog on by default;
+ * `node dist/main.js` in production starts empty unless PURSE_DEMO=1.
+ */
+export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const flag = (name: string, fallback: boolean) => {
+    const v = env[name];
+    if (v === undefined || v === '') return fallback;
+    if (v === '1' || v === 'true') return true;
+    if (v === '0' || v === 'false') return false;
+    throw new ConfigError(`${name} must be 1 or 0, not "${v}"`);
+  };
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a port number, not "${env.PORT}"`);
+  const payments = env.PURSE_PAYMENTS ?? 'sandbox';
+  if (payments !== 'sandbox' && payments !== 'stripe') throw new ConfigError(`PURSE_PAYMENTS must be sandbox or stripe, not "${payments}"`);
+  const databaseUrl = env.PURSE_DATABASE_URL ?? 'sqlite:./data/purse.db';
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) throw new ConfigError('PURSE_DATABASE_URL must be sqlite:PATH or postgres://…');
+  const sweepSeconds = Number(env.PURSE_SWEEP_SECONDS ?? 5);
+  if (!(sweepSeconds > 0)) throw new ConfigError('PURSE_SWEEP_SECONDS must be a positive number');
+  return {
+    port,
+    host: env.HOST ?? '127.0.0.1',
+    databaseUrl,
+    apiKey: env.PURSE_API_KEY || undefined,
+    demo: flag('PURSE_DEMO', env.npm_lifecycle_event === 'start'),
+    payments,
+    testClock: flag('PURSE_TEST_CLOCK', false),
+    sessionSecret: env.PURSE_SESSION_SECRET || undefined,
+    sweepSeconds,
+    logLevel: env.LOG_LEVEL ?? 'info',
+  };
+}

@@ -1,0 +1,85 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { errors } from '../service/errors.js';
+import { newId } from '../service/ids.js';
+import { authenticateRequest } from './auth.js';
+import type { RouteDeps } from './deps.js';
+import { sendError } from './errors.js';
+import { createMetrics } from './metrics.js';
+import { customerRoutes } from './routes/customers.js';
+import { generationRoutes } from './routes/generations.js';
+import { grantRoutes } from './routes/grants.js';
+import { healthRoutes } from './routes/health.js';
+import { pricingRoutes } from './routes/pricing.js';
+import { testClockRoutes } from './routes/test-clock.js';
+import { toolRoutes } from './routes/tools.js';
+
+export interface AppOptions extends Omit<RouteDeps, 'metrics'> {
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Requests larger than this are refused with 413 before they are parsed. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * Builds the HTTP API. Routes are thin: parse (zod), call a service, map the
+ * result; every error leaves as `{error: {code, message, details?}, requestId}`.
+ */
+export async function buildApp(options: AppOptions) {
+  const metrics = createMetrics();
+  const deps: RouteDeps = { ...options, metrics };
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: () => newId('req'),
+    requestIdHeader: false,
+    logController: new LogController({ disableRequestLogging: true }),
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest('principal', null);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Purse API',
+        version: '1.0.0',
+        description: 'Credits for generative-AI apps: plans, packs, generations that reserve, complete and fail, and the ledger behind them.',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A secret API key (sk_…) or a customer session (cs_…)' } } },
+      security: [{ bearerAuth: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { url: '/openapi.json' } as never });
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+    const url = req.routeOptions.url;
+    if (url === undefined || url.startsWith('/docs')) return;
+    await authenticateRequest(deps.ctx, deps.auth, req);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.requests.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+  app.setErrorHandler((err, req, reply) => sendError(reply, req, err));
+  app.setNotFoundHandler((req, reply) => sendError(reply, req, errors.notFound('route', `${req.method} ${req.url.split('?')[0]}`)));
+
+  app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) =>
+    reply.type('text/html').send(
+      '<!doctype html><meta charset="utf-8"><title>Purse</title><h1>Purse</h1><p>Credits for generative-AI apps.</p>' +
+        '<ul><li><a href="/docs">API reference</a></li><li><a href="/openapi.json">OpenAPI document</a></li><li><a href="/v1/pricing">Pricing (JSON)</a></li></ul>',
+    ),
+  );
+
+  for (const routes of [healthRoutes, toolRoutes, pricingRoutes, customerRoutes, grantRoutes, generationRoutes, testClockRoutes]) routes(app, deps);
+  return app;
+}
+
+export type PurseApp = Awaited<ReturnType<typeof buildApp>>;

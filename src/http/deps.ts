@@ -1,0 +1,18 @@
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { AuthConfig } from '../service/auth.js';
+import type { TestClock } from '../service/clock.js';
+import type { ServiceContext } from '../service/context.js';
+import type { Metrics } from './metrics.js';
+
+/** The Fastify instance routes register on, typed by their zod schemas. */
+export type ZodApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
+
+/** What route handlers call into. */
+export interface RouteDeps {
+  ctx: ServiceContext;
+  auth: AuthConfig;
+  metrics: Metrics;
+  /** Present only when the server runs with PURSE_TEST_CLOCK=1. */
+  testClock: TestClock | null;
+}

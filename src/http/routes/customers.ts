@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import { MAX_SESSION_SECONDS, mintSession } from '../../service/auth.js';
+import * as customers from '../../service/customers.js';
+import { errors } from '../../service/errors.js';
+import * as generations from '../../service/generations.js';
+import { listGrants } from '../../service/grants.js';
+import { assertCustomerAccess } from '../auth.js';
+import type { RouteDeps, ZodApp } from '../deps.js';
+import {
+  BalanceView,
+  CustomerView,
+  GenerationView,
+  GrantView,
+  Id,
+  LedgerEntryView,
+  Metadata,
+  PageQuery,
+  commonErrors,
+  paged,
+} from '../schemas.js';
+import { view } from '../views.js';
+
+export const PutCustomerBody = z.strictObject({
+  name: z.string().trim().min(1).max(200).nullable().optional(),
+  email: z.email().max(320).nullable().optional(),
+  metadata: Metadata.nullable().optional(),
+});
+export type PutCustomerBody = z.infer<typeof PutCustomerBody>;
+
+export const SessionBody = z.strictObject({ ttlSeconds: z.number().int().min(60).max(MAX_SESSION_SECONDS).optional() });
+const CustomerParams = z.object({ customerId: Id });
+
+/** Customers, their sessions, and what they may read of their own credits. */
+export function customerRoutes(app: ZodApp, { ctx, auth }: RouteDeps): void {
+  app.put('/v1/customers/:customerId', {
+    schema: {
+      tags: ['customers'],
+      summary: 'Create or update a customer',
+      params: CustomerParams,
+      body: PutCustomerBody,
+      response: { 200: CustomerView, 201: CustomerView, ...commonErrors },
+    },
+    handler: async (req, reply) => {
+      const { customer, created } = await customers.putCustomer(ctx, req.params.customerId, req.body);
+      return reply.code(created ? 201 : 200).send(view.customer(customer));
+    },
+  });
+
+  app.get('/v1/customers/:customerId', {
+    schema: { tags: ['customers'], summary: 'Get a customer', params: CustomerParams, response: { 200: CustomerView, ...commonErrors } },
+    handler: async (req) => view.customer(await customers.getCustomer(ctx, req.params.customerId)),
+  });
+
+  app.get('/v1/customers', {
+    schema: {
+      tags: ['customers'],
+      summary: 'Search customers by id, email or name',
+      querystring: z.strictObject({ query: z.string().max(200).default(''), limit: z.coerce.number().int().min(1).max(100).default(20) }),
+      response: { 200: z.object({ data: z.array(CustomerView) }), ...commonErrors },
+    },
+    handler: async (req) => ({ data: (await ctx.store.searchCustomers(req.query.query, req.query.limit)).map(view.customer) }),
+  });
+
+  app.post('/v1/customers/:customerId/sessions', {
+    schema: {
+      tags: ['customers'],
+      summary: 'Mint a customer session for a front end',
+      description: 'The token may read this customer\'s balance, ledger and generations, read the pricing, and buy packs for this customer.',
+      params: CustomerParams,
+      body: SessionBody.optional(),
+      response: { 201: z.object({ token: z.string(), customerId: z.string(), expiresAt: z.string() }), ...commonErrors },
+    },
+    handler: async (req, reply) => {
+      await customers.getCustomer(ctx, req.params.customerId);
+      const session = mintSession(auth, req.params.customerId, ctx.clock.now(), req.body?.ttlSeconds ?? 3600);
+      return reply.code(201).send({ token: session.token, customerId: req.params.customerId, expiresAt: new Date(session.expiresAt).toISOString() });
+    },
+  });
+
+  app.get('/v1/customers/:customerId/balance', {
+    config: { access: 'customer' },
+    schema: { tags: ['credits'], summary: "A customer's balance and where it comes from", params: CustomerParams, response: { 200: BalanceView, ...commonErrors } },
+    handler: async (req) => {
+      assertCustomerAccess(req, req.params.customerId);
+      return view.balance(await customers.getBalance(ctx, req.params.customerId));
+    },
+  });
+
+  app.get('/v1/customers/:customerId/ledger', {
+    config: { access: 'customer' },
+    schema: {
+      tags: ['credits'],
+      summary: 'Ledger entries, newest first',
+      params: CustomerParams,
+      querystring: PageQuery,
+      response: { 200: paged(LedgerEntryView), ...commonErrors },
+    },
+    handler: async (req) => {
+      assertCustomerAccess(req, req.params.customerId);
+      if (req.query.cursor !== undefined && !/^\d{1,16}$/.test(req.query.cursor)) throw badCursor();
+      const page = await customers.getLedger(ctx, req.params.customerId, { cursor: req.query.cursor, limit: req.query.limit });
+      return { data: page.data.map(view.entry), nextCursor: page.nextCursor };
+    },
+  });
+
+  app.get('/v1/customers/:customerId/generations', {
+    config: { access: 'customer' },
+    schema: {
+      tags: ['generations'],
+      summary: "A customer's generations, newest first",
+      params: CustomerParams,
+      querystring: PageQuery,
+      response: { 200: paged(GenerationView), ...commonErrors },
+    },
+    handler: async (req) => {
+      assertCustomerAccess(req, req.params.customerId);
+      await customers.getCustomer(ctx, req.params.customerId);
+      const page = await generations.listGenerations(ctx, req.params.customerId, { cursor: req.query.cursor, limit: req.query.limit });
+      return { data: page.data.map(view.generation), nextCursor: page.nextCursor };
+    },
+  });
+
+  app.get('/v1/customers/:customerId/grants', {
+    schema: { tags: ['credits'], summary: "A customer's grants, newest first", params: CustomerParams, response: { 200: z.object({ data: z.array(GrantView) }), ...commonErrors } },
+    handler: async (req) => {
+      await customers.getCustomer(ctx, req.params.customerId);
+      return { data: (await listGrants(ctx, req.params.customerId)).map(view.grant) };
+    },
+  });
+}
+
+function badCursor() {
+  return errors.invalid('cursor', 'is not a cursor this list gave');
+}

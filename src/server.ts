@@ -1,0 +1,41 @@
+import type { FastifyServerOptions } from 'fastify';
+import type { Config } from './config.js';
+import { loadDemo } from './demo.js';
+import { buildApp, type PurseApp } from './http/app.js';
+import { sessionSecret } from './service/auth.js';
+import { systemClock, TestClock } from './service/clock.js';
+import type { ServiceContext } from './service/context.js';
+import { startSweeper } from './service/sweep.js';
+import { openStore } from './store/open-store.js';
+import type { Store } from './store/store.js';
+
+export interface Purse {
+  app: PurseApp;
+  ctx: ServiceContext;
+  testClock: TestClock | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Wires a whole Purse: store (migrated), clock, auth, background sweep, HTTP app.
+ * `main.ts` listens with it; tests use it in-process.
+ */
+export async function createPurse(config: Config, opts: { store?: Store; logger?: FastifyServerOptions['logger'] } = {}): Promise<Purse> {
+  const store = opts.store ?? (await openStore(config.databaseUrl));
+  const testClock = config.testClock ? new TestClock() : null;
+  const ctx: ServiceContext = { store, clock: testClock ?? systemClock };
+  const auth = { envApiKey: config.apiKey, sessionSecret: await sessionSecret(ctx, config.sessionSecret) };
+  if (config.demo) await loadDemo(ctx);
+  const app = await buildApp({ ctx, auth, testClock, logger: opts.logger });
+  const sweeper = startSweeper(ctx, config.sweepSeconds * 1000, (err) => app.log.error({ err }, 'sweep failed'));
+  return {
+    app,
+    ctx,
+    testClock,
+    async close() {
+      await sweeper.stop();
+      await app.close();
+      if (!opts.store) await store.close();
+    },
+  };
+}

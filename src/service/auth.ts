@@ -1,0 +1,86 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { ServiceContext } from './context.js';
+import { errors } from './errors.js';
+import { newId } from './ids.js';
+
+/** Who is calling: an operator or integrator with a secret key, or one customer's front end. */
+export type Principal = { kind: 'secret'; keyId: string } | { kind: 'session'; customerId: string; expiresAt: number };
+
+const SECRET_PREFIX = 'sk_';
+const SESSION_PREFIX = 'cs_';
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * Creates a secret API key. Only its hash is stored; the key itself is returned
+ * once, here.
+ */
+export async function createApiKey(ctx: ServiceContext, name: string): Promise<{ id: string; key: string }> {
+  const key = SECRET_PREFIX + randomBytes(24).toString('base64url');
+  const id = newId('key');
+  await ctx.store.insertApiKey({ id, name, prefix: key.slice(0, 7), hash: sha256(key), createdAt: ctx.clock.now(), revokedAt: null });
+  return { id, key };
+}
+
+export interface AuthConfig {
+  /** A key accepted besides the stored ones (PURSE_API_KEY). */
+  envApiKey?: string;
+  /** Signs customer sessions; every process sharing a database must use the same. */
+  sessionSecret: Buffer;
+}
+
+/** Resolves a bearer token to a principal, or refuses it. */
+export async function authenticate(ctx: ServiceContext, config: AuthConfig, token: string | undefined): Promise<Principal> {
+  if (!token) throw errors.unauthorized();
+  if (token.startsWith(SESSION_PREFIX)) return verifySession(config, token, ctx.clock.now());
+  if (token.startsWith(SECRET_PREFIX)) {
+    const hash = sha256(token);
+    if (config.envApiKey && timingSafeEqual(Buffer.from(hash), Buffer.from(sha256(config.envApiKey)))) return { kind: 'secret', keyId: 'env' };
+    const record = await ctx.store.findApiKeyByHash(hash);
+    if (record && record.revokedAt === null) return { kind: 'secret', keyId: record.id };
+  }
+  throw errors.unauthorized('the API key is not valid');
+}
+
+/** The longest a customer session may live. */
+export const MAX_SESSION_SECONDS = 86_400;
+
+/**
+ * Mints a customer session: a token signed with HMAC-SHA256 that names one
+ * customer and an expiry, so any process with the secret can check it offline.
+ */
+export function mintSession(config: AuthConfig, customerId: string, now: number, ttlSeconds: number): { token: string; expiresAt: number } {
+  const expiresAt = now + ttlSeconds * 1000;
+  const payload = Buffer.from(JSON.stringify({ c: customerId, e: expiresAt })).toString('base64url');
+  return { token: `${SESSION_PREFIX}${payload}.${sign(config.sessionSecret, payload)}`, expiresAt };
+}
+
+function verifySession(config: AuthConfig, token: string, now: number): Principal {
+  const [payload, signature] = token.slice(SESSION_PREFIX.length).split('.');
+  if (!payload || !signature) throw errors.unauthorized('the customer session is not valid');
+  const expected = Buffer.from(sign(config.sessionSecret, payload));
+  const given = Buffer.from(signature);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw errors.unauthorized('the customer session is not valid');
+  let claims: { c?: unknown; e?: unknown };
+  try {
+    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    throw errors.unauthorized('the customer session is not valid');
+  }
+  if (typeof claims.c !== 'string' || typeof claims.e !== 'number') throw errors.unauthorized('the customer session is not valid');
+  if (claims.e <= now) throw errors.unauthorized('the customer session has expired');
+  return { kind: 'session', customerId: claims.c, expiresAt: claims.e };
+}
+
+function sign(secret: Buffer, payload: string): string {
+  return createHmac('sha256', secret).update(payload).digest('base64url');
+}
+
+/** The session-signing secret: PURSE_SESSION_SECRET, else one made once and kept in the database. */
+export async function sessionSecret(ctx: ServiceContext, fromEnv: string | undefined): Promise<Buffer> {
+  if (fromEnv) return Buffer.from(fromEnv, 'utf8');
+  const stored = await ctx.store.getOrSetMeta('session_secret', () => randomBytes(32).toString('base64url'));
+  return Buffer.from(stored, 'base64url');
+}

@@ -1,0 +1,49 @@
+import type { Tool, ToolPrice } from '../domain/types.js';
+import type { ServiceContext } from './context.js';
+import { errors } from './errors.js';
+
+/** How long a reservation holds its credits when the tool does not say (Rule 7). */
+export const DEFAULT_HOLD_SECONDS = 15 * 60;
+
+export interface ToolInput {
+  name: string;
+  credits: number;
+  unit?: string;
+  description?: string | null;
+  holdSeconds?: number;
+  active?: boolean;
+}
+
+/** Creates or updates a tool. A new price applies to generations reserved from now on (Rule 3). */
+export async function putTool(ctx: ServiceContext, id: string, input: ToolInput): Promise<{ tool: Tool; created: boolean }> {
+  const now = ctx.clock.now();
+  const before = await ctx.store.getTool(id);
+  const tool = await ctx.store.putTool({
+    id,
+    name: input.name,
+    credits: input.credits,
+    unit: input.unit ?? 'generation',
+    description: input.description ?? null,
+    holdSeconds: input.holdSeconds ?? DEFAULT_HOLD_SECONDS,
+    active: input.active ?? true,
+    createdAt: before?.createdAt ?? now,
+    updatedAt: now,
+  });
+  return { tool, created: before === null };
+}
+
+export async function getTool(ctx: ServiceContext, id: string): Promise<Tool> {
+  const tool = await ctx.store.getTool(id);
+  if (!tool) throw errors.notFound('tool', id);
+  return tool;
+}
+
+export async function listTools(ctx: ServiceContext, opts: { activeOnly: boolean }): Promise<Tool[]> {
+  const tools = await ctx.store.listTools();
+  return opts.activeOnly ? tools.filter((t) => t.active) : tools;
+}
+
+export async function toolPriceHistory(ctx: ServiceContext, id: string): Promise<ToolPrice[]> {
+  await getTool(ctx, id);
+  return ctx.store.toolPrices(id);
+}

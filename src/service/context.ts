@@ -1,0 +1,8 @@
+import type { Store } from '../store/store.js';
+import type { Clock } from './clock.js';
+
+/** What every use case needs: where data lives and what time it is. */
+export interface ServiceContext {
+  store: Store;
+  clock: Clock;
+}

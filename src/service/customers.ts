@@ -1,0 +1,76 @@
+import { summarizeBalance, type BreakdownLine } from '../domain/balance.js';
+import { hasExpired } from '../domain/consumption.js';
+import type { Customer, LedgerEntry } from '../domain/types.js';
+import type { ServiceContext } from './context.js';
+import { errors } from './errors.js';
+import { begin } from './generations.js';
+
+export interface CustomerInput {
+  name?: string | null;
+  email?: string | null;
+  metadata?: Record<string, unknown> | null;
+}
+
+/** Creates or updates a customer, named by the app's own id. */
+export async function putCustomer(ctx: ServiceContext, id: string, input: CustomerInput): Promise<{ customer: Customer; created: boolean }> {
+  const now = ctx.clock.now();
+  const before = await ctx.store.getCustomer(id);
+  const customer = await ctx.store.putCustomer({
+    id,
+    name: input.name === undefined ? (before?.name ?? null) : input.name,
+    email: input.email === undefined ? (before?.email ?? null) : input.email,
+    metadata: input.metadata === undefined ? (before?.metadata ?? null) : input.metadata,
+    createdAt: before?.createdAt ?? now,
+    updatedAt: now,
+  });
+  return { customer, created: before === null };
+}
+
+export async function getCustomer(ctx: ServiceContext, id: string): Promise<Customer> {
+  const customer = await ctx.store.getCustomer(id);
+  if (!customer) throw errors.notFound('customer', id);
+  return customer;
+}
+
+export interface Balance {
+  customerId: string;
+  available: number;
+  reserved: number;
+  breakdown: BreakdownLine[];
+  subscription: null;
+  asOf: number;
+}
+
+/** What a customer can spend now, what running generations hold, and where it comes from. */
+export async function getBalance(ctx: ServiceContext, customerId: string): Promise<Balance> {
+  await getCustomer(ctx, customerId);
+  const now = ctx.clock.now();
+  let view = await ctx.store.readBalance(customerId, now);
+  if (view.holdsDue || view.grants.some((g) => hasExpired(g, now))) {
+    await catchUpCustomer(ctx, customerId, now);
+    view = await ctx.store.readBalance(customerId, now);
+  }
+  const { available, breakdown } = summarizeBalance(view.grants, now);
+  return { customerId, available, reserved: view.reserved, breakdown, subscription: null, asOf: now };
+}
+
+/** Ledger entries, newest first, paged by the id of the last one seen. */
+export async function getLedger(ctx: ServiceContext, customerId: string, page: { cursor?: string; limit: number }) {
+  await getCustomer(ctx, customerId);
+  await catchUpIfDue(ctx, customerId);
+  const items: LedgerEntry[] = await ctx.store.listLedger(customerId, { before: page.cursor, limit: page.limit + 1 });
+  const more = items.length > page.limit;
+  const data = items.slice(0, page.limit);
+  return { data, nextCursor: more ? String(data[data.length - 1]!.id) : null };
+}
+
+/** Fails holds that ran out and expires grants, for one customer (Rule 7). */
+export async function catchUpCustomer(ctx: ServiceContext, customerId: string, now = ctx.clock.now()): Promise<void> {
+  await ctx.store.transact(customerId, { now }, (snapshot) => begin(snapshot, customerId, now).finish(undefined));
+}
+
+async function catchUpIfDue(ctx: ServiceContext, customerId: string): Promise<void> {
+  const now = ctx.clock.now();
+  const view = await ctx.store.readBalance(customerId, now);
+  if (view.holdsDue || view.grants.some((g) => hasExpired(g, now))) await catchUpCustomer(ctx, customerId, now);
+}

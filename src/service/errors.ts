@@ -1,0 +1,42 @@
+/**
+ * The closed set of error codes Purse answers with. The HTTP layer maps each to
+ * one status; clients and tests branch on `code`, never on the message.
+ */
+export type ErrorCode =
+  | 'invalid_request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'insufficient_credits'
+  | 'idempotency_conflict'
+  | 'generation_settled'
+  | 'invalid_state'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'internal_error';
+
+export class PurseError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'PurseError';
+  }
+}
+
+/** One named constructor per failure. */
+export const errors = {
+  invalid: (field: string, message: string) => new PurseError('invalid_request', `${field}: ${message}`, { field }),
+  unauthorized: (message = 'a valid API key or customer session is required') => new PurseError('unauthorized', message),
+  forbidden: (message = 'this credential may not do that') => new PurseError('forbidden', message),
+  notFound: (what: string, id: string) => new PurseError('not_found', `${what} ${id} does not exist`, { resource: what, id }),
+  insufficientCredits: (available: number, required: number) =>
+    new PurseError('insufficient_credits', `${required} credits are required and ${available} are available`, { available, required }),
+  idempotencyConflict: (key: string) =>
+    new PurseError('idempotency_conflict', `${key} was already used with a different request`, { key }),
+  generationSettled: (id: string, status: string) =>
+    new PurseError('generation_settled', `generation ${id} is already ${status}`, { id, status }),
+  invalidState: (message: string, details?: Record<string, unknown>) => new PurseError('invalid_state', message, details),
+};

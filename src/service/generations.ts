@@ -1,0 +1,205 @@
+import { planReservation } from '../domain/consumption.js';
+import { generationCost } from '../domain/pricing.js';
+import type { Generation } from '../domain/types.js';
+import type { CustomerSnapshot } from '../store/store.js';
+import { encodeGenerationCursor } from '../store/cursor.js';
+import type { ServiceContext } from './context.js';
+import { CustomerWork } from './customer-work.js';
+import { errors } from './errors.js';
+import { newId } from './ids.js';
+import { replayFor, requestHash } from './idempotency.js';
+import type { Answer } from './results.js';
+
+/** The longest a single hold or extension may run. */
+export const MAX_HOLD_SECONDS = 86_400;
+
+export interface ReserveInput {
+  id?: string;
+  customerId: string;
+  toolId: string;
+  units?: number;
+  metadata?: Record<string, unknown>;
+}
+
+/**
+ * Starts a generation: fixes its price and holds its whole cost, or nothing
+ * (Rules 3 and 4). The generation's id is its idempotency key.
+ */
+export async function reserve(ctx: ServiceContext, input: ReserveInput): Promise<Answer<Generation>> {
+  const tool = await ctx.store.getTool(input.toolId);
+  if (!tool || !tool.active) throw errors.notFound('tool', input.toolId);
+  const units = input.units ?? 1;
+  const cost = generationCost(tool.credits, units);
+  if (cost === null) throw errors.invalid('units', 'the generation would cost more credits than Purse can hold');
+  const id = input.id ?? newId('gen');
+  const key = `generation:${id}`;
+  const hash = requestHash({ customerId: input.customerId, toolId: input.toolId, units, metadata: input.metadata ?? null });
+  const now = ctx.clock.now();
+  return ctx.store.transact<Answer<Generation>>(input.customerId, { now, generationIds: [id], idempotencyKey: key }, (snapshot) => {
+    const work = begin(snapshot, input.customerId, now);
+    const replay = replayFor(snapshot, key, hash);
+    if (replay) return work.finish({ statusCode: replay.statusCode, body: replay.response as Generation, replayed: true });
+    if (snapshot.generations.some((g) => g.id === id)) throw errors.idempotencyConflict(key);
+    const plan = planReservation(work.usableGrants(), cost, now);
+    if (!plan.ok) throw errors.insufficientCredits(plan.available, plan.required);
+    const generation: Generation = {
+      id,
+      customerId: input.customerId,
+      toolId: tool.id,
+      units,
+      unitCredits: tool.credits,
+      cost,
+      status: 'reserved',
+      allocations: plan.allocations,
+      chargedUnits: null,
+      charged: 0,
+      refunded: 0,
+      metadata: input.metadata ?? null,
+      holdUntil: now + tool.holdSeconds * 1000,
+      failureReason: null,
+      createdAt: now,
+      settledAt: null,
+    };
+    work.reserve(generation);
+    const body = { ...generation, allocations: [...generation.allocations] };
+    return work.finish({ statusCode: 201, body, replayed: false }, { key, requestHash: hash, statusCode: 201, response: body });
+  });
+}
+
+/** Charges a reserved generation, for fewer units if the job used fewer (Rule 5). */
+export async function complete(ctx: ServiceContext, id: string, input: { units?: number }): Promise<Answer<Generation>> {
+  return settle(ctx, id, 'complete', input, (work, gen) => {
+    const units = input.units ?? gen.units;
+    if (units > gen.units) throw errors.invalid('units', `may not exceed the ${gen.units} units reserved`);
+    work.complete(gen, units);
+    return { units };
+  });
+}
+
+/** Gives every reserved credit back (Rule 6). */
+export async function fail(ctx: ServiceContext, id: string, input: { reason?: string }): Promise<Answer<Generation>> {
+  return settle(ctx, id, 'fail', input, (work, gen) => {
+    const reason = input.reason ?? 'failed';
+    work.fail(gen, reason);
+    return { reason };
+  });
+}
+
+/**
+ * Completing and failing share their shape: load, catch up (the hold may have run
+ * out), replay a repeat, refuse the other settlement, else apply.
+ */
+async function settle(
+  ctx: ServiceContext,
+  id: string,
+  action: 'complete' | 'fail',
+  input: object,
+  apply: (work: CustomerWork, gen: Generation) => unknown,
+): Promise<Answer<Generation>> {
+  const found = await ctx.store.getGeneration(id);
+  if (!found) throw errors.notFound('generation', id);
+  const key = `${action}:${id}`;
+  const now = ctx.clock.now();
+  return ctx.store.transact<Answer<Generation>>(found.customerId, { now, generationIds: [id], idempotencyKey: key }, (snapshot) => {
+    const work = begin(snapshot, found.customerId, now);
+    const gen = work.generations.get(id);
+    if (!gen) throw errors.notFound('generation', id);
+    const wanted = action === 'complete' ? 'completed' : 'failed';
+    if (gen.status === 'reserved') {
+      const effective = apply(work, gen);
+      const body = snapshotOf(gen);
+      return work.finish({ statusCode: 200, body, replayed: false }, { key, requestHash: requestHash(effective), statusCode: 200, response: body });
+    }
+    if (gen.status !== wanted) throw errors.generationSettled(id, gen.status);
+    // Settled this way already: a repeat answers the first result; a different request is refused.
+    if (snapshot.idempotency) {
+      const replay = replayFor(snapshot, key, requestHash(effectiveRequest(action, gen, input)));
+      return work.finish({ statusCode: replay!.statusCode, body: replay!.response as Generation, replayed: true });
+    }
+    return work.finish({ statusCode: 200, body: snapshotOf(gen), replayed: true });
+  });
+}
+
+/** The request a repeat is compared with: what the first settlement effectively asked for. */
+function effectiveRequest(action: 'complete' | 'fail', gen: Generation, input: { units?: number; reason?: string }): unknown {
+  return action === 'complete' ? { units: input.units ?? gen.units } : { reason: input.reason ?? 'failed' };
+}
+
+/** Keeps a reserved generation's credits held for `holdSeconds` more from now (Rule 7). */
+export async function extend(ctx: ServiceContext, id: string, holdSeconds: number): Promise<Generation> {
+  const found = await ctx.store.getGeneration(id);
+  if (!found) throw errors.notFound('generation', id);
+  const now = ctx.clock.now();
+  return ctx.store.transact(found.customerId, { now, generationIds: [id] }, (snapshot) => {
+    const work = begin(snapshot, found.customerId, now);
+    const gen = work.generations.get(id)!;
+    if (gen.status !== 'reserved') throw errors.generationSettled(id, gen.status);
+    work.extendHold(gen, now + holdSeconds * 1000);
+    return work.finish(snapshotOf(gen));
+  });
+}
+
+/** An operator's refund of a completed generation; never more than was charged (Rule 11). */
+export async function refund(
+  ctx: ServiceContext,
+  id: string,
+  input: { reason: string; amount?: number },
+  idempotencyKey?: string,
+): Promise<Answer<Generation>> {
+  const found = await ctx.store.getGeneration(id);
+  if (!found) throw errors.notFound('generation', id);
+  const key = idempotencyKey === undefined ? undefined : `refund:${id}:${idempotencyKey}`;
+  const hash = requestHash(input);
+  const now = ctx.clock.now();
+  return ctx.store.transact<Answer<Generation>>(found.customerId, { now, generationIds: [id], idempotencyKey: key }, (snapshot) => {
+    const work = begin(snapshot, found.customerId, now);
+    if (key) {
+      const replay = replayFor(snapshot, key, hash);
+      if (replay) return work.finish({ statusCode: replay.statusCode, body: replay.response as Generation, replayed: true });
+    }
+    const gen = work.generations.get(id)!;
+    if (gen.status !== 'completed') throw errors.invalidState(`generation ${id} is ${gen.status}; only a completed generation can be refunded`, { status: gen.status });
+    const refundable = gen.charged - gen.refunded;
+    const amount = input.amount ?? refundable;
+    if (amount > refundable) throw errors.invalidState(`only ${refundable} credits of generation ${id} can still be refunded`, { refundable });
+    if (amount === 0) throw errors.invalidState(`generation ${id} has nothing left to refund`, { refundable });
+    work.refund(gen, amount, input.reason);
+    const body = snapshotOf(gen);
+    return work.finish({ statusCode: 200, body, replayed: false }, key ? { key, requestHash: hash, statusCode: 200, response: body } : undefined);
+  });
+}
+
+/**
+ * A generation as it stands; a hold that has run out is failed first.
+ * `authorize` sees the owner before anything is written.
+ */
+export async function getGeneration(ctx: ServiceContext, id: string, authorize: (customerId: string) => void = () => {}): Promise<Generation> {
+  const gen = await ctx.store.getGeneration(id);
+  if (!gen) throw errors.notFound('generation', id);
+  authorize(gen.customerId);
+  const now = ctx.clock.now();
+  if (gen.status !== 'reserved' || gen.holdUntil > now) return gen;
+  return ctx.store.transact(gen.customerId, { now, generationIds: [id] }, (snapshot) => {
+    const work = begin(snapshot, gen.customerId, now);
+    return work.finish(snapshotOf(work.generations.get(id)!));
+  });
+}
+
+export async function listGenerations(ctx: ServiceContext, customerId: string, page: { cursor?: string; limit: number }) {
+  const items = await ctx.store.listGenerations(customerId, { before: page.cursor, limit: page.limit + 1 });
+  const more = items.length > page.limit;
+  const data = items.slice(0, page.limit);
+  return { data, nextCursor: more ? encodeGenerationCursor(data[data.length - 1]!) : null };
+}
+
+/** Starts a write on one customer: it must exist, and time is caught up first. */
+export function begin(snapshot: CustomerSnapshot, customerId: string, now: number): CustomerWork {
+  if (!snapshot.customer) throw errors.notFound('customer', customerId);
+  const work = new CustomerWork(customerId, snapshot, now);
+  work.catchUp();
+  return work;
+}
+
+function snapshotOf(gen: Generation): Generation {
+  return { ...gen, allocations: [...gen.allocations] };
+}

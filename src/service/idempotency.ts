@@ -1,0 +1,36 @@
+import { createHash } from 'node:crypto';
+import type { CustomerSnapshot } from '../store/store.js';
+import { errors } from './errors.js';
+
+/** A stable hash of a request: the same fields in any key order hash the same. */
+export function requestHash(request: unknown): string {
+  return createHash('sha256').update(canonicalJson(request)).digest('base64url');
+}
+
+function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  return `{${Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`)
+    .join(',')}}`;
+}
+
+/** The answer a write gave, replayed when the same key comes again with the same request. */
+export interface Replay {
+  statusCode: number;
+  response: unknown;
+}
+
+/**
+ * Rule 12: the same key and request returns the first answer; the same key with
+ * another request is refused. Returns null when the key is new.
+ */
+export function replayFor(snapshot: CustomerSnapshot, key: string, hash: string): Replay | null {
+  const record = snapshot.idempotency;
+  if (!record) return null;
+  if (record.requestHash !== hash) throw errors.idempotencyConflict(key);
+  return { statusCode: record.statusCode, response: record.response };
+}

@@ -1,0 +1,12 @@
+import { SqliteStore } from './sqlite/sqlite-store.js';
+import type { Store } from './store.js';
+
+/** Opens the store a database URL names: `sqlite:PATH`, `sqlite::memory:`, or `postgres://…`. */
+export async function openStore(url: string): Promise<Store> {
+  if (url.startsWith('sqlite:')) {
+    const store = new SqliteStore(url.slice('sqlite:'.length) || ':memory:');
+    await store.migrate();
+    return store;
+  }
+  throw new Error(`this build of Purse has no adapter for ${url.split(':')[0]}; use sqlite:PATH`);
+}

@@ -1,0 +1,296 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Customer, Generation, Grant, LedgerEntry, Tool, ToolPrice } from '../../domain/types.js';
+import { compareWithLedger, MALFORMED_ENTRIES_SQL } from '../audit.js';
+import { decodeGenerationCursor } from '../cursor.js';
+import { loadMigrations } from '../migrations.js';
+import type {
+  ApiKeyRecord,
+  AuditReport,
+  CustomerLoad,
+  CustomerSnapshot,
+  Decision,
+  Page,
+  Store,
+  StoreCapabilities,
+} from '../store.js';
+import * as rows from './sqlite-rows.js';
+
+type Statement = Database.Statement<unknown[], Record<string, unknown>>;
+
+/**
+ * The embedded store: one SQLite file in WAL mode with `synchronous=FULL`, so an
+ * acknowledged write survives power loss. Writers take the database lock at
+ * BEGIN (IMMEDIATE), which serializes every customer's writes, across processes too.
+ */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  readonly capabilities: StoreCapabilities;
+  private readonly db: Database.Database;
+  private readonly cache = new Map<string, Statement>();
+
+  /** `path` is a file path or `:memory:`. */
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('busy_timeout = 10000');
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.capabilities = { multiProcess: path !== ':memory:' };
+  }
+
+  private sql(text: string): Statement {
+    let stmt = this.cache.get(text);
+    if (!stmt) {
+      stmt = this.db.prepare(text) as Statement;
+      this.cache.set(text, stmt);
+    }
+    return stmt;
+  }
+
+  async migrate(): Promise<void> {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    const apply = this.db.transaction(() => {
+      const done = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+      for (const m of loadMigrations('sqlite')) {
+        if (done.has(m.version)) continue;
+        this.db.exec(m.sql);
+        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+      }
+    });
+    // IMMEDIATE takes the write lock first, so processes starting together migrate one at a time.
+    apply.immediate();
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  async transact<R>(customerId: string, load: CustomerLoad, decide: (s: CustomerSnapshot) => Decision<R>): Promise<R> {
+    const run = this.db.transaction(() => {
+      const { changes, result } = decide(this.snapshot(customerId, load));
+      for (const g of changes.insertGrants) {
+        this.sql(`INSERT INTO grants (customer_id, id, source, amount, remaining, expires_at, priority, created_at, voided_at, reason, origin)
+                  VALUES (@customer_id, @id, @source, @amount, @remaining, @expires_at, @priority, @created_at, @voided_at, @reason, @origin)`).run(rows.grantParams(g));
+      }
+      for (const g of changes.updateGrants) {
+        this.sql('UPDATE grants SET remaining = ?, voided_at = ? WHERE customer_id = ? AND id = ?').run(g.remaining, g.voidedAt, g.customerId, g.id);
+      }
+      for (const g of changes.insertGenerations) {
+        this.sql(`INSERT INTO generations (customer_id, id, tool_id, units, unit_credits, cost, status, allocations, charged_units, charged, refunded,
+                    metadata, hold_until, failure_reason, created_at, settled_at)
+                  VALUES (@customer_id, @id, @tool_id, @units, @unit_credits, @cost, @status, @allocations, @charged_units, @charged, @refunded,
+                    @metadata, @hold_until, @failure_reason, @created_at, @settled_at)`).run(rows.generationParams(g));
+      }
+      for (const g of changes.updateGenerations) {
+        this.sql(`UPDATE generations SET status = @status, charged_units = @charged_units, charged = @charged, refunded = @refunded,
+                    hold_until = @hold_until, failure_reason = @failure_reason, settled_at = @settled_at
+                  WHERE customer_id = @customer_id AND id = @id`).run(rows.generationParams(g));
+      }
+      for (const e of changes.ledger) {
+        this.sql(`INSERT INTO ledger_entries (customer_id, type, grant_id, source, generation_id, tool_id, amount, available_delta, reserved_delta, reason, created_at)
+                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+          e.customerId, e.type, e.grantId, e.source, e.generationId, e.toolId, e.amount, e.availableDelta, e.reservedDelta, e.reason, e.createdAt,
+        );
+      }
+      const idem = changes.idempotency;
+      if (idem) {
+        this.sql('INSERT INTO idempotency_keys (customer_id, key, request_hash, status_code, response, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+          customerId, idem.key, idem.requestHash, idem.statusCode, JSON.stringify(idem.response), idem.createdAt,
+        );
+      }
+      return result;
+    });
+    return run.immediate();
+  }
+
+  private snapshot(customerId: string, load: CustomerLoad): CustomerSnapshot {
+    const customerRow = this.sql('SELECT * FROM customers WHERE id = ?').get(customerId);
+    const grants = new Map<string, Grant>();
+    for (const r of this.sql('SELECT * FROM grants WHERE customer_id = ? AND remaining > 0 AND voided_at IS NULL').all(customerId)) {
+      const g = rows.toGrant(r);
+      grants.set(g.id, g);
+    }
+    const generations = new Map<string, Generation>();
+    for (const id of load.generationIds ?? []) {
+      const r = this.sql('SELECT * FROM generations WHERE id = ?').get(id);
+      if (r) generations.set(id, rows.toGeneration(r));
+    }
+    for (const r of this.sql("SELECT * FROM generations WHERE customer_id = ? AND status = 'reserved' AND hold_until <= ?").all(customerId, load.now)) {
+      const g = rows.toGeneration(r);
+      generations.set(g.id, g);
+    }
+    const wanted = new Set(load.grantIds ?? []);
+    for (const gen of generations.values()) if (gen.customerId === customerId) for (const a of gen.allocations) wanted.add(a.grantId);
+    for (const id of wanted) {
+      if (grants.has(id)) continue;
+      const r = this.sql('SELECT * FROM grants WHERE customer_id = ? AND id = ?').get(customerId, id);
+      if (r) grants.set(id, rows.toGrant(r));
+    }
+    let idempotency: CustomerSnapshot['idempotency'] = null;
+    if (load.idempotencyKey !== undefined) {
+      const r = this.sql('SELECT * FROM idempotency_keys WHERE customer_id = ? AND key = ?').get(customerId, load.idempotencyKey);
+      if (r) {
+        idempotency = {
+          key: r.key as string,
+          requestHash: r.request_hash as string,
+          statusCode: Number(r.status_code),
+          response: JSON.parse(r.response as string),
+          createdAt: Number(r.created_at),
+        };
+      }
+    }
+    return {
+      customer: customerRow ? rows.toCustomer(customerRow) : null,
+      grants: [...grants.values()],
+      generations: [...generations.values()],
+      idempotency,
+    };
+  }
+
+  async putCustomer(c: Customer): Promise<Customer> {
+    const r = this.sql(`INSERT INTO customers (id, name, email, metadata, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, metadata = excluded.metadata, updated_at = excluded.updated_at
+                        RETURNING *`).get(c.id, c.name, c.email, c.metadata ? JSON.stringify(c.metadata) : null, c.createdAt, c.updatedAt);
+    return rows.toCustomer(r!);
+  }
+
+  async getCustomer(id: string): Promise<Customer | null> {
+    const r = this.sql('SELECT * FROM customers WHERE id = ?').get(id);
+    return r ? rows.toCustomer(r) : null;
+  }
+
+  async searchCustomers(query: string, limit: number): Promise<Customer[]> {
+    const like = `%${query.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    return this.sql(`SELECT * FROM customers WHERE id LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\'
+                     ORDER BY updated_at DESC LIMIT ?`).all(like, like, like, limit).map(rows.toCustomer);
+  }
+
+  async putTool(t: Tool): Promise<Tool> {
+    const put = this.db.transaction(() => {
+      const before = this.sql('SELECT credits, unit FROM tools WHERE id = ?').get(t.id);
+      const r = this.sql(`INSERT INTO tools (id, name, credits, unit, description, hold_seconds, active, created_at, updated_at)
+                          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                          ON CONFLICT (id) DO UPDATE SET name = excluded.name, credits = excluded.credits, unit = excluded.unit,
+                            description = excluded.description, hold_seconds = excluded.hold_seconds, active = excluded.active, updated_at = excluded.updated_at
+                          RETURNING *`).get(t.id, t.name, t.credits, t.unit, t.description, t.holdSeconds, t.active ? 1 : 0, t.createdAt, t.updatedAt);
+      if (!before || Number(before.credits) !== t.credits || before.unit !== t.unit) {
+        this.sql('INSERT INTO tool_prices (tool_id, credits, unit, effective_at) VALUES (?, ?, ?, ?)').run(t.id, t.credits, t.unit, t.updatedAt);
+      }
+      return rows.toTool(r!);
+    });
+    return put.immediate();
+  }
+
+  async getTool(id: string): Promise<Tool | null> {
+    const r = this.sql('SELECT * FROM tools WHERE id = ?').get(id);
+    return r ? rows.toTool(r) : null;
+  }
+
+  async listTools(): Promise<Tool[]> {
+    return this.sql('SELECT * FROM tools ORDER BY credits, id').all().map(rows.toTool);
+  }
+
+  async toolPrices(toolId: string): Promise<ToolPrice[]> {
+    return this.sql('SELECT * FROM tool_prices WHERE tool_id = ? ORDER BY seq').all(toolId).map(rows.toToolPrice);
+  }
+
+  async getGeneration(id: string): Promise<Generation | null> {
+    const r = this.sql('SELECT * FROM generations WHERE id = ? LIMIT 1').get(id);
+    return r ? rows.toGeneration(r) : null;
+  }
+
+  async listGenerations(customerId: string, page: Page): Promise<Generation[]> {
+    const cursor = decodeGenerationCursor(page.before);
+    const list = cursor
+      ? this.sql(`SELECT * FROM generations WHERE customer_id = ? AND (created_at < ? OR (created_at = ? AND id < ?))
+                  ORDER BY created_at DESC, id DESC LIMIT ?`).all(customerId, cursor.createdAt, cursor.createdAt, cursor.id, page.limit)
+      : this.sql('SELECT * FROM generations WHERE customer_id = ? ORDER BY created_at DESC, id DESC LIMIT ?').all(customerId, page.limit);
+    return list.map(rows.toGeneration);
+  }
+
+  async findGrant(id: string): Promise<Grant | null> {
+    const r = this.sql('SELECT * FROM grants WHERE id = ? LIMIT 1').get(id);
+    return r ? rows.toGrant(r) : null;
+  }
+
+  async listGrants(customerId: string): Promise<Grant[]> {
+    return this.sql('SELECT * FROM grants WHERE customer_id = ? ORDER BY created_at DESC, id DESC').all(customerId).map(rows.toGrant);
+  }
+
+  async listLedger(customerId: string, page: Page): Promise<LedgerEntry[]> {
+    const before = page.before === undefined ? Number.MAX_SAFE_INTEGER : Number(page.before);
+    return this.sql('SELECT * FROM ledger_entries WHERE customer_id = ? AND id < ? ORDER BY id DESC LIMIT ?')
+      .all(customerId, before, page.limit)
+      .map(rows.toLedgerEntry);
+  }
+
+  async readBalance(customerId: string, now: number) {
+    const read = this.db.transaction(() => {
+      const grants = this.sql('SELECT * FROM grants WHERE customer_id = ? AND remaining > 0 AND voided_at IS NULL').all(customerId).map(rows.toGrant);
+      const held = this.sql("SELECT COALESCE(SUM(cost), 0) AS reserved, COALESCE(MIN(hold_until), 0) AS first_due, COUNT(*) AS n FROM generations WHERE customer_id = ? AND status = 'reserved'").get(customerId)!;
+      return { grants, reserved: Number(held.reserved), holdsDue: Number(held.n) > 0 && Number(held.first_due) <= now };
+    });
+    return read.deferred();
+  }
+
+  async dueCustomers(now: number, limit: number): Promise<string[]> {
+    const list = this.sql(`SELECT customer_id FROM generations WHERE status = 'reserved' AND hold_until <= ?
+                           UNION SELECT customer_id FROM grants WHERE remaining > 0 AND voided_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ?
+                           LIMIT ?`).all(now, now, limit);
+    return list.map((r) => r.customer_id as string);
+  }
+
+  async audit(): Promise<AuditReport> {
+    const read = this.db.transaction(() =>
+      compareWithLedger({
+        grants: this.db.prepare('SELECT customer_id, id, amount, remaining FROM grants').all().map((r: any) => ({
+          customerId: r.customer_id, id: r.id, amount: r.amount, remaining: r.remaining,
+        })),
+        ledgerByGrant: this.db.prepare(`SELECT customer_id, grant_id, SUM(available_delta) AS available,
+                                          SUM(CASE WHEN type = 'grant' THEN amount ELSE 0 END) AS granted,
+                                          SUM(CASE WHEN type = 'grant' THEN 1 ELSE 0 END) AS grant_entries
+                                        FROM ledger_entries GROUP BY customer_id, grant_id`).all().map((r: any) => ({
+          customerId: r.customer_id, grantId: r.grant_id, available: r.available, granted: r.granted, grantEntries: r.grant_entries,
+        })),
+        generations: this.db.prepare('SELECT customer_id, id, status, cost, charged, refunded FROM generations').all().map((r: any) => ({
+          customerId: r.customer_id, id: r.id, status: r.status, cost: r.cost, charged: r.charged, refunded: r.refunded,
+        })),
+        ledgerByGeneration: this.db.prepare(`SELECT customer_id, generation_id, SUM(reserved_delta) AS reserved,
+                                               SUM(CASE type WHEN 'charge' THEN amount WHEN 'refund' THEN -amount ELSE 0 END) AS spent
+                                             FROM ledger_entries WHERE generation_id IS NOT NULL GROUP BY customer_id, generation_id`).all().map((r: any) => ({
+          customerId: r.customer_id, generationId: r.generation_id, reserved: r.reserved, spent: r.spent,
+        })),
+        entries: Number((this.db.prepare('SELECT COUNT(*) AS n FROM ledger_entries').get() as { n: number }).n),
+        malformedEntries: this.db.prepare(MALFORMED_ENTRIES_SQL).all().map((r: any) => ({
+          id: r.id, type: r.type, amount: r.amount, availableDelta: r.available_delta, reservedDelta: r.reserved_delta,
+        })),
+      }),
+    );
+    return read.deferred();
+  }
+
+  async insertApiKey(k: ApiKeyRecord): Promise<void> {
+    this.sql('INSERT INTO api_keys (id, name, prefix, hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)').run(k.id, k.name, k.prefix, k.hash, k.createdAt, k.revokedAt);
+  }
+
+  async findApiKeyByHash(hash: string): Promise<ApiKeyRecord | null> {
+    const r = this.sql('SELECT * FROM api_keys WHERE hash = ?').get(hash);
+    return r ? rows.toApiKey(r) : null;
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    return this.sql('SELECT * FROM api_keys ORDER BY created_at').all().map(rows.toApiKey);
+  }
+
+  async revokeApiKey(id: string, at: number): Promise<boolean> {
+    return this.sql('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id).changes > 0;
+  }
+
+  async getOrSetMeta(key: string, init: () => string): Promise<string> {
+    this.sql('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING').run(key, init());
+    return (this.sql('SELECT value FROM meta WHERE key = ?').get(key) as { value: string }).value;
+  }
+}
