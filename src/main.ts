@@ -7,8 +7,10 @@ import { createPurse } from './server.js';
 async function main(): Promise<void> {
   const config = readConfig();
   const purse = await createPurse(config, { logger: { level: config.logLevel } });
-  const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
   await purse.app.listen({ port: config.port, host: config.host });
+  const address = purse.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 
   const lines = [
     '',
