@@ -123,3 +123,86 @@ export interface Customer {
   createdAt: number;
   updatedAt: number;
 }
+
+/** An amount of money in the currency's minor unit (cents), as Stripe writes it. */
+export interface Price {
+  amount: number;
+  currency: string;
+}
+
+/** A subscription plan: a monthly (or daily, weekly, yearly) allocation of credits. */
+export interface Plan {
+  id: string;
+  name: string;
+  creditsPerPeriod: number;
+  period: import('./periods.js').Period;
+  price: Price;
+  /** Unused plan credits carried into the next period, at most (Rule 8). */
+  rolloverMax: number;
+  description: string | null;
+  active: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** An add-on credit pack; its credits never expire unless `expiresInDays` says so. */
+export interface Pack {
+  id: string;
+  name: string;
+  credits: number;
+  price: Price;
+  expiresInDays: number | null;
+  description: string | null;
+  active: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type SubscriptionStatus = 'incomplete' | 'active' | 'canceled';
+
+/**
+ * A customer's subscription. Purse drives its periods with its own clock, or
+ * Stripe does (a paid invoice starts the next period).
+ */
+export interface Subscription {
+  id: string;
+  customerId: string;
+  planId: string;
+  status: SubscriptionStatus;
+  drivenBy: 'purse' | 'stripe';
+  /** Periods count from here: period n starts at periodStart(anchor, period, n). */
+  anchor: number;
+  periodIndex: number;
+  currentPeriodStart: number;
+  currentPeriodEnd: number;
+  cancelAtPeriodEnd: boolean;
+  /** A downgrade waiting for the period's end (Rule 9). */
+  pendingPlanId: string | null;
+  providerRef: string | null;
+  createdAt: number;
+  updatedAt: number;
+  canceledAt: number | null;
+}
+
+export type PurchaseStatus = 'pending' | 'paid' | 'refunded' | 'canceled';
+
+/** A customer's purchase of a pack; paid once, granted once (Rule 10). */
+export interface Purchase {
+  id: string;
+  customerId: string;
+  packId: string;
+  credits: number;
+  price: Price;
+  expiresInDays: number | null;
+  status: PurchaseStatus;
+  provider: 'sandbox' | 'stripe';
+  /** The provider's checkout session. */
+  providerRef: string | null;
+  /** The provider's payment (Stripe: the PaymentIntent). */
+  paymentRef: string | null;
+  checkoutUrl: string | null;
+  grantId: string | null;
+  createdAt: number;
+  paidAt: number | null;
+  refundedAt: number | null;
+}

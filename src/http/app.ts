@@ -12,7 +12,10 @@ import { customerRoutes } from './routes/customers.js';
 import { generationRoutes } from './routes/generations.js';
 import { grantRoutes } from './routes/grants.js';
 import { healthRoutes } from './routes/health.js';
+import { planRoutes } from './routes/plans.js';
 import { pricingRoutes } from './routes/pricing.js';
+import { purchaseRoutes } from './routes/purchases.js';
+import { subscriptionRoutes } from './routes/subscriptions.js';
 import { testClockRoutes } from './routes/test-clock.js';
 import { toolRoutes } from './routes/tools.js';
 
@@ -78,7 +81,8 @@ export async function buildApp(options: AppOptions) {
     ),
   );
 
-  for (const routes of [healthRoutes, toolRoutes, pricingRoutes, customerRoutes, grantRoutes, generationRoutes, testClockRoutes]) routes(app, deps);
+  const all = [healthRoutes, toolRoutes, planRoutes, pricingRoutes, customerRoutes, subscriptionRoutes, purchaseRoutes, grantRoutes, generationRoutes, testClockRoutes];
+  for (const routes of all) routes(app, deps);
   return app;
 }
 

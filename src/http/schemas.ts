@@ -118,10 +118,86 @@ export const BalanceView = z
     available: z.number().int(),
     reserved: z.number().int(),
     breakdown: z.array(z.object({ source: GrantSource, available: z.number().int(), expiresAt: Time.nullable() })),
-    subscription: z.object({ planId: z.string(), currentPeriodEnd: Time }).nullable(),
+    subscription: z
+      .object({
+        planId: z.string(),
+        status: z.enum(['incomplete', 'active', 'canceled']),
+        currentPeriodEnd: Time,
+        cancelAtPeriodEnd: z.boolean(),
+        pendingPlanId: z.string().nullable(),
+      })
+      .nullable(),
     asOf: Time,
   })
   .meta({ id: 'Balance' });
+
+export const Money = z.strictObject({
+  amount: z.number().int().min(0).max(100_000_000_00),
+  currency: z.string().regex(/^[a-z]{3}$/, 'must be a lower-case ISO 4217 code such as usd'),
+});
+const MoneyView = z.object({ amount: z.number().int(), currency: z.string() });
+
+export const PlanView = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    creditsPerPeriod: z.number().int(),
+    period: z.enum(['day', 'week', 'month', 'year']),
+    price: MoneyView,
+    rollover: z.object({ max: z.number().int() }),
+    description: z.string().nullable(),
+    active: z.boolean(),
+    createdAt: Time,
+    updatedAt: Time,
+  })
+  .meta({ id: 'Plan' });
+
+export const PackView = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    credits: z.number().int(),
+    price: MoneyView,
+    expiresInDays: z.number().int().nullable(),
+    description: z.string().nullable(),
+    active: z.boolean(),
+    createdAt: Time,
+    updatedAt: Time,
+  })
+  .meta({ id: 'Pack' });
+
+export const SubscriptionView = z
+  .object({
+    id: z.string(),
+    customerId: z.string(),
+    planId: z.string(),
+    status: z.enum(['incomplete', 'active', 'canceled']),
+    currentPeriodStart: Time,
+    currentPeriodEnd: Time,
+    cancelAtPeriodEnd: z.boolean(),
+    pendingPlanId: z.string().nullable(),
+    drivenBy: z.enum(['purse', 'stripe']),
+    createdAt: Time,
+    canceledAt: Time.nullable(),
+  })
+  .meta({ id: 'Subscription' });
+
+export const PurchaseView = z
+  .object({
+    id: z.string(),
+    customerId: z.string(),
+    packId: z.string(),
+    credits: z.number().int(),
+    price: MoneyView,
+    status: z.enum(['pending', 'paid', 'refunded', 'canceled']),
+    provider: z.enum(['sandbox', 'stripe']),
+    checkoutUrl: z.string().nullable(),
+    grantId: z.string().nullable(),
+    createdAt: Time,
+    paidAt: Time.nullable(),
+    refundedAt: Time.nullable(),
+  })
+  .meta({ id: 'Purchase' });
 
 /** A page of items, newest first, with the cursor for the next page (null at the end). */
 export function paged<T extends z.ZodType>(item: T) {

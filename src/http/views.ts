@@ -1,5 +1,5 @@
 import type { BreakdownLine } from '../domain/balance.js';
-import type { Customer, Generation, Grant, LedgerEntry, Tool, ToolPrice } from '../domain/types.js';
+import type { Customer, Generation, Grant, LedgerEntry, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../domain/types.js';
 import type { Balance } from '../service/customers.js';
 
 /** Domain objects as the API shows them: ISO times, string ids for entries. */
@@ -76,7 +76,65 @@ export const view = {
     available: b.available,
     reserved: b.reserved,
     breakdown: b.breakdown.map(view.breakdown),
-    subscription: b.subscription,
+    subscription: b.subscription
+      ? {
+          planId: b.subscription.planId,
+          status: b.subscription.status,
+          currentPeriodEnd: iso(b.subscription.currentPeriodEnd),
+          cancelAtPeriodEnd: b.subscription.cancelAtPeriodEnd,
+          pendingPlanId: b.subscription.pendingPlanId,
+        }
+      : null,
     asOf: iso(b.asOf),
+  }),
+  plan: (p: Plan) => ({
+    id: p.id,
+    name: p.name,
+    creditsPerPeriod: p.creditsPerPeriod,
+    period: p.period,
+    price: { amount: p.price.amount, currency: p.price.currency },
+    rollover: { max: p.rolloverMax },
+    description: p.description,
+    active: p.active,
+    createdAt: iso(p.createdAt),
+    updatedAt: iso(p.updatedAt),
+  }),
+  pack: (p: Pack) => ({
+    id: p.id,
+    name: p.name,
+    credits: p.credits,
+    price: { amount: p.price.amount, currency: p.price.currency },
+    expiresInDays: p.expiresInDays,
+    description: p.description,
+    active: p.active,
+    createdAt: iso(p.createdAt),
+    updatedAt: iso(p.updatedAt),
+  }),
+  subscription: (s: Subscription) => ({
+    id: s.id,
+    customerId: s.customerId,
+    planId: s.planId,
+    status: s.status,
+    currentPeriodStart: iso(s.currentPeriodStart),
+    currentPeriodEnd: iso(s.currentPeriodEnd),
+    cancelAtPeriodEnd: s.cancelAtPeriodEnd,
+    pendingPlanId: s.pendingPlanId,
+    drivenBy: s.drivenBy,
+    createdAt: iso(s.createdAt),
+    canceledAt: isoOrNull(s.canceledAt),
+  }),
+  purchase: (p: Purchase) => ({
+    id: p.id,
+    customerId: p.customerId,
+    packId: p.packId,
+    credits: p.credits,
+    price: { amount: p.price.amount, currency: p.price.currency },
+    status: p.status,
+    provider: p.provider,
+    checkoutUrl: p.checkoutUrl,
+    grantId: p.grantId,
+    createdAt: iso(p.createdAt),
+    paidAt: isoOrNull(p.paidAt),
+    refundedAt: isoOrNull(p.refundedAt),
   }),
 };

@@ -1,3 +1,4 @@
+import type { PaymentProvider } from '../payments/provider.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from './clock.js';
 
@@ -5,4 +6,6 @@ import type { Clock } from './clock.js';
 export interface ServiceContext {
   store: Store;
   clock: Clock;
+  /** Who takes payments; the sandbox unless configured otherwise. */
+  payments?: PaymentProvider;
 }

@@ -1,8 +1,9 @@
 import { isUsable } from '../domain/consumption.js';
 import { dueExpiries, isHoldDue } from '../domain/expiry.js';
+import { periodBounds, rolloverCredits } from '../domain/periods.js';
 import { entryDeltas } from '../domain/ledger.js';
 import { planRefund, planReturn, splitForCharge } from '../domain/settlement.js';
-import type { Allocation, EntryType, Generation, Grant } from '../domain/types.js';
+import type { Allocation, EntryType, Generation, Grant, Plan, Purchase, Subscription } from '../domain/types.js';
 import { noChanges, type CustomerSnapshot, type Decision, type IdempotencyRecord } from '../store/store.js';
 
 /**
@@ -18,6 +19,12 @@ export class CustomerWork {
   private readonly touchedGrants = new Set<string>();
   private readonly newGenerations = new Set<string>();
   private readonly touchedGenerations = new Set<string>();
+  readonly plans = new Map<string, Plan>();
+  readonly purchases = new Map<string, Purchase>();
+  private readonly newPurchases = new Set<string>();
+  private readonly touchedPurchases = new Set<string>();
+  subscription: Subscription | null;
+  private subscriptionChanged = false;
 
   constructor(
     readonly customerId: string,
@@ -26,6 +33,9 @@ export class CustomerWork {
   ) {
     for (const g of snapshot.grants) this.grants.set(g.id, { ...g });
     for (const g of snapshot.generations) if (g.customerId === customerId) this.generations.set(g.id, { ...g, allocations: [...g.allocations] });
+    for (const p of snapshot.plans) this.plans.set(p.id, p);
+    for (const p of snapshot.purchases) if (p.customerId === customerId) this.purchases.set(p.id, { ...p });
+    this.subscription = snapshot.subscription ? { ...snapshot.subscription } : null;
   }
 
   /** Grants with credits that can be reserved now. */
@@ -38,12 +48,113 @@ export class CustomerWork {
    * reason `timeout` (Rule 7), then grants past their expiry lose what is left.
    */
   catchUp(): void {
-    for (const gen of this.generations.values()) {
-      if (isHoldDue(gen, this.now)) this.fail(gen, 'timeout');
+    // Events are applied in time order: each period boundary after the holds that ran out before it.
+    const sub = this.subscription;
+    while (sub && sub.status === 'active' && sub.drivenBy === 'purse' && sub.currentPeriodEnd <= this.now) {
+      this.failHoldsDueBy(sub.currentPeriodEnd);
+      this.renew(sub);
     }
+    this.failHoldsDueBy(this.now);
     for (const grant of dueExpiries([...this.grants.values()], this.now)) {
       this.entry('expire', grant, grant.remaining, null, 'expired');
     }
+  }
+
+  private failHoldsDueBy(at: number): void {
+    const due = [...this.generations.values()].filter((g) => isHoldDue(g, at)).sort((a, b) => a.holdUntil - b.holdUntil);
+    for (const gen of due) this.fail(gen, 'timeout', gen.holdUntil);
+  }
+
+  /**
+   * Rule 8 at one period boundary: the ending period's plan credits expire, up to
+   * the rollover cap carried into the next period's grant; a pending downgrade
+   * takes effect, a pending cancellation ends the subscription.
+   */
+  private renew(sub: Subscription): void {
+    const boundary = sub.currentPeriodEnd;
+    const plan = this.plan(sub.planId);
+    const ending = this.grants.get(planGrantId(sub, sub.currentPeriodStart));
+    const unused = ending && ending.voidedAt === null ? ending.remaining : 0;
+    const carry = rolloverCredits(unused, plan.rolloverMax);
+    if (ending && unused > 0) this.entry('expire', ending, unused, null, carry > 0 ? `period ended; ${carry} carried over` : 'period ended');
+    sub.updatedAt = this.now;
+    this.subscriptionChanged = true;
+    if (sub.cancelAtPeriodEnd) {
+      Object.assign(sub, { status: 'canceled', canceledAt: boundary, cancelAtPeriodEnd: false, pendingPlanId: null });
+      return;
+    }
+    if (sub.pendingPlanId) {
+      Object.assign(sub, { planId: sub.pendingPlanId, pendingPlanId: null, anchor: boundary, periodIndex: 0 });
+    } else {
+      sub.periodIndex += 1;
+    }
+    this.startPeriod(sub, carry);
+  }
+
+  /** Sets the subscription's current period from its anchor and index and issues its plan grant. */
+  startPeriod(sub: Subscription, carry = 0): void {
+    const plan = this.plan(sub.planId);
+    const { start, end } = periodBounds(sub.anchor, plan.period, sub.periodIndex);
+    Object.assign(sub, { currentPeriodStart: start, currentPeriodEnd: end, updatedAt: this.now });
+    this.subscription = sub;
+    this.subscriptionChanged = true;
+    this.issuePlanGrant(sub, plan, start, end, carry);
+  }
+
+  /**
+   * Issues the plan grant of the period starting at `start`, at most once: its id
+   * is derived from (subscription, period start), so a second issue is a no-op
+   * here and a key violation in the store.
+   */
+  issuePlanGrant(sub: Subscription, plan: Plan, start: number, end: number, carry = 0): Grant | null {
+    const id = planGrantId(sub, start);
+    const amount = plan.creditsPerPeriod + carry;
+    if (this.grants.has(id) || amount <= 0) return this.grants.get(id) ?? null;
+    const grant: Grant = {
+      id,
+      customerId: this.customerId,
+      source: 'plan',
+      amount,
+      remaining: amount,
+      expiresAt: end,
+      priority: 0,
+      createdAt: this.now,
+      voidedAt: null,
+      reason: carry > 0 ? `${plan.name}: ${plan.creditsPerPeriod} credits + ${carry} rolled over` : `${plan.name}: ${plan.creditsPerPeriod} credits`,
+      origin: { kind: 'plan_period', ref: `${sub.id}@${new Date(start).toISOString()}` },
+    };
+    this.addGrant(grant);
+    return grant;
+  }
+
+  /** Ends the current plan period at once (an upgrade): what is left of its grant expires. */
+  expireCurrentPlanGrant(sub: Subscription, reason: string): void {
+    const grant = this.grants.get(planGrantId(sub, sub.currentPeriodStart));
+    if (grant && grant.voidedAt === null && grant.remaining > 0) this.entry('expire', grant, grant.remaining, null, reason);
+    if (grant && grant.expiresAt !== null && grant.expiresAt > this.now) {
+      grant.expiresAt = this.now;
+      this.touchedGrants.add(grant.id);
+    }
+  }
+
+  setSubscription(sub: Subscription): void {
+    this.subscription = sub;
+    this.subscriptionChanged = true;
+  }
+
+  plan(id: string): Plan {
+    const plan = this.plans.get(id);
+    if (!plan) throw new Error(`plan ${id} is not loaded`);
+    return plan;
+  }
+
+  addPurchase(purchase: Purchase): void {
+    this.purchases.set(purchase.id, purchase);
+    this.newPurchases.add(purchase.id);
+  }
+
+  touchPurchase(purchase: Purchase): void {
+    this.touchedPurchases.add(purchase.id);
   }
 
   addGrant(grant: Grant): void {
@@ -71,8 +182,8 @@ export class CustomerWork {
   }
 
   /** Returns every reserved credit to the grant it came from (Rules 6 and 7). */
-  fail(gen: Generation, reason: string): void {
-    this.giveBack(gen.allocations, gen, 'release', reason);
+  fail(gen: Generation, reason: string, at = this.now): void {
+    this.giveBack(gen.allocations, gen, 'release', reason, at);
     Object.assign(gen, { status: 'failed', failureReason: reason, settledAt: this.now });
     this.touch(gen);
   }
@@ -108,12 +219,15 @@ export class CustomerWork {
     for (const id of this.newGrants) if (!this.touchedGrants.has(id)) changes.insertGrants.push(this.grants.get(id)!);
     for (const id of this.newGenerations) changes.insertGenerations.push(this.generations.get(id)!);
     for (const id of this.touchedGenerations) if (!this.newGenerations.has(id)) changes.updateGenerations.push(this.generations.get(id)!);
+    for (const id of this.newPurchases) changes.insertPurchases.push(this.purchases.get(id)!);
+    for (const id of this.touchedPurchases) if (!this.newPurchases.has(id)) changes.updatePurchases.push(this.purchases.get(id)!);
+    if (this.subscriptionChanged) changes.subscription = this.subscription;
     if (idempotency) changes.idempotency = { ...idempotency, response: idempotency.response ?? result, createdAt: this.now };
     return { changes, result };
   }
 
-  private giveBack(parts: readonly Allocation[], gen: Generation, type: 'release' | 'refund', reason: string): void {
-    for (const outcome of planReturn(parts, this.grants, this.now)) {
+  private giveBack(parts: readonly Allocation[], gen: Generation, type: 'release' | 'refund', reason: string, at = this.now): void {
+    for (const outcome of planReturn(parts, this.grants, at)) {
       const grant = this.grant(outcome.grantId);
       this.entry(type, grant, outcome.amount, gen, reason);
       if (outcome.lapse === 'expired') this.entry('expire', grant, outcome.amount, gen, 'returned to an expired grant');
@@ -150,4 +264,9 @@ export class CustomerWork {
       createdAt: this.now,
     });
   }
+}
+
+/** The id of the plan grant of one period: unique per (subscription, period start). */
+export function planGrantId(sub: Pick<Subscription, 'id'>, periodStart: number): string {
+  return `plan:${sub.id}:${periodStart}`;
 }

@@ -1,6 +1,6 @@
 import { summarizeBalance, type BreakdownLine } from '../domain/balance.js';
 import { hasExpired } from '../domain/consumption.js';
-import type { Customer, LedgerEntry } from '../domain/types.js';
+import type { Customer, LedgerEntry, Subscription } from '../domain/types.js';
 import type { ServiceContext } from './context.js';
 import { errors } from './errors.js';
 import { begin } from './generations.js';
@@ -37,8 +37,19 @@ export interface Balance {
   available: number;
   reserved: number;
   breakdown: BreakdownLine[];
-  subscription: null;
+  /** The subscription while it is active (or waiting for its first payment). */
+  subscription: Subscription | null;
   asOf: number;
+}
+
+/** Something time has made due for this customer: a hold ran out, a grant expired, a period ended. */
+function isDue(view: { grants: { expiresAt: number | null }[]; holdsDue: boolean; subscription: Subscription | null }, now: number): boolean {
+  const sub = view.subscription;
+  return (
+    view.holdsDue ||
+    view.grants.some((g) => hasExpired(g, now)) ||
+    (sub !== null && sub.status === 'active' && sub.drivenBy === 'purse' && sub.currentPeriodEnd <= now)
+  );
 }
 
 /** What a customer can spend now, what running generations hold, and where it comes from. */
@@ -46,12 +57,13 @@ export async function getBalance(ctx: ServiceContext, customerId: string): Promi
   await getCustomer(ctx, customerId);
   const now = ctx.clock.now();
   let view = await ctx.store.readBalance(customerId, now);
-  if (view.holdsDue || view.grants.some((g) => hasExpired(g, now))) {
+  if (isDue(view, now)) {
     await catchUpCustomer(ctx, customerId, now);
     view = await ctx.store.readBalance(customerId, now);
   }
   const { available, breakdown } = summarizeBalance(view.grants, now);
-  return { customerId, available, reserved: view.reserved, breakdown, subscription: null, asOf: now };
+  const subscription = view.subscription && view.subscription.status !== 'canceled' ? view.subscription : null;
+  return { customerId, available, reserved: view.reserved, breakdown, subscription, asOf: now };
 }
 
 /** Ledger entries, newest first, paged by the id of the last one seen. */
@@ -72,5 +84,5 @@ export async function catchUpCustomer(ctx: ServiceContext, customerId: string, n
 async function catchUpIfDue(ctx: ServiceContext, customerId: string): Promise<void> {
   const now = ctx.clock.now();
   const view = await ctx.store.readBalance(customerId, now);
-  if (view.holdsDue || view.grants.some((g) => hasExpired(g, now))) await catchUpCustomer(ctx, customerId, now);
+  if (isDue(view, now)) await catchUpCustomer(ctx, customerId, now);
 }

@@ -1,4 +1,16 @@
-import type { Customer, Generation, Grant, LedgerEntry, NewLedgerEntry, Tool, ToolPrice } from '../domain/types.js';
+import type {
+  Customer,
+  Generation,
+  Grant,
+  LedgerEntry,
+  NewLedgerEntry,
+  Pack,
+  Plan,
+  Purchase,
+  Subscription,
+  Tool,
+  ToolPrice,
+} from '../domain/types.js';
 
 /**
  * What one customer-scoped write needs loaded. The store always loads the
@@ -9,6 +21,9 @@ export interface CustomerLoad {
   now: number;
   generationIds?: readonly string[];
   grantIds?: readonly string[];
+  purchaseIds?: readonly string[];
+  /** Plans to load besides the subscription's current and pending ones. */
+  planIds?: readonly string[];
   idempotencyKey?: string;
 }
 
@@ -23,6 +38,11 @@ export interface CustomerSnapshot {
    */
   generations: Generation[];
   idempotency: IdempotencyRecord | null;
+  subscription: Subscription | null;
+  /** The subscription's current and pending plans, plus any named in the load. */
+  plans: Plan[];
+  /** Purchases named in the load (found by id whichever customer made it). */
+  purchases: Purchase[];
 }
 
 /** The first answer to a write, kept so that a retry gets it again (Rule 12). */
@@ -42,6 +62,10 @@ export interface CustomerChanges {
   updateGenerations: Generation[];
   ledger: NewLedgerEntry[];
   idempotency: IdempotencyRecord | null;
+  /** The customer's subscription as it should now be stored (insert or replace). */
+  subscription: Subscription | null;
+  insertPurchases: Purchase[];
+  updatePurchases: Purchase[];
 }
 
 export interface Decision<R> {
@@ -106,6 +130,20 @@ export interface Store {
   listTools(): Promise<Tool[]>;
   toolPrices(toolId: string): Promise<ToolPrice[]>;
 
+  putPlan(plan: Plan): Promise<Plan>;
+  getPlan(id: string): Promise<Plan | null>;
+  listPlans(): Promise<Plan[]>;
+  putPack(pack: Pack): Promise<Pack>;
+  getPack(id: string): Promise<Pack | null>;
+  listPacks(): Promise<Pack[]>;
+
+  getSubscription(customerId: string): Promise<Subscription | null>;
+  findSubscriptionByRef(providerRef: string): Promise<Subscription | null>;
+  getPurchase(id: string): Promise<Purchase | null>;
+  /** A purchase by its provider's checkout or payment reference. */
+  findPurchaseByRef(ref: string): Promise<Purchase | null>;
+  listPurchases(customerId: string, page: Page): Promise<Purchase[]>;
+
   getGeneration(id: string): Promise<Generation | null>;
   listGenerations(customerId: string, page: Page): Promise<Generation[]>;
   findGrant(id: string): Promise<Grant | null>;
@@ -113,8 +151,11 @@ export interface Store {
   listLedger(customerId: string, page: Page): Promise<LedgerEntry[]>;
 
   /** The live grants and the reserved total, read without a write transaction. */
-  readBalance(customerId: string, now: number): Promise<{ grants: Grant[]; reserved: number; holdsDue: boolean }>;
-  /** Customers with a hold that has run out or a grant that has expired with credits left. */
+  readBalance(customerId: string, now: number): Promise<{ grants: Grant[]; reserved: number; holdsDue: boolean; subscription: Subscription | null }>;
+  /**
+   * Customers with something due at `now`: a hold that ran out, a grant that
+   * expired with credits left, or a subscription period that ended.
+   */
   dueCustomers(now: number, limit: number): Promise<string[]>;
   /** Recomputes every grant and every customer's reserved credits from the ledger. */
   audit(): Promise<AuditReport>;
@@ -130,5 +171,15 @@ export interface Store {
 
 /** An empty set of changes, to fill in. */
 export function noChanges(): CustomerChanges {
-  return { insertGrants: [], updateGrants: [], insertGenerations: [], updateGenerations: [], ledger: [], idempotency: null };
+  return {
+    insertGrants: [],
+    updateGrants: [],
+    insertGenerations: [],
+    updateGenerations: [],
+    ledger: [],
+    idempotency: null,
+    subscription: null,
+    insertPurchases: [],
+    updatePurchases: [],
+  };
 }

@@ -4,20 +4,28 @@ import type { RouteDeps, ZodApp } from '../deps.js';
 
 export const PricingView = z
   .object({
-    plans: z.array(z.unknown()),
-    packs: z.array(z.unknown()),
+    plans: z.array(
+      z.object({ id: z.string(), name: z.string(), creditsPerPeriod: z.number().int(), period: z.string(), price: z.object({ amount: z.number().int(), currency: z.string() }), rollover: z.object({ max: z.number().int() }), description: z.string().nullable() }),
+    ),
+    packs: z.array(
+      z.object({ id: z.string(), name: z.string(), credits: z.number().int(), price: z.object({ amount: z.number().int(), currency: z.string() }), expiresInDays: z.number().int().nullable(), description: z.string().nullable() }),
+    ),
     tools: z.array(z.object({ id: z.string(), name: z.string(), credits: z.number().int(), unit: z.string(), description: z.string().nullable() })),
   })
   .meta({ id: 'Pricing' });
 
-/** Public: what an app's pricing page shows. Plans and packs arrive with billing. */
+/** Public: what an app's pricing page shows — active plans, packs and tools with their costs. */
 export function pricingRoutes(app: ZodApp, { ctx }: RouteDeps): void {
   app.get('/v1/pricing', {
     config: { access: 'public' },
     schema: { tags: ['pricing'], summary: 'Active plans, packs and tools with their costs', security: [], response: { 200: PricingView } },
     handler: async () => ({
-      plans: [],
-      packs: [],
+      plans: (await ctx.store.listPlans())
+        .filter((p) => p.active)
+        .map(({ id, name, creditsPerPeriod, period, price, rolloverMax, description }) => ({ id, name, creditsPerPeriod, period, price, rollover: { max: rolloverMax }, description })),
+      packs: (await ctx.store.listPacks())
+        .filter((p) => p.active)
+        .map(({ id, name, credits, price, expiresInDays, description }) => ({ id, name, credits, price, expiresInDays, description })),
       tools: (await catalog.listTools(ctx, { activeOnly: true })).map((t) => ({
         id: t.id,
         name: t.name,

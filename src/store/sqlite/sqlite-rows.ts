@@ -1,4 +1,4 @@
-import type { Customer, Generation, Grant, GrantSource, LedgerEntry, Tool, ToolPrice } from '../../domain/types.js';
+import type { Customer, Generation, Grant, GrantSource, LedgerEntry, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../../domain/types.js';
 import type { ApiKeyRecord } from '../store.js';
 
 /** Row shapes as SQLite returns them, and their mapping to the domain's nouns. */
@@ -136,5 +136,115 @@ export function generationParams(g: Generation) {
     failure_reason: g.failureReason,
     created_at: g.createdAt,
     settled_at: g.settledAt,
+  };
+}
+
+export function toPlan(r: Row): Plan {
+  return {
+    id: r.id as string,
+    name: r.name as string,
+    creditsPerPeriod: Number(r.credits_per_period),
+    period: r.period as Plan['period'],
+    price: { amount: Number(r.price_amount), currency: r.price_currency as string },
+    rolloverMax: Number(r.rollover_max),
+    description: (r.description as string | null) ?? null,
+    active: Boolean(r.active),
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+export function toPack(r: Row): Pack {
+  return {
+    id: r.id as string,
+    name: r.name as string,
+    credits: Number(r.credits),
+    price: { amount: Number(r.price_amount), currency: r.price_currency as string },
+    expiresInDays: num(r.expires_in_days),
+    description: (r.description as string | null) ?? null,
+    active: Boolean(r.active),
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+export function toSubscription(r: Row): Subscription {
+  return {
+    id: r.id as string,
+    customerId: r.customer_id as string,
+    planId: r.plan_id as string,
+    status: r.status as Subscription['status'],
+    drivenBy: r.driven_by as Subscription['drivenBy'],
+    anchor: Number(r.anchor),
+    periodIndex: Number(r.period_index),
+    currentPeriodStart: Number(r.current_period_start),
+    currentPeriodEnd: Number(r.current_period_end),
+    cancelAtPeriodEnd: Boolean(r.cancel_at_period_end),
+    pendingPlanId: (r.pending_plan_id as string | null) ?? null,
+    providerRef: (r.provider_ref as string | null) ?? null,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+    canceledAt: num(r.canceled_at),
+  };
+}
+
+export function subscriptionParams(s: Subscription) {
+  return {
+    customer_id: s.customerId,
+    id: s.id,
+    plan_id: s.planId,
+    status: s.status,
+    driven_by: s.drivenBy,
+    anchor: s.anchor,
+    period_index: s.periodIndex,
+    current_period_start: s.currentPeriodStart,
+    current_period_end: s.currentPeriodEnd,
+    cancel_at_period_end: s.cancelAtPeriodEnd ? 1 : 0,
+    pending_plan_id: s.pendingPlanId,
+    provider_ref: s.providerRef,
+    created_at: s.createdAt,
+    updated_at: s.updatedAt,
+    canceled_at: s.canceledAt,
+  };
+}
+
+export function toPurchase(r: Row): Purchase {
+  return {
+    id: r.id as string,
+    customerId: r.customer_id as string,
+    packId: r.pack_id as string,
+    credits: Number(r.credits),
+    price: { amount: Number(r.price_amount), currency: r.price_currency as string },
+    expiresInDays: num(r.expires_in_days),
+    status: r.status as Purchase['status'],
+    provider: r.provider as Purchase['provider'],
+    providerRef: (r.provider_ref as string | null) ?? null,
+    paymentRef: (r.payment_ref as string | null) ?? null,
+    checkoutUrl: (r.checkout_url as string | null) ?? null,
+    grantId: (r.grant_id as string | null) ?? null,
+    createdAt: Number(r.created_at),
+    paidAt: num(r.paid_at),
+    refundedAt: num(r.refunded_at),
+  };
+}
+
+export function purchaseParams(p: Purchase) {
+  return {
+    customer_id: p.customerId,
+    id: p.id,
+    pack_id: p.packId,
+    credits: p.credits,
+    price_amount: p.price.amount,
+    price_currency: p.price.currency,
+    expires_in_days: p.expiresInDays,
+    status: p.status,
+    provider: p.provider,
+    provider_ref: p.providerRef,
+    payment_ref: p.paymentRef,
+    checkout_url: p.checkoutUrl,
+    grant_id: p.grantId,
+    created_at: p.createdAt,
+    paid_at: p.paidAt,
+    refunded_at: p.refundedAt,
   };
 }

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Customer, Generation, Grant, LedgerEntry, Tool, ToolPrice } from '../../domain/types.js';
+import type { Customer, Generation, Grant, LedgerEntry, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../../domain/types.js';
 import { compareWithLedger, MALFORMED_ENTRIES_SQL } from '../audit.js';
 import { decodeGenerationCursor } from '../cursor.js';
 import { loadMigrations } from '../migrations.js';
@@ -76,7 +76,9 @@ export class SqliteStore implements Store {
                   VALUES (@customer_id, @id, @source, @amount, @remaining, @expires_at, @priority, @created_at, @voided_at, @reason, @origin)`).run(rows.grantParams(g));
       }
       for (const g of changes.updateGrants) {
-        this.sql('UPDATE grants SET remaining = ?, voided_at = ? WHERE customer_id = ? AND id = ?').run(g.remaining, g.voidedAt, g.customerId, g.id);
+        this.sql('UPDATE grants SET remaining = ?, voided_at = ?, expires_at = ?, reason = ? WHERE customer_id = ? AND id = ?').run(
+          g.remaining, g.voidedAt, g.expiresAt, g.reason, g.customerId, g.id,
+        );
       }
       for (const g of changes.insertGenerations) {
         this.sql(`INSERT INTO generations (customer_id, id, tool_id, units, unit_credits, cost, status, allocations, charged_units, charged, refunded,
@@ -94,6 +96,25 @@ export class SqliteStore implements Store {
                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
           e.customerId, e.type, e.grantId, e.source, e.generationId, e.toolId, e.amount, e.availableDelta, e.reservedDelta, e.reason, e.createdAt,
         );
+      }
+      if (changes.subscription) {
+        this.sql(`INSERT OR REPLACE INTO subscriptions (customer_id, id, plan_id, status, driven_by, anchor, period_index, current_period_start,
+                    current_period_end, cancel_at_period_end, pending_plan_id, provider_ref, created_at, updated_at, canceled_at)
+                  VALUES (@customer_id, @id, @plan_id, @status, @driven_by, @anchor, @period_index, @current_period_start,
+                    @current_period_end, @cancel_at_period_end, @pending_plan_id, @provider_ref, @created_at, @updated_at, @canceled_at)`).run(
+          rows.subscriptionParams(changes.subscription),
+        );
+      }
+      for (const p of changes.insertPurchases) {
+        this.sql(`INSERT INTO purchases (customer_id, id, pack_id, credits, price_amount, price_currency, expires_in_days, status, provider,
+                    provider_ref, payment_ref, checkout_url, grant_id, created_at, paid_at, refunded_at)
+                  VALUES (@customer_id, @id, @pack_id, @credits, @price_amount, @price_currency, @expires_in_days, @status, @provider,
+                    @provider_ref, @payment_ref, @checkout_url, @grant_id, @created_at, @paid_at, @refunded_at)`).run(rows.purchaseParams(p));
+      }
+      for (const p of changes.updatePurchases) {
+        this.sql(`UPDATE purchases SET status = @status, provider_ref = @provider_ref, payment_ref = @payment_ref, checkout_url = @checkout_url,
+                    grant_id = @grant_id, paid_at = @paid_at, refunded_at = @refunded_at
+                  WHERE customer_id = @customer_id AND id = @id`).run(rows.purchaseParams(p));
       }
       const idem = changes.idempotency;
       if (idem) {
@@ -142,11 +163,31 @@ export class SqliteStore implements Store {
         };
       }
     }
+    const subRow = this.sql('SELECT * FROM subscriptions WHERE customer_id = ?').get(customerId);
+    const subscription = subRow ? rows.toSubscription(subRow) : null;
+    const planIds = new Set(load.planIds ?? []);
+    if (subscription) {
+      planIds.add(subscription.planId);
+      if (subscription.pendingPlanId) planIds.add(subscription.pendingPlanId);
+    }
+    const plans: Plan[] = [];
+    for (const id of planIds) {
+      const r = this.sql('SELECT * FROM plans WHERE id = ?').get(id);
+      if (r) plans.push(rows.toPlan(r));
+    }
+    const purchases: Purchase[] = [];
+    for (const id of load.purchaseIds ?? []) {
+      const r = this.sql('SELECT * FROM purchases WHERE id = ?').get(id);
+      if (r) purchases.push(rows.toPurchase(r));
+    }
     return {
       customer: customerRow ? rows.toCustomer(customerRow) : null,
       grants: [...grants.values()],
       generations: [...generations.values()],
       idempotency,
+      subscription,
+      plans,
+      purchases,
     };
   }
 
@@ -197,6 +238,73 @@ export class SqliteStore implements Store {
     return this.sql('SELECT * FROM tool_prices WHERE tool_id = ? ORDER BY seq').all(toolId).map(rows.toToolPrice);
   }
 
+  async putPlan(p: Plan): Promise<Plan> {
+    const r = this.sql(`INSERT INTO plans (id, name, credits_per_period, period, price_amount, price_currency, rollover_max, description, active, created_at, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (id) DO UPDATE SET name = excluded.name, credits_per_period = excluded.credits_per_period, period = excluded.period,
+                          price_amount = excluded.price_amount, price_currency = excluded.price_currency, rollover_max = excluded.rollover_max,
+                          description = excluded.description, active = excluded.active, updated_at = excluded.updated_at
+                        RETURNING *`).get(p.id, p.name, p.creditsPerPeriod, p.period, p.price.amount, p.price.currency, p.rolloverMax, p.description, p.active ? 1 : 0, p.createdAt, p.updatedAt);
+    return rows.toPlan(r!);
+  }
+
+  async getPlan(id: string): Promise<Plan | null> {
+    const r = this.sql('SELECT * FROM plans WHERE id = ?').get(id);
+    return r ? rows.toPlan(r) : null;
+  }
+
+  async listPlans(): Promise<Plan[]> {
+    return this.sql('SELECT * FROM plans ORDER BY price_amount, id').all().map(rows.toPlan);
+  }
+
+  async putPack(p: Pack): Promise<Pack> {
+    const r = this.sql(`INSERT INTO packs (id, name, credits, price_amount, price_currency, expires_in_days, description, active, created_at, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (id) DO UPDATE SET name = excluded.name, credits = excluded.credits, price_amount = excluded.price_amount,
+                          price_currency = excluded.price_currency, expires_in_days = excluded.expires_in_days, description = excluded.description,
+                          active = excluded.active, updated_at = excluded.updated_at
+                        RETURNING *`).get(p.id, p.name, p.credits, p.price.amount, p.price.currency, p.expiresInDays, p.description, p.active ? 1 : 0, p.createdAt, p.updatedAt);
+    return rows.toPack(r!);
+  }
+
+  async getPack(id: string): Promise<Pack | null> {
+    const r = this.sql('SELECT * FROM packs WHERE id = ?').get(id);
+    return r ? rows.toPack(r) : null;
+  }
+
+  async listPacks(): Promise<Pack[]> {
+    return this.sql('SELECT * FROM packs ORDER BY price_amount, id').all().map(rows.toPack);
+  }
+
+  async getSubscription(customerId: string): Promise<Subscription | null> {
+    const r = this.sql('SELECT * FROM subscriptions WHERE customer_id = ?').get(customerId);
+    return r ? rows.toSubscription(r) : null;
+  }
+
+  async findSubscriptionByRef(providerRef: string): Promise<Subscription | null> {
+    const r = this.sql('SELECT * FROM subscriptions WHERE provider_ref = ? LIMIT 1').get(providerRef);
+    return r ? rows.toSubscription(r) : null;
+  }
+
+  async getPurchase(id: string): Promise<Purchase | null> {
+    const r = this.sql('SELECT * FROM purchases WHERE id = ? LIMIT 1').get(id);
+    return r ? rows.toPurchase(r) : null;
+  }
+
+  async findPurchaseByRef(ref: string): Promise<Purchase | null> {
+    const r = this.sql('SELECT * FROM purchases WHERE provider_ref = ? OR payment_ref = ? LIMIT 1').get(ref, ref);
+    return r ? rows.toPurchase(r) : null;
+  }
+
+  async listPurchases(customerId: string, page: Page): Promise<Purchase[]> {
+    const cursor = decodeGenerationCursor(page.before);
+    const list = cursor
+      ? this.sql(`SELECT * FROM purchases WHERE customer_id = ? AND (created_at < ? OR (created_at = ? AND id < ?))
+                  ORDER BY created_at DESC, id DESC LIMIT ?`).all(customerId, cursor.createdAt, cursor.createdAt, cursor.id, page.limit)
+      : this.sql('SELECT * FROM purchases WHERE customer_id = ? ORDER BY created_at DESC, id DESC LIMIT ?').all(customerId, page.limit);
+    return list.map(rows.toPurchase);
+  }
+
   async getGeneration(id: string): Promise<Generation | null> {
     const r = this.sql('SELECT * FROM generations WHERE id = ? LIMIT 1').get(id);
     return r ? rows.toGeneration(r) : null;
@@ -231,7 +339,13 @@ export class SqliteStore implements Store {
     const read = this.db.transaction(() => {
       const grants = this.sql('SELECT * FROM grants WHERE customer_id = ? AND remaining > 0 AND voided_at IS NULL').all(customerId).map(rows.toGrant);
       const held = this.sql("SELECT COALESCE(SUM(cost), 0) AS reserved, COALESCE(MIN(hold_until), 0) AS first_due, COUNT(*) AS n FROM generations WHERE customer_id = ? AND status = 'reserved'").get(customerId)!;
-      return { grants, reserved: Number(held.reserved), holdsDue: Number(held.n) > 0 && Number(held.first_due) <= now };
+      const sub = this.sql('SELECT * FROM subscriptions WHERE customer_id = ?').get(customerId);
+      return {
+        grants,
+        reserved: Number(held.reserved),
+        holdsDue: Number(held.n) > 0 && Number(held.first_due) <= now,
+        subscription: sub ? rows.toSubscription(sub) : null,
+      };
     });
     return read.deferred();
   }
@@ -239,7 +353,8 @@ export class SqliteStore implements Store {
   async dueCustomers(now: number, limit: number): Promise<string[]> {
     const list = this.sql(`SELECT customer_id FROM generations WHERE status = 'reserved' AND hold_until <= ?
                            UNION SELECT customer_id FROM grants WHERE remaining > 0 AND voided_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ?
-                           LIMIT ?`).all(now, now, limit);
+                           UNION SELECT customer_id FROM subscriptions WHERE status = 'active' AND driven_by = 'purse' AND current_period_end <= ?
+                           LIMIT ?`).all(now, now, now, limit);
     return list.map((r) => r.customer_id as string);
   }
 

@@ -1,0 +1,75 @@
+import type { Period } from '../domain/periods.js';
+import type { Pack, Plan, Price } from '../domain/types.js';
+import type { ServiceContext } from './context.js';
+import { errors } from './errors.js';
+
+export interface PlanInput {
+  name: string;
+  creditsPerPeriod: number;
+  period?: Period;
+  price: Price;
+  rollover?: { max: number };
+  description?: string | null;
+  active?: boolean;
+}
+
+/** Creates or updates a plan. Subscribers get the new allocation from their next period on. */
+export async function putPlan(ctx: ServiceContext, id: string, input: PlanInput): Promise<{ plan: Plan; created: boolean }> {
+  const now = ctx.clock.now();
+  const before = await ctx.store.getPlan(id);
+  if (before && input.period && input.period !== before.period) {
+    throw errors.invalid('period', 'a plan keeps its period; create a new plan for another period');
+  }
+  const plan = await ctx.store.putPlan({
+    id,
+    name: input.name,
+    creditsPerPeriod: input.creditsPerPeriod,
+    period: input.period ?? before?.period ?? 'month',
+    price: input.price,
+    rolloverMax: input.rollover?.max ?? 0,
+    description: input.description ?? null,
+    active: input.active ?? true,
+    createdAt: before?.createdAt ?? now,
+    updatedAt: now,
+  });
+  return { plan, created: before === null };
+}
+
+export interface PackInput {
+  name: string;
+  credits: number;
+  price: Price;
+  expiresInDays?: number | null;
+  description?: string | null;
+  active?: boolean;
+}
+
+/** Creates or updates a pack. Purchases already made keep what they bought. */
+export async function putPack(ctx: ServiceContext, id: string, input: PackInput): Promise<{ pack: Pack; created: boolean }> {
+  const now = ctx.clock.now();
+  const before = await ctx.store.getPack(id);
+  const pack = await ctx.store.putPack({
+    id,
+    name: input.name,
+    credits: input.credits,
+    price: input.price,
+    expiresInDays: input.expiresInDays ?? null,
+    description: input.description ?? null,
+    active: input.active ?? true,
+    createdAt: before?.createdAt ?? now,
+    updatedAt: now,
+  });
+  return { pack, created: before === null };
+}
+
+export async function getPlan(ctx: ServiceContext, id: string): Promise<Plan> {
+  const plan = await ctx.store.getPlan(id);
+  if (!plan) throw errors.notFound('plan', id);
+  return plan;
+}
+
+export async function getPack(ctx: ServiceContext, id: string): Promise<Pack> {
+  const pack = await ctx.store.getPack(id);
+  if (!pack) throw errors.notFound('pack', id);
+  return pack;
+}
