@@ -10,6 +10,7 @@ export interface Config {
   sessionSecret: string | undefined;
   sweepSeconds: number;
   logLevel: string;
+  stripe: { secretKey: string; webhookSecret: string; publicUrl: string; apiBase?: string } | null;
 }
 
 export class ConfigError extends Error {}
@@ -34,6 +35,18 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) throw new ConfigError('PURSE_DATABASE_URL must be sqlite:PATH or postgres://…');
   const sweepSeconds = Number(env.PURSE_SWEEP_SECONDS ?? 5);
   if (!(sweepSeconds > 0)) throw new ConfigError('PURSE_SWEEP_SECONDS must be a positive number');
+  let stripe: Config['stripe'] = null;
+  if (payments === 'stripe') {
+    const secretKey = env.STRIPE_SECRET_KEY;
+    const webhookSecret = env.STRIPE_WEBHOOK_SECRET;
+    if (!secretKey || !webhookSecret) throw new ConfigError('PURSE_PAYMENTS=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET');
+    stripe = {
+      secretKey,
+      webhookSecret,
+      publicUrl: (env.PURSE_PUBLIC_URL ?? `http://${env.HOST ?? '127.0.0.1'}:${port}`).replace(/\/$/, ''),
+      ...(env.STRIPE_API_BASE ? { apiBase: env.STRIPE_API_BASE } : {}),
+    };
+  }
   return {
     port,
     host: env.HOST ?? '127.0.0.1',
@@ -45,5 +58,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionSecret: env.PURSE_SESSION_SECRET || undefined,
     sweepSeconds,
     logLevel: env.LOG_LEVEL ?? 'info',
+    stripe,
   };
 }

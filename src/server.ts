@@ -7,6 +7,8 @@ import { systemClock, TestClock } from './service/clock.js';
 import type { ServiceContext } from './service/context.js';
 import { startSweeper } from './service/sweep.js';
 import { openStore } from './store/open-store.js';
+import { createStripeProvider } from './payments/stripe-provider.js';
+import { sandboxProvider } from './payments/provider.js';
 import type { Store } from './store/store.js';
 
 export interface Purse {
@@ -23,10 +25,11 @@ export interface Purse {
 export async function createPurse(config: Config, opts: { store?: Store; logger?: FastifyServerOptions['logger'] } = {}): Promise<Purse> {
   const store = opts.store ?? (await openStore(config.databaseUrl));
   const testClock = config.testClock ? new TestClock() : null;
-  const ctx: ServiceContext = { store, clock: testClock ?? systemClock };
+  const payments = config.stripe ? createStripeProvider(config.stripe) : sandboxProvider;
+  const ctx: ServiceContext = { store, clock: testClock ?? systemClock, payments };
   const auth = { envApiKey: config.apiKey, sessionSecret: await sessionSecret(ctx, config.sessionSecret) };
   if (config.demo) await loadDemo(ctx);
-  const app = await buildApp({ ctx, auth, testClock, logger: opts.logger });
+  const app = await buildApp({ ctx, auth, testClock, logger: opts.logger, stripeWebhookSecret: config.stripe?.webhookSecret });
   const sweeper = startSweeper(ctx, config.sweepSeconds * 1000, (err) => app.log.error({ err }, 'sweep failed'));
   return {
     app,

@@ -29,6 +29,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     sessionSecret: 'test-session-secret',
     sweepSeconds: 3600,
     logLevel: 'silent',
+    stripe: null,
     ...overrides,
   };
 }

@@ -18,6 +18,7 @@ import { purchaseRoutes } from './routes/purchases.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { testClockRoutes } from './routes/test-clock.js';
 import { toolRoutes } from './routes/tools.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 export interface AppOptions extends Omit<RouteDeps, 'metrics'> {
   logger?: FastifyServerOptions['logger'];
@@ -81,7 +82,7 @@ export async function buildApp(options: AppOptions) {
     ),
   );
 
-  const all = [healthRoutes, toolRoutes, planRoutes, pricingRoutes, customerRoutes, subscriptionRoutes, purchaseRoutes, grantRoutes, generationRoutes, testClockRoutes];
+  const all = [healthRoutes, toolRoutes, planRoutes, pricingRoutes, customerRoutes, subscriptionRoutes, purchaseRoutes, grantRoutes, generationRoutes, testClockRoutes, webhookRoutes];
   for (const routes of all) routes(app, deps);
   return app;
 }

@@ -15,4 +15,6 @@ export interface RouteDeps {
   metrics: Metrics;
   /** Present only when the server runs with PURSE_TEST_CLOCK=1. */
   testClock: TestClock | null;
+  /** Stripe's webhook signing secret; the webhook route exists only when it is set. */
+  stripeWebhookSecret?: string;
 }

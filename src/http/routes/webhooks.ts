@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { verifyStripeEvent } from '../../payments/stripe-provider.js';
+import { errors } from '../../service/errors.js';
+import { applyPaymentEvent } from '../../service/payment-events.js';
+import type { RouteDeps, ZodApp } from '../deps.js';
+import { ErrorResponse } from '../schemas.js';
+
+/**
+ * Stripe's events, accepted only with a valid `Stripe-Signature` and applied
+ * exactly once. Registered when STRIPE_WEBHOOK_SECRET is set.
+ */
+export function webhookRoutes(app: ZodApp, { ctx, stripeWebhookSecret }: RouteDeps): void {
+  if (!stripeWebhookSecret) return;
+  app.register(async (scope) => {
+    // The signature covers the exact bytes Stripe sent: keep the body as text.
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    scope.withTypeProvider<import('fastify-type-provider-zod').ZodTypeProvider>().post('/v1/webhooks/stripe', {
+      config: { access: 'public' },
+      schema: {
+        tags: ['payments'],
+        summary: "Stripe's events",
+        description: 'checkout.session.completed, invoice.paid, customer.subscription.updated/deleted and charge.refunded are applied, each exactly once.',
+        security: [],
+        headers: z.object({ 'stripe-signature': z.string().min(1).max(2000) }),
+        response: { 200: z.object({ received: z.literal(true), applied: z.boolean(), duplicate: z.boolean(), note: z.string().optional() }), 400: ErrorResponse },
+      },
+      handler: async (req) => {
+        let event;
+        try {
+          event = verifyStripeEvent(String(req.body ?? ''), req.headers['stripe-signature'], stripeWebhookSecret);
+        } catch {
+          throw errors.invalid('Stripe-Signature', 'does not match the payload and the endpoint secret');
+        }
+        const outcome = await applyPaymentEvent(ctx, event);
+        if (outcome.note) req.log.info({ event: event.id, type: event.type, note: outcome.note }, 'stripe event');
+        return { received: true as const, ...outcome };
+      },
+    });
+  });
+}
