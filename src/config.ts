@@ -10,6 +10,8 @@ export interface Config {
   sessionSecret: string | undefined;
   sweepSeconds: number;
   logLevel: string;
+  /** A catalog file (tools, plans, packs) applied at start. */
+  catalogPath: string | undefined;
   stripe: { secretKey: string; webhookSecret: string; publicUrl: string; apiBase?: string } | null;
 }
 
@@ -58,6 +60,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionSecret: env.PURSE_SESSION_SECRET || undefined,
     sweepSeconds,
     logLevel: env.LOG_LEVEL ?? 'info',
+    catalogPath: env.PURSE_CATALOG || undefined,
     stripe,
   };
 }

@@ -1,3 +1,4 @@
+import { CatalogFileError } from './catalog-file.js';
 import { ConfigError, readConfig } from './config.js';
 import { DEMO_CUSTOMER_ID } from './demo.js';
 import { createApiKey } from './service/auth.js';
@@ -38,6 +39,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(err instanceof ConfigError ? `Configuration error: ${err.message}` : err);
+  console.error(err instanceof ConfigError || err instanceof CatalogFileError ? `Configuration error: ${err.message}` : err);
   process.exit(1);
 });

@@ -1,5 +1,6 @@
 import type { FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
+import { applyCatalog, readCatalogFile } from './catalog-file.js';
 import { loadDemo } from './demo.js';
 import { buildApp, type PurseApp } from './http/app.js';
 import { sessionSecret } from './service/auth.js';
@@ -24,13 +25,15 @@ export interface Purse {
  */
 export async function createPurse(config: Config, opts: { store?: Store; logger?: FastifyServerOptions['logger'] } = {}): Promise<Purse> {
   const store = opts.store ?? (await openStore(config.databaseUrl));
-  const testClock = config.testClock ? new TestClock() : null;
+  const testClock = config.testClock ? new TestClock(Date.now(), store) : null;
+  await testClock?.start();
   const payments = config.stripe ? createStripeProvider(config.stripe) : sandboxProvider;
   const ctx: ServiceContext = { store, clock: testClock ?? systemClock, payments };
   const auth = { envApiKey: config.apiKey, sessionSecret: await sessionSecret(ctx, config.sessionSecret) };
+  if (config.catalogPath) await applyCatalog(ctx, readCatalogFile(config.catalogPath));
   if (config.demo) await loadDemo(ctx);
   const app = await buildApp({ ctx, auth, testClock, logger: opts.logger, stripeWebhookSecret: config.stripe?.webhookSecret });
-  const sweeper = startSweeper(ctx, config.sweepSeconds * 1000, (err) => app.log.error({ err }, 'sweep failed'));
+  const sweeper = startSweeper(ctx, config.sweepSeconds * 1000, (err) => app.log.error({ err }, 'sweep failed'), () => testClock?.sync());
   return {
     app,
     ctx,

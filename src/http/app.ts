@@ -66,6 +66,7 @@ export async function buildApp(options: AppOptions) {
     reply.header('x-request-id', req.id);
     const url = req.routeOptions.url;
     if (url === undefined || url.startsWith('/docs')) return;
+    await deps.testClock?.sync();
     await authenticateRequest(deps.ctx, deps.auth, req);
   });
   app.addHook('onResponse', async (req, reply) => {

@@ -1,3 +1,5 @@
+import type { Store } from '../store/store.js';
+
 /** Where the service reads the time: the system clock, or a test clock. */
 export interface Clock {
   now(): number;
@@ -5,24 +7,48 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
+const META_KEY = 'test_clock_now';
+
 /**
  * A clock that stands still until moved, like Stripe's test clocks: billing
- * periods, expiries and hold timeouts follow it. It only moves forward.
+ * periods, expiries and hold timeouts follow it. It only moves forward. Its time
+ * is kept in the database, so every process on one database shares it; call
+ * `sync` before work that reads it.
  */
 export class TestClock implements Clock {
-  constructor(private current: number = Date.now()) {}
+  constructor(
+    private current: number = Date.now(),
+    private readonly store: Store | null = null,
+  ) {}
 
   now(): number {
     return this.current;
   }
 
-  /** Moves to `to`; refuses to go back in time. */
-  set(to: number): void {
-    if (!Number.isSafeInteger(to) || to < this.current) throw new RangeError('the test clock only moves forward');
-    this.current = to;
+  /** Starts from the stored time if another process set one, else stores this one. */
+  async start(): Promise<void> {
+    if (!this.store) return;
+    const stored = Number(await this.store.getOrSetMeta(META_KEY, () => String(this.current)));
+    if (stored > this.current) this.current = stored;
   }
 
-  advance(seconds: number): void {
-    this.set(this.current + Math.round(seconds * 1000));
+  /** Takes up the time another process may have set. */
+  async sync(): Promise<void> {
+    if (!this.store) return;
+    const stored = Number(await this.store.getMeta(META_KEY));
+    if (stored > this.current) this.current = stored;
+  }
+
+  /** Moves to `to`; refuses to go back in time. */
+  async set(to: number): Promise<void> {
+    await this.sync();
+    if (!Number.isSafeInteger(to) || to < this.current) throw new RangeError('the test clock only moves forward');
+    this.current = to;
+    await this.store?.setMeta(META_KEY, String(to));
+  }
+
+  async advance(seconds: number): Promise<void> {
+    await this.sync();
+    await this.set(this.current + Math.round(seconds * 1000));
   }
 }

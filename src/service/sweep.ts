@@ -27,13 +27,19 @@ export async function sweepDue(ctx: ServiceContext, opts: { batch?: number; onEr
 }
 
 /** Runs {@link sweepDue} every `intervalMs` until stopped; errors are reported, not fatal. */
-export function startSweeper(ctx: ServiceContext, intervalMs: number, onError: (err: unknown) => void): { stop(): Promise<void> } {
+export function startSweeper(
+  ctx: ServiceContext,
+  intervalMs: number,
+  onError: (err: unknown) => void,
+  beforeEach: () => Promise<void> | void = () => {},
+): { stop(): Promise<void> } {
   let running: Promise<unknown> = Promise.resolve();
   let busy = false;
   const timer = setInterval(() => {
     if (busy) return;
     busy = true;
-    running = sweepDue(ctx, { onError: (_id, err) => onError(err) })
+    running = Promise.resolve(beforeEach())
+      .then(() => sweepDue(ctx, { onError: (_id, err) => onError(err) }))
       .catch(onError)
       .finally(() => {
         busy = false;

@@ -167,6 +167,9 @@ export interface Store {
 
   /** A process-wide setting, written once (the first writer wins). */
   getOrSetMeta(key: string, init: () => string): Promise<string>;
+  getMeta(key: string): Promise<string | null>;
+  /** Overwrites a process-wide setting (the shared test clock). */
+  setMeta(key: string, value: string): Promise<void>;
 }
 
 /** An empty set of changes, to fill in. */

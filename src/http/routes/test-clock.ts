@@ -25,10 +25,11 @@ export function testClockRoutes(app: ZodApp, { ctx, testClock }: RouteDeps): voi
     handler: async (req) => {
       const body = req.body;
       if ('now' in body) {
+        await testClock.sync();
         if (body.now < testClock.now()) throw errors.invalid('now', 'the test clock only moves forward');
-        testClock.set(body.now);
+        await testClock.set(body.now);
       } else {
-        testClock.advance(body.advanceSeconds);
+        await testClock.advance(body.advanceSeconds);
       }
       await sweepDue(ctx);
       return { now: new Date(testClock.now()).toISOString() };

@@ -404,6 +404,15 @@ export class SqliteStore implements Store {
     return this.sql('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id).changes > 0;
   }
 
+  async getMeta(key: string): Promise<string | null> {
+    const r = this.sql('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    return r ? r.value : null;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    this.sql('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
   async getOrSetMeta(key: string, init: () => string): Promise<string> {
     this.sql('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING').run(key, init());
     return (this.sql('SELECT value FROM meta WHERE key = ?').get(key) as { value: string }).value;
