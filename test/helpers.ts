@@ -30,6 +30,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     sweepSeconds: 3600,
     logLevel: 'silent',
     stripe: null,
+    catalogPath: undefined,
     ...overrides,
   };
 }
