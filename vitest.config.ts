@@ -1,10 +1,29 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Two projects: `sqlite` runs every test on the embedded store; `postgres` runs
+ * every test that touches a store again on a real PostgreSQL server
+ * (scripts/test-postgres.mjs decides whether one is there).
+ */
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: { name: 'sqlite', include: ['test/**/*.test.ts'], exclude: ['test/**/*.pg.test.ts'] },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'postgres',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/domain/**', 'test/**/*.sqlite.test.ts'],
+          env: { PURSE_TEST_STORE: 'postgres' },
+        },
+      },
+    ],
   },
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../src/config.js';
 import { createPurse, type Purse } from '../src/server.js';
+import { createTestDatabase, ON_POSTGRES } from './pg.js';
 
 export const TEST_API_KEY = 'sk_test_purse_key_for_tests_only';
 
@@ -35,10 +36,21 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   };
 }
 
-/** A whole Purse in this process, on a fresh SQLite file (or what `overrides` name). */
-export async function startTestPurse(overrides: Partial<Config> = {}): Promise<TestPurse & { dir: string }> {
+/**
+ * A database for one test: a fresh SQLite file in `dir`, or a fresh PostgreSQL
+ * database when the tests run on PostgreSQL (PURSE_TEST_STORE=postgres).
+ */
+export async function testDatabase(dir: string): Promise<{ url: string; drop(): Promise<void> }> {
+  if (ON_POSTGRES) return createTestDatabase();
+  return { url: `sqlite:${join(dir, 'purse.db')}`, drop: async () => {} };
+}
+
+/** A whole Purse in this process, on a fresh database (or what `overrides` name). */
+export async function startTestPurse(overrides: Partial<Config> = {}): Promise<TestPurse & { dir: string; databaseUrl: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'purse-test-'));
-  const purse = await createPurse(testConfig({ databaseUrl: `sqlite:${join(dir, 'purse.db')}`, ...overrides }));
+  const db = overrides.databaseUrl ? { url: overrides.databaseUrl, drop: async () => {} } : await testDatabase(dir);
+  const purse = await createPurse(testConfig({ databaseUrl: db.url, ...overrides }));
+  if (ON_POSTGRES && !overrides.databaseUrl && purse.ctx.store.kind !== 'postgres') throw new Error('the postgres project must run on PostgreSQL');
   const call: TestPurse['call'] = async (method, url, body, opts = {}) => {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     const auth = opts.auth === undefined ? TEST_API_KEY : opts.auth;
@@ -55,9 +67,11 @@ export async function startTestPurse(overrides: Partial<Config> = {}): Promise<T
   return {
     ...purse,
     dir,
+    databaseUrl: db.url,
     call,
     async close() {
       await purse.close();
+      await db.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

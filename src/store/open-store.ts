@@ -1,3 +1,4 @@
+import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
 
@@ -8,5 +9,10 @@ export async function openStore(url: string): Promise<Store> {
     await store.migrate();
     return store;
   }
-  throw new Error(`this build of Purse has no adapter for ${url.split(':')[0]}; use sqlite:PATH`);
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const store = new PostgresStore(url);
+    await store.migrate();
+    return store;
+  }
+  throw new Error(`Purse has no adapter for ${url.split(':')[0]}; use sqlite:PATH or postgres://…`);
 }

@@ -1,19 +1,19 @@
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedCustomer, startTestPurse, type TestPurse } from '../helpers.js';
+import { seedCustomer, startTestPurse } from '../helpers.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const run = promisify(execFile);
 
-async function ledgerCheck(dbPath: string): Promise<{ code: number; out: string }> {
+async function ledgerCheck(databaseUrl: string): Promise<{ code: number; out: string }> {
   try {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'ledger-check'], {
       cwd: ROOT,
-      env: { ...process.env, PURSE_DATABASE_URL: `sqlite:${dbPath}` },
+      env: { ...process.env, PURSE_DATABASE_URL: databaseUrl },
     });
     return { code: 0, out: stdout };
   } catch (err) {
@@ -22,14 +22,30 @@ async function ledgerCheck(dbPath: string): Promise<{ code: number; out: string 
   }
 }
 
-let p: TestPurse & { dir: string };
-let dbPath: string;
+let p: Awaited<ReturnType<typeof startTestPurse>>;
+let databaseUrl: string;
+let customerId: string;
+
+/** Changes a balance behind the ledger's back, as a bad migration or a hand edit would. */
+async function corrupt(sql: string, params: unknown[]): Promise<void> {
+  if (databaseUrl.startsWith('sqlite:')) {
+    const db = new Database(databaseUrl.slice('sqlite:'.length));
+    db.prepare(sql.replace(/\$\d/g, '?')).run(...params);
+    db.close();
+    return;
+  }
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  await client.query(sql, params);
+  await client.end();
+}
 
 beforeAll(async () => {
   p = await startTestPurse();
-  dbPath = join(p.dir, 'purse.db');
+  databaseUrl = p.databaseUrl;
   // A little of everything: grants, a completed, a partially completed, a failed, a timed-out and a refunded generation, a void.
-  const { customerId, toolId } = await seedCustomer(p, { credits: 100, toolCredits: 3, holdSeconds: 30 });
+  ({ customerId } = await seedCustomer(p, { credits: 100, toolCredits: 3, holdSeconds: 30 }));
+  const toolId = (await p.ctx.store.listTools())[0]!.id;
   const extra = await p.call('POST', `/v1/customers/${customerId}/grants`, { amount: 20, source: 'adjustment', reason: 'fix' });
   const ids: string[] = [];
   for (let i = 0; i < 5; i++) ids.push((await p.call('POST', '/v1/generations', { customerId, toolId, units: 2 })).body.id);
@@ -47,17 +63,15 @@ describe('the ledger check', () => {
     const report = await p.ctx.store.audit();
     expect(report.problems).toEqual([]);
     expect(report.entries).toBeGreaterThan(10);
-    const { code, out } = await ledgerCheck(dbPath);
+    const { code, out } = await ledgerCheck(databaseUrl);
     expect(code).toBe(0);
     expect(out).toContain('Every balance equals its ledger.');
   });
 
   it('fails and names the grant when a balance is changed behind the ledger', async () => {
-    const db = new Database(dbPath);
-    const grant = db.prepare("SELECT id FROM grants WHERE source = 'bonus' LIMIT 1").get() as { id: string };
-    db.prepare('UPDATE grants SET remaining = remaining + 1 WHERE id = ?').run(grant.id);
-    db.close();
-    const { code, out } = await ledgerCheck(dbPath);
+    const grant = (await p.ctx.store.listGrants(customerId)).find((g) => g.source === 'bonus')!;
+    await corrupt('UPDATE grants SET remaining = remaining + 1 WHERE id = $1', [grant.id]);
+    const { code, out } = await ledgerCheck(databaseUrl);
     expect(code).toBe(1);
     expect(out).toContain(`MISMATCH grant ${grant.id}`);
   });

@@ -2,11 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_API_KEY } from '../helpers.js';
+import { TEST_API_KEY, testDatabase } from '../helpers.js';
 import { spawnPurse, type PurseProcess } from '../process.js';
 
 let server: PurseProcess;
 let dir: string;
+let db: Awaited<ReturnType<typeof testDatabase>>;
 
 async function api(method: string, path: string, body?: unknown) {
   const res = await fetch(`${server.url}${path}`, {
@@ -19,10 +20,12 @@ async function api(method: string, path: string, body?: unknown) {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'purse-conc-'));
-  server = await spawnPurse({ PURSE_DATABASE_URL: `sqlite:${join(dir, 'purse.db')}`, PURSE_API_KEY: TEST_API_KEY });
+  db = await testDatabase(dir);
+  server = await spawnPurse({ PURSE_DATABASE_URL: db.url, PURSE_API_KEY: TEST_API_KEY });
 });
 afterAll(async () => {
   await server?.stop();
+  await db?.drop();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -2,13 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { TEST_API_KEY } from '../helpers.js';
+import { openStore } from '../../src/store/open-store.js';
+import { TEST_API_KEY, testDatabase } from '../helpers.js';
 import { spawnPurse, type PurseProcess } from '../process.js';
 
 let a: PurseProcess;
 let b: PurseProcess;
 let dir: string;
+let db: Awaited<ReturnType<typeof testDatabase>>;
 
 async function api(server: PurseProcess, method: string, path: string, body?: unknown) {
   const res = await fetch(`${server.url}${path}`, {
@@ -21,8 +22,9 @@ async function api(server: PurseProcess, method: string, path: string, body?: un
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'purse-race-'));
+  db = await testDatabase(dir);
   const env = {
-    PURSE_DATABASE_URL: `sqlite:${join(dir, 'purse.db')}`,
+    PURSE_DATABASE_URL: db.url,
     PURSE_API_KEY: TEST_API_KEY,
     PURSE_TEST_CLOCK: '1',
     PURSE_SWEEP_SECONDS: '0.05',
@@ -33,6 +35,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all([a?.stop(), b?.stop()]);
+  await db?.drop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -56,7 +59,7 @@ describe('two server processes on one database across a period boundary', () => 
       const grants = (await api(b, 'GET', `/v1/customers/${c}/grants`)).body.data.filter((g: any) => g.source === 'plan');
       expect(grants).toHaveLength(2);
     }
-    const store = new SqliteStore(join(dir, 'purse.db'));
+    const store = await openStore(db.url);
     try {
       expect((await store.audit()).problems).toEqual([]);
     } finally {

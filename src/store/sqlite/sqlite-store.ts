@@ -15,7 +15,7 @@ import type {
   Store,
   StoreCapabilities,
 } from '../store.js';
-import * as rows from './sqlite-rows.js';
+import * as rows from '../rows.js';
 
 type Statement = Database.Statement<unknown[], Record<string, unknown>>;
 

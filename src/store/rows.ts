@@ -1,7 +1,7 @@
-import type { Customer, Generation, Grant, GrantSource, LedgerEntry, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../../domain/types.js';
-import type { ApiKeyRecord } from '../store.js';
+import type { Customer, Generation, Grant, GrantSource, LedgerEntry, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../domain/types.js';
+import type { ApiKeyRecord } from './store.js';
 
-/** Row shapes as SQLite returns them, and their mapping to the domain's nouns. */
+/** Rows as either adapter returns them (snake_case columns, numbers or numeric strings), mapped to the domain's nouns and back. */
 type Row = Record<string, unknown>;
 
 const json = (v: unknown) => (v == null ? null : JSON.parse(String(v)));
@@ -246,5 +246,21 @@ export function purchaseParams(p: Purchase) {
     created_at: p.createdAt,
     paid_at: p.paidAt,
     refunded_at: p.refundedAt,
+  };
+}
+
+export function ledgerParams(e: import('../domain/types.js').NewLedgerEntry) {
+  return {
+    customer_id: e.customerId,
+    type: e.type,
+    grant_id: e.grantId,
+    source: e.source,
+    generation_id: e.generationId,
+    tool_id: e.toolId,
+    amount: e.amount,
+    available_delta: e.availableDelta,
+    reserved_delta: e.reservedDelta,
+    reason: e.reason,
+    created_at: e.createdAt,
   };
 }

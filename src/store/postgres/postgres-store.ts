@@ -1,0 +1,450 @@
+import pg from 'pg';
+import type { Customer, Generation, Grant, LedgerEntry, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../../domain/types.js';
+import { compareWithLedger, MALFORMED_ENTRIES_SQL } from '../audit.js';
+import { decodeGenerationCursor } from '../cursor.js';
+import { loadMigrations } from '../migrations.js';
+import * as rows from '../rows.js';
+import type { ApiKeyRecord, AuditReport, CustomerChanges, CustomerLoad, CustomerSnapshot, Decision, Page, Store, StoreCapabilities } from '../store.js';
+
+type Row = Record<string, unknown>;
+
+/** The advisory lock key migrations run under, so processes starting together migrate one at a time. */
+const MIGRATION_LOCK = 72_617_301;
+
+// bigint (int8) columns hold epoch milliseconds and credits, all far below 2^53: read them as numbers.
+const types = {
+  getTypeParser(oid: number, format?: string) {
+    if (oid === 20) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+} as pg.CustomTypesConfig;
+
+/**
+ * One statement that reads everything a customer-scoped write needs: the customer
+ * (with its version), live grants, the generations named and the holds that ran
+ * out, the grants those generations used, the idempotency record, the
+ * subscription with its plans, and the purchases named.
+ */
+const SNAPSHOT_SQL = `
+WITH gens AS (
+  SELECT * FROM generations
+   WHERE id = ANY($2::text[]) OR (customer_id = $1 AND status = 'reserved' AND hold_until <= $4)
+), sub AS (
+  SELECT * FROM subscriptions WHERE customer_id = $1
+)
+SELECT
+  (SELECT row_to_json(c) FROM customers c WHERE c.id = $1) AS customer,
+  (SELECT coalesce(json_agg(g), '[]') FROM grants g
+    WHERE g.customer_id = $1
+      AND ((g.remaining > 0 AND g.voided_at IS NULL) OR g.id = ANY($3::text[])
+           OR g.id IN (SELECT a->>'grantId' FROM gens, jsonb_array_elements(gens.allocations::jsonb) a WHERE gens.customer_id = $1))) AS grants,
+  (SELECT coalesce(json_agg(gens), '[]') FROM gens) AS generations,
+  (SELECT row_to_json(i) FROM idempotency_keys i WHERE i.customer_id = $1 AND i.key = $5) AS idempotency,
+  (SELECT row_to_json(sub) FROM sub) AS subscription,
+  (SELECT coalesce(json_agg(p), '[]') FROM plans p
+    WHERE p.id = ANY($6::text[]) OR p.id IN (SELECT plan_id FROM sub UNION SELECT pending_plan_id FROM sub)) AS plans,
+  (SELECT coalesce(json_agg(p), '[]') FROM purchases p WHERE p.id = ANY($7::text[])) AS purchases`;
+
+/**
+ * The production store. A customer-scoped write is two round trips and holds no
+ * lock between them: one statement reads the snapshot, one function call
+ * (`purse_apply`) writes the decision if the customer's version is unchanged.
+ * When another write got there first, the decision is made again on a fresh
+ * snapshot — after a few such conflicts under a row lock, so a hot customer
+ * cannot starve.
+ */
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  readonly capabilities: StoreCapabilities = { multiProcess: true };
+  readonly pool: pg.Pool;
+
+  constructor(connectionString: string, opts: { max?: number } = {}) {
+    this.pool = new pg.Pool({ connectionString, max: opts.max ?? 10, types });
+  }
+
+  private async query(text: string, values: unknown[] = []): Promise<Row[]> {
+    return (await this.pool.query(text, values)).rows;
+  }
+
+  private async one(text: string, values: unknown[] = []): Promise<Row | null> {
+    return (await this.query(text, values))[0] ?? null;
+  }
+
+  async migrate(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)');
+      const done = new Set((await client.query('SELECT version FROM schema_migrations')).rows.map((r) => Number(r.version)));
+      for (const m of loadMigrations('postgres')) {
+        if (done.has(m.version)) continue;
+        await client.query('BEGIN');
+        try {
+          await client.query(m.sql);
+          await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK');
+          throw err;
+        }
+      }
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  async transact<R>(customerId: string, load: CustomerLoad, decide: (s: CustomerSnapshot) => Decision<R>): Promise<R> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const { snapshot, version } = await this.snapshot(this.pool, customerId, load);
+      const { changes, result } = decide(snapshot);
+      if (version === null) return result; // no customer: decide refused or changed nothing
+      if (isEmpty(changes)) return result;
+      const applied = await this.one('SELECT purse_apply($1, $2, $3::jsonb) AS ok', [customerId, version, changesJson(customerId, changes)]);
+      if (applied?.ok === true) return result;
+    }
+    // Contended: take the customer's row lock, then the snapshot cannot change under us.
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [customerId]);
+      const { snapshot, version } = await this.snapshot(client, customerId, load);
+      const { changes, result } = decide(snapshot);
+      if (version !== null && !isEmpty(changes)) {
+        const applied = await client.query('SELECT purse_apply($1, $2, $3::jsonb) AS ok', [customerId, version, changesJson(customerId, changes)]);
+        if (applied.rows[0]?.ok !== true) throw new Error(`customer ${customerId} changed under its row lock`);
+      }
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async snapshot(db: pg.Pool | pg.PoolClient, customerId: string, load: CustomerLoad): Promise<{ snapshot: CustomerSnapshot; version: number | null }> {
+    const r = (
+      await db.query(SNAPSHOT_SQL, [
+        customerId,
+        load.generationIds ?? [],
+        load.grantIds ?? [],
+        load.now,
+        load.idempotencyKey ?? null,
+        load.planIds ?? [],
+        load.purchaseIds ?? [],
+      ])
+    ).rows[0] as Record<string, any>;
+    const idem = r.idempotency as Row | null;
+    return {
+      version: r.customer ? Number(r.customer.version) : null,
+      snapshot: {
+        customer: r.customer ? rows.toCustomer(r.customer) : null,
+        grants: (r.grants as Row[]).map(rows.toGrant),
+        generations: (r.generations as Row[]).map(rows.toGeneration),
+        idempotency: idem
+          ? {
+              key: idem.key as string,
+              requestHash: idem.request_hash as string,
+              statusCode: Number(idem.status_code),
+              response: JSON.parse(idem.response as string),
+              createdAt: Number(idem.created_at),
+            }
+          : null,
+        subscription: r.subscription ? rows.toSubscription(r.subscription) : null,
+        plans: (r.plans as Row[]).map(rows.toPlan),
+        purchases: (r.purchases as Row[]).map(rows.toPurchase),
+      },
+    };
+  }
+
+  async putCustomer(c: Customer): Promise<Customer> {
+    const r = await this.one(
+      `INSERT INTO customers (id, name, email, metadata, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, metadata = excluded.metadata, updated_at = excluded.updated_at
+       RETURNING *`,
+      [c.id, c.name, c.email, c.metadata ? JSON.stringify(c.metadata) : null, c.createdAt, c.updatedAt],
+    );
+    return rows.toCustomer(r!);
+  }
+
+  async getCustomer(id: string): Promise<Customer | null> {
+    const r = await this.one('SELECT * FROM customers WHERE id = $1', [id]);
+    return r ? rows.toCustomer(r) : null;
+  }
+
+  async searchCustomers(query: string, limit: number): Promise<Customer[]> {
+    const like = `%${query.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    return (await this.query('SELECT * FROM customers WHERE id ILIKE $1 OR email ILIKE $1 OR name ILIKE $1 ORDER BY updated_at DESC LIMIT $2', [like, limit])).map(rows.toCustomer);
+  }
+
+  async putTool(t: Tool): Promise<Tool> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const before = (await client.query('SELECT credits, unit FROM tools WHERE id = $1 FOR UPDATE', [t.id])).rows[0];
+      const r = (
+        await client.query(
+          `INSERT INTO tools (id, name, credits, unit, description, hold_seconds, active, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+           ON CONFLICT (id) DO UPDATE SET name = excluded.name, credits = excluded.credits, unit = excluded.unit, description = excluded.description,
+             hold_seconds = excluded.hold_seconds, active = excluded.active, updated_at = excluded.updated_at
+           RETURNING *`,
+          [t.id, t.name, t.credits, t.unit, t.description, t.holdSeconds, t.active, t.createdAt, t.updatedAt],
+        )
+      ).rows[0];
+      if (!before || Number(before.credits) !== t.credits || before.unit !== t.unit) {
+        await client.query('INSERT INTO tool_prices (tool_id, credits, unit, effective_at) VALUES ($1, $2, $3, $4)', [t.id, t.credits, t.unit, t.updatedAt]);
+      }
+      await client.query('COMMIT');
+      return rows.toTool(r);
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async getTool(id: string): Promise<Tool | null> {
+    const r = await this.one('SELECT * FROM tools WHERE id = $1', [id]);
+    return r ? rows.toTool(r) : null;
+  }
+
+  async listTools(): Promise<Tool[]> {
+    return (await this.query('SELECT * FROM tools ORDER BY credits, id')).map(rows.toTool);
+  }
+
+  async toolPrices(toolId: string): Promise<ToolPrice[]> {
+    return (await this.query('SELECT * FROM tool_prices WHERE tool_id = $1 ORDER BY seq', [toolId])).map(rows.toToolPrice);
+  }
+
+  async putPlan(p: Plan): Promise<Plan> {
+    const r = await this.one(
+      `INSERT INTO plans (id, name, credits_per_period, period, price_amount, price_currency, rollover_max, description, active, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, credits_per_period = excluded.credits_per_period, period = excluded.period,
+         price_amount = excluded.price_amount, price_currency = excluded.price_currency, rollover_max = excluded.rollover_max,
+         description = excluded.description, active = excluded.active, updated_at = excluded.updated_at
+       RETURNING *`,
+      [p.id, p.name, p.creditsPerPeriod, p.period, p.price.amount, p.price.currency, p.rolloverMax, p.description, p.active, p.createdAt, p.updatedAt],
+    );
+    return rows.toPlan(r!);
+  }
+
+  async getPlan(id: string): Promise<Plan | null> {
+    const r = await this.one('SELECT * FROM plans WHERE id = $1', [id]);
+    return r ? rows.toPlan(r) : null;
+  }
+
+  async listPlans(): Promise<Plan[]> {
+    return (await this.query('SELECT * FROM plans ORDER BY price_amount, id')).map(rows.toPlan);
+  }
+
+  async putPack(p: Pack): Promise<Pack> {
+    const r = await this.one(
+      `INSERT INTO packs (id, name, credits, price_amount, price_currency, expires_in_days, description, active, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, credits = excluded.credits, price_amount = excluded.price_amount,
+         price_currency = excluded.price_currency, expires_in_days = excluded.expires_in_days, description = excluded.description,
+         active = excluded.active, updated_at = excluded.updated_at
+       RETURNING *`,
+      [p.id, p.name, p.credits, p.price.amount, p.price.currency, p.expiresInDays, p.description, p.active, p.createdAt, p.updatedAt],
+    );
+    return rows.toPack(r!);
+  }
+
+  async getPack(id: string): Promise<Pack | null> {
+    const r = await this.one('SELECT * FROM packs WHERE id = $1', [id]);
+    return r ? rows.toPack(r) : null;
+  }
+
+  async listPacks(): Promise<Pack[]> {
+    return (await this.query('SELECT * FROM packs ORDER BY price_amount, id')).map(rows.toPack);
+  }
+
+  async getSubscription(customerId: string): Promise<Subscription | null> {
+    const r = await this.one('SELECT * FROM subscriptions WHERE customer_id = $1', [customerId]);
+    return r ? rows.toSubscription(r) : null;
+  }
+
+  async findSubscriptionByRef(providerRef: string): Promise<Subscription | null> {
+    const r = await this.one('SELECT * FROM subscriptions WHERE provider_ref = $1 LIMIT 1', [providerRef]);
+    return r ? rows.toSubscription(r) : null;
+  }
+
+  async getPurchase(id: string): Promise<Purchase | null> {
+    const r = await this.one('SELECT * FROM purchases WHERE id = $1 LIMIT 1', [id]);
+    return r ? rows.toPurchase(r) : null;
+  }
+
+  async findPurchaseByRef(ref: string): Promise<Purchase | null> {
+    const r = await this.one('SELECT * FROM purchases WHERE provider_ref = $1 OR payment_ref = $1 LIMIT 1', [ref]);
+    return r ? rows.toPurchase(r) : null;
+  }
+
+  async listPurchases(customerId: string, page: Page): Promise<Purchase[]> {
+    const cursor = decodeGenerationCursor(page.before);
+    const list = cursor
+      ? await this.query(
+          `SELECT * FROM purchases WHERE customer_id = $1 AND (created_at, id) < ($2, $3) ORDER BY created_at DESC, id DESC LIMIT $4`,
+          [customerId, cursor.createdAt, cursor.id, page.limit],
+        )
+      : await this.query('SELECT * FROM purchases WHERE customer_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2', [customerId, page.limit]);
+    return list.map(rows.toPurchase);
+  }
+
+  async getGeneration(id: string): Promise<Generation | null> {
+    const r = await this.one('SELECT * FROM generations WHERE id = $1 LIMIT 1', [id]);
+    return r ? rows.toGeneration(r) : null;
+  }
+
+  async listGenerations(customerId: string, page: Page): Promise<Generation[]> {
+    const cursor = decodeGenerationCursor(page.before);
+    const list = cursor
+      ? await this.query(
+          `SELECT * FROM generations WHERE customer_id = $1 AND (created_at, id) < ($2, $3) ORDER BY created_at DESC, id DESC LIMIT $4`,
+          [customerId, cursor.createdAt, cursor.id, page.limit],
+        )
+      : await this.query('SELECT * FROM generations WHERE customer_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2', [customerId, page.limit]);
+    return list.map(rows.toGeneration);
+  }
+
+  async findGrant(id: string): Promise<Grant | null> {
+    const r = await this.one('SELECT * FROM grants WHERE id = $1 LIMIT 1', [id]);
+    return r ? rows.toGrant(r) : null;
+  }
+
+  async listGrants(customerId: string): Promise<Grant[]> {
+    return (await this.query('SELECT * FROM grants WHERE customer_id = $1 ORDER BY created_at DESC, id DESC', [customerId])).map(rows.toGrant);
+  }
+
+  async listLedger(customerId: string, page: Page): Promise<LedgerEntry[]> {
+    const before = page.before === undefined ? Number.MAX_SAFE_INTEGER : Number(page.before);
+    return (await this.query('SELECT * FROM ledger_entries WHERE customer_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3', [customerId, before, page.limit])).map(
+      rows.toLedgerEntry,
+    );
+  }
+
+  async readBalance(customerId: string, now: number) {
+    const r = (await this.one(
+      `SELECT
+         (SELECT coalesce(json_agg(g), '[]') FROM grants g WHERE g.customer_id = $1 AND g.remaining > 0 AND g.voided_at IS NULL) AS grants,
+         (SELECT coalesce(sum(cost), 0) FROM generations WHERE customer_id = $1 AND status = 'reserved') AS reserved,
+         EXISTS (SELECT 1 FROM generations WHERE customer_id = $1 AND status = 'reserved' AND hold_until <= $2) AS holds_due,
+         (SELECT row_to_json(s) FROM subscriptions s WHERE s.customer_id = $1) AS subscription`,
+      [customerId, now],
+    )) as Record<string, any>;
+    return {
+      grants: (r.grants as Row[]).map(rows.toGrant),
+      reserved: Number(r.reserved),
+      holdsDue: r.holds_due === true,
+      subscription: r.subscription ? rows.toSubscription(r.subscription) : null,
+    };
+  }
+
+  async dueCustomers(now: number, limit: number): Promise<string[]> {
+    const list = await this.query(
+      `SELECT customer_id FROM generations WHERE status = 'reserved' AND hold_until <= $1
+       UNION SELECT customer_id FROM grants WHERE remaining > 0 AND voided_at IS NULL AND expires_at IS NOT NULL AND expires_at <= $1
+       UNION SELECT customer_id FROM subscriptions WHERE status = 'active' AND driven_by = 'purse' AND current_period_end <= $1
+       LIMIT $2`,
+      [now, limit],
+    );
+    return list.map((r) => r.customer_id as string);
+  }
+
+  async audit(): Promise<AuditReport> {
+    const client = await this.pool.connect();
+    try {
+      // One consistent view of every table for the whole check.
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const q = async (sql: string) => (await client.query(sql)).rows as Record<string, any>[];
+      const report = compareWithLedger({
+        grants: (await q('SELECT customer_id, id, amount, remaining FROM grants')).map((r) => ({ customerId: r.customer_id, id: r.id, amount: r.amount, remaining: r.remaining })),
+        ledgerByGrant: (
+          await q(`SELECT customer_id, grant_id, sum(available_delta)::bigint AS available,
+                     sum(CASE WHEN type = 'grant' THEN amount ELSE 0 END)::bigint AS granted,
+                     sum(CASE WHEN type = 'grant' THEN 1 ELSE 0 END)::bigint AS grant_entries
+                   FROM ledger_entries GROUP BY customer_id, grant_id`)
+        ).map((r) => ({ customerId: r.customer_id, grantId: r.grant_id, available: r.available, granted: r.granted, grantEntries: r.grant_entries })),
+        generations: (await q('SELECT customer_id, id, status, cost, charged, refunded FROM generations')).map((r) => ({
+          customerId: r.customer_id, id: r.id, status: r.status, cost: r.cost, charged: r.charged, refunded: r.refunded,
+        })),
+        ledgerByGeneration: (
+          await q(`SELECT customer_id, generation_id, sum(reserved_delta)::bigint AS reserved,
+                     sum(CASE type WHEN 'charge' THEN amount WHEN 'refund' THEN -amount ELSE 0 END)::bigint AS spent
+                   FROM ledger_entries WHERE generation_id IS NOT NULL GROUP BY customer_id, generation_id`)
+        ).map((r) => ({ customerId: r.customer_id, generationId: r.generation_id, reserved: r.reserved, spent: r.spent })),
+        entries: Number((await q('SELECT count(*)::bigint AS n FROM ledger_entries'))[0]!.n),
+        malformedEntries: (await q(MALFORMED_ENTRIES_SQL)).map((r) => ({ id: r.id, type: r.type, amount: r.amount, availableDelta: r.available_delta, reservedDelta: r.reserved_delta })),
+      });
+      await client.query('COMMIT');
+      return report;
+    } finally {
+      client.release();
+    }
+  }
+
+  async insertApiKey(k: ApiKeyRecord): Promise<void> {
+    await this.query('INSERT INTO api_keys (id, name, prefix, hash, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6)', [k.id, k.name, k.prefix, k.hash, k.createdAt, k.revokedAt]);
+  }
+
+  async findApiKeyByHash(hash: string): Promise<ApiKeyRecord | null> {
+    const r = await this.one('SELECT * FROM api_keys WHERE hash = $1', [hash]);
+    return r ? rows.toApiKey(r) : null;
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    return (await this.query('SELECT * FROM api_keys ORDER BY created_at')).map(rows.toApiKey);
+  }
+
+  async revokeApiKey(id: string, at: number): Promise<boolean> {
+    return (await this.pool.query('UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [at, id])).rowCount! > 0;
+  }
+
+  async getMeta(key: string): Promise<string | null> {
+    const r = await this.one('SELECT value FROM meta WHERE key = $1', [key]);
+    return r ? (r.value as string) : null;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.query('INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
+  }
+
+  async getOrSetMeta(key: string, init: () => string): Promise<string> {
+    await this.query('INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [key, init()]);
+    return (await this.getMeta(key))!;
+  }
+}
+
+function isEmpty(c: CustomerChanges): boolean {
+  return (
+    c.insertGrants.length + c.updateGrants.length + c.insertGenerations.length + c.updateGenerations.length + c.ledger.length + c.insertPurchases.length + c.updatePurchases.length === 0 &&
+    c.idempotency === null &&
+    c.subscription === null
+  );
+}
+
+/** The decision as `purse_apply` reads it: arrays of rows with the tables' column names. */
+function changesJson(customerId: string, c: CustomerChanges): string {
+  const idem = c.idempotency;
+  return JSON.stringify({
+    insertGrants: c.insertGrants.map(rows.grantParams),
+    updateGrants: c.updateGrants.map(rows.grantParams),
+    insertGenerations: c.insertGenerations.map(rows.generationParams),
+    updateGenerations: c.updateGenerations.map(rows.generationParams),
+    ledger: c.ledger.map(rows.ledgerParams),
+    idempotency: idem
+      ? [{ customer_id: customerId, key: idem.key, request_hash: idem.requestHash, status_code: idem.statusCode, response: JSON.stringify(idem.response), created_at: idem.createdAt }]
+      : [],
+    subscription: c.subscription ? [rows.subscriptionParams(c.subscription)] : [],
+    insertPurchases: c.insertPurchases.map(rows.purchaseParams),
+    updatePurchases: c.updatePurchases.map(rows.purchaseParams),
+  });
+}
