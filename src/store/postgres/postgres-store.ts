@@ -45,6 +45,8 @@ SELECT
     WHERE p.id = ANY($6::text[]) OR p.id IN (SELECT plan_id FROM sub UNION SELECT pending_plan_id FROM sub)) AS plans,
   (SELECT coalesce(json_agg(p), '[]') FROM purchases p WHERE p.id = ANY($7::text[])) AS purchases`;
 
+const APPLY_SQL = 'SELECT purse_apply($1, $2, $3::jsonb) AS ok';
+
 /**
  * The production store. A customer-scoped write is two round trips and holds no
  * lock between them: one statement reads the snapshot, one function call
@@ -58,6 +60,11 @@ export class PostgresStore implements Store {
   readonly capabilities: StoreCapabilities = { multiProcess: true };
   readonly pool: pg.Pool;
 
+  /**
+   * `pg` (node-postgres) rather than postgres.js: with named (prepared) statements
+   * for the two hot ones it is as fast (bench/drivers.ts), and it is the most used
+   * driver, with explicit clients for the row-lock fallback and migrations.
+   */
   constructor(connectionString: string, opts: { max?: number } = {}) {
     this.pool = new pg.Pool({ connectionString, max: opts.max ?? 10, types });
   }
@@ -104,8 +111,8 @@ export class PostgresStore implements Store {
       const { changes, result } = decide(snapshot);
       if (version === null) return result; // no customer: decide refused or changed nothing
       if (isEmpty(changes)) return result;
-      const applied = await this.one('SELECT purse_apply($1, $2, $3::jsonb) AS ok', [customerId, version, changesJson(customerId, changes)]);
-      if (applied?.ok === true) return result;
+      const applied = await this.pool.query({ name: 'purse_apply', text: APPLY_SQL, values: [customerId, version, changesJson(customerId, changes)] });
+      if (applied.rows[0]?.ok === true) return result;
     }
     // Contended: take the customer's row lock, then the snapshot cannot change under us.
     const client = await this.pool.connect();
@@ -115,7 +122,7 @@ export class PostgresStore implements Store {
       const { snapshot, version } = await this.snapshot(client, customerId, load);
       const { changes, result } = decide(snapshot);
       if (version !== null && !isEmpty(changes)) {
-        const applied = await client.query('SELECT purse_apply($1, $2, $3::jsonb) AS ok', [customerId, version, changesJson(customerId, changes)]);
+        const applied = await client.query({ name: 'purse_apply', text: APPLY_SQL, values: [customerId, version, changesJson(customerId, changes)] });
         if (applied.rows[0]?.ok !== true) throw new Error(`customer ${customerId} changed under its row lock`);
       }
       await client.query('COMMIT');
@@ -130,7 +137,7 @@ export class PostgresStore implements Store {
 
   private async snapshot(db: pg.Pool | pg.PoolClient, customerId: string, load: CustomerLoad): Promise<{ snapshot: CustomerSnapshot; version: number | null }> {
     const r = (
-      await db.query(SNAPSHOT_SQL, [
+      await db.query({ name: 'purse_snapshot', text: SNAPSHOT_SQL, values: [
         customerId,
         load.generationIds ?? [],
         load.grantIds ?? [],
@@ -138,7 +145,7 @@ export class PostgresStore implements Store {
         load.idempotencyKey ?? null,
         load.planIds ?? [],
         load.purchaseIds ?? [],
-      ])
+      ] })
     ).rows[0] as Record<string, any>;
     const idem = r.idempotency as Row | null;
     return {
