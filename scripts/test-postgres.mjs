@@ -19,6 +19,6 @@ try {
 }
 if (!reachable) process.exit(process.env.CI === 'true' ? 1 : 0);
 
-const args = ['vitest', 'run', '--project', 'postgres', ...process.argv.slice(2)];
+const args = ['vitest', 'run', '--project', 'postgres', '--project', 'postgres-2proc', ...process.argv.slice(2)];
 const run = spawnSync('npx', args, { stdio: 'inherit', env: { ...process.env, PURSE_TEST_STORE: 'postgres' } });
 process.exit(run.status ?? 1);

@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import type { Config } from '../src/config.js';
 import { createPurse, type Purse } from '../src/server.js';
 import { createTestDatabase, ON_POSTGRES } from './pg.js';
+import { spawnPurse, type PurseProcess } from './process.js';
+
+/** Set in the `postgres-2proc` project: HTTP calls alternate between two server processes on one database. */
+export const TWO_PROCESSES = process.env.PURSE_TEST_TWO_PROCESSES === '1';
 
 export const TEST_API_KEY = 'sk_test_purse_key_for_tests_only';
 
@@ -51,7 +55,10 @@ export async function startTestPurse(overrides: Partial<Config> = {}): Promise<T
   const db = overrides.databaseUrl ? { url: overrides.databaseUrl, drop: async () => {} } : await testDatabase(dir);
   const purse = await createPurse(testConfig({ databaseUrl: db.url, ...overrides }));
   if (ON_POSTGRES && !overrides.databaseUrl && purse.ctx.store.kind !== 'postgres') throw new Error('the postgres project must run on PostgreSQL');
+  const servers = TWO_PROCESSES ? await Promise.all([spawnPurse(processEnv(testConfig({ databaseUrl: db.url, ...overrides }))), spawnPurse(processEnv(testConfig({ databaseUrl: db.url, ...overrides })))]) : [];
+  let turn = 0;
   const call: TestPurse['call'] = async (method, url, body, opts = {}) => {
+    if (servers.length > 0) return callOver(servers[turn++ % servers.length]!, method, url, body, opts);
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     const auth = opts.auth === undefined ? TEST_API_KEY : opts.auth;
     if (auth !== null) headers.authorization = `Bearer ${auth}`;
@@ -70,11 +77,59 @@ export async function startTestPurse(overrides: Partial<Config> = {}): Promise<T
     databaseUrl: db.url,
     call,
     async close() {
+      await Promise.all(servers.map((s) => s.stop()));
       await purse.close();
       await db.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The environment that starts a server process with the same configuration. */
+function processEnv(config: Config): Record<string, string> {
+  const env: Record<string, string> = {
+    PURSE_DATABASE_URL: config.databaseUrl,
+    PURSE_API_KEY: config.apiKey ?? '',
+    PURSE_DEMO: config.demo ? '1' : '0',
+    PURSE_TEST_CLOCK: config.testClock ? '1' : '0',
+    PURSE_SESSION_SECRET: config.sessionSecret ?? '',
+    PURSE_SWEEP_SECONDS: String(config.sweepSeconds),
+    PURSE_PAYMENTS: config.payments,
+  };
+  if (config.catalogPath) env.PURSE_CATALOG = config.catalogPath;
+  if (config.stripe) {
+    env.STRIPE_SECRET_KEY = config.stripe.secretKey;
+    env.STRIPE_WEBHOOK_SECRET = config.stripe.webhookSecret;
+    env.PURSE_PUBLIC_URL = config.stripe.publicUrl;
+    if (config.stripe.apiBase) env.STRIPE_API_BASE = config.stripe.apiBase;
+  }
+  return env;
+}
+
+async function callOver(
+  server: PurseProcess,
+  method: string,
+  url: string,
+  body: unknown,
+  opts: { auth?: string | null; headers?: Record<string, string> },
+): Promise<{ status: number; body: any; headers: Record<string, unknown> }> {
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  const auth = opts.auth === undefined ? TEST_API_KEY : opts.auth;
+  if (auth !== null) headers.authorization = `Bearer ${auth}`;
+  let payload: string | undefined;
+  if (body !== undefined) {
+    payload = typeof body === 'string' ? body : JSON.stringify(body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(`${server.url}${url}`, { method, headers, body: payload });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, body: parsed, headers: Object.fromEntries(res.headers.entries()) };
 }
 
 /** Creates a tool and a customer holding `credits` bonus credits; returns their ids. */
