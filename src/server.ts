@@ -1,4 +1,5 @@
 import type { FastifyServerOptions } from 'fastify';
+import { fileURLToPath } from 'node:url';
 import type { Config } from './config.js';
 import { applyCatalog, readCatalogFile } from './catalog-file.js';
 import { loadDemo } from './demo.js';
@@ -11,6 +12,9 @@ import { openStore } from './store/open-store.js';
 import { createStripeProvider } from './payments/stripe-provider.js';
 import { sandboxProvider } from './payments/provider.js';
 import type { Store } from './store/store.js';
+
+/** The built web app (web/dist), beside src/ and dist/. */
+const WEB_ROOT = fileURLToPath(new URL('../web/dist', import.meta.url));
 
 export interface Purse {
   app: PurseApp;
@@ -32,7 +36,15 @@ export async function createPurse(config: Config, opts: { store?: Store; logger?
   const auth = { envApiKey: config.apiKey, sessionSecret: await sessionSecret(ctx, config.sessionSecret) };
   if (config.catalogPath) await applyCatalog(ctx, readCatalogFile(config.catalogPath));
   if (config.demo) await loadDemo(ctx);
-  const app = await buildApp({ ctx, auth, testClock, logger: opts.logger, stripeWebhookSecret: config.stripe?.webhookSecret });
+  const app = await buildApp({
+    ctx,
+    auth,
+    testClock,
+    logger: opts.logger,
+    stripeWebhookSecret: config.stripe?.webhookSecret,
+    demo: config.demo,
+    webRoot: WEB_ROOT,
+  });
   const sweeper = startSweeper(ctx, config.sweepSeconds * 1000, (err) => app.log.error({ err }, 'sweep failed'), () => testClock?.sync());
   return {
     app,

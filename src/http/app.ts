@@ -1,4 +1,7 @@
+import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -9,12 +12,14 @@ import type { RouteDeps } from './deps.js';
 import { sendError } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { customerRoutes } from './routes/customers.js';
+import { demoRoutes } from './routes/demo.js';
 import { generationRoutes } from './routes/generations.js';
 import { grantRoutes } from './routes/grants.js';
 import { healthRoutes } from './routes/health.js';
 import { planRoutes } from './routes/plans.js';
 import { pricingRoutes } from './routes/pricing.js';
 import { purchaseRoutes } from './routes/purchases.js';
+import { reportRoutes } from './routes/reports.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { testClockRoutes } from './routes/test-clock.js';
 import { toolRoutes } from './routes/tools.js';
@@ -66,6 +71,8 @@ export async function buildApp(options: AppOptions) {
     reply.header('x-request-id', req.id);
     const url = req.routeOptions.url;
     if (url === undefined || url.startsWith('/docs')) return;
+    // Routes outside the API (the web app's files) are public; every API route says who may call it.
+    if (!url.startsWith('/v1/') && !url.startsWith('/demo/') && req.routeOptions.config?.access === undefined) return;
     await deps.testClock?.sync();
     await authenticateRequest(deps.ctx, deps.auth, req);
   });
@@ -73,17 +80,27 @@ export async function buildApp(options: AppOptions) {
     metrics.requests.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
   app.setErrorHandler((err, req, reply) => sendError(reply, req, err));
-  app.setNotFoundHandler((req, reply) => sendError(reply, req, errors.notFound('route', `${req.method} ${req.url.split('?')[0]}`)));
+  const web = options.webRoot && existsSync(join(options.webRoot, 'index.html')) ? options.webRoot : null;
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0]!;
+    // The web app's own routes (/credits, /console/…) all load its index page.
+    if (web && req.method === 'GET' && !/^\/(v1|demo|docs|openapi\.json|healthz|metrics)(\/|$)/.test(path)) return reply.sendFile('index.html');
+    return sendError(reply, req, errors.notFound('route', `${req.method} ${path}`));
+  });
 
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
-  app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) =>
-    reply.type('text/html').send(
-      '<!doctype html><meta charset="utf-8"><title>Purse</title><h1>Purse</h1><p>Credits for generative-AI apps.</p>' +
-        '<ul><li><a href="/docs">API reference</a></li><li><a href="/openapi.json">OpenAPI document</a></li><li><a href="/v1/pricing">Pricing (JSON)</a></li></ul>',
-    ),
-  );
+  if (web) {
+    await app.register(fastifyStatic, { root: web, wildcard: false, maxAge: '1h', index: 'index.html' });
+  } else {
+    app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) =>
+      reply.type('text/html').send(
+        '<!doctype html><meta charset="utf-8"><title>Purse</title><h1>Purse</h1><p>Credits for generative-AI apps. The web app is not built (npm run build).</p>' +
+          '<ul><li><a href="/docs">API reference</a></li><li><a href="/openapi.json">OpenAPI document</a></li><li><a href="/v1/pricing">Pricing (JSON)</a></li></ul>',
+      ),
+    );
+  }
 
-  const all = [healthRoutes, toolRoutes, planRoutes, pricingRoutes, customerRoutes, subscriptionRoutes, purchaseRoutes, grantRoutes, generationRoutes, testClockRoutes, webhookRoutes];
+  const all = [healthRoutes, toolRoutes, planRoutes, pricingRoutes, customerRoutes, subscriptionRoutes, purchaseRoutes, grantRoutes, generationRoutes, reportRoutes, testClockRoutes, webhookRoutes, demoRoutes];
   for (const routes of all) routes(app, deps);
   return app;
 }

@@ -17,4 +17,8 @@ export interface RouteDeps {
   testClock: TestClock | null;
   /** Stripe's webhook signing secret; the webhook route exists only when it is set. */
   stripeWebhookSecret?: string;
+  /** PURSE_DEMO=1: the demo studio's routes exist. */
+  demo?: boolean;
+  /** Where the built web app is (web/dist); served at / when it exists. */
+  webRoot?: string;
 }

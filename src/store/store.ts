@@ -1,5 +1,8 @@
 import type {
   Customer,
+  EntryType,
+  GenerationStatus,
+  GrantSource,
   Generation,
   Grant,
   LedgerEntry,
@@ -157,6 +160,12 @@ export interface Store {
    * expired with credits left, or a subscription period that ended.
    */
   dueCustomers(now: number, limit: number): Promise<string[]>;
+  /** Credits moved per UTC day (day number = epoch ms / 86,400,000) and entry type, in [from, to). */
+  reportLedgerByDay(from: number, to: number): Promise<{ day: number; type: EntryType; amount: number }[]>;
+  /** Generations per tool and status created in [from, to), with credits charged and refunded. */
+  reportGenerationsByTool(from: number, to: number): Promise<{ toolId: string; status: GenerationStatus; count: number; charged: number; refunded: number }[]>;
+  /** What the app still owes its users: available credits by source at `now`, and credits held. */
+  reportOutstanding(now: number): Promise<{ bySource: { source: GrantSource; available: number }[]; reserved: number }>;
   /** Recomputes every grant and every customer's reserved credits from the ledger. */
   audit(): Promise<AuditReport>;
 

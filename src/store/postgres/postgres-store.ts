@@ -366,6 +366,36 @@ export class PostgresStore implements Store {
     return list.map((r) => r.customer_id as string);
   }
 
+  async reportLedgerByDay(from: number, to: number) {
+    const list = await this.query(
+      `SELECT created_at / 86400000 AS day, type, sum(amount)::bigint AS amount FROM ledger_entries
+        WHERE created_at >= $1 AND created_at < $2 GROUP BY 1, 2 ORDER BY 1`,
+      [from, to],
+    );
+    return list.map((r) => ({ day: Number(r.day), type: r.type as LedgerEntry['type'], amount: Number(r.amount) }));
+  }
+
+  async reportGenerationsByTool(from: number, to: number) {
+    const list = await this.query(
+      `SELECT tool_id, status, count(*)::bigint AS n, sum(charged)::bigint AS charged, sum(refunded)::bigint AS refunded FROM generations
+        WHERE created_at >= $1 AND created_at < $2 GROUP BY tool_id, status`,
+      [from, to],
+    );
+    return list.map((r) => ({ toolId: r.tool_id as string, status: r.status as Generation['status'], count: Number(r.n), charged: Number(r.charged), refunded: Number(r.refunded) }));
+  }
+
+  async reportOutstanding(now: number) {
+    const bySource = (
+      await this.query(
+        `SELECT source, sum(remaining)::bigint AS available FROM grants
+          WHERE remaining > 0 AND voided_at IS NULL AND (expires_at IS NULL OR expires_at > $1) GROUP BY source ORDER BY source`,
+        [now],
+      )
+    ).map((r) => ({ source: r.source as Grant['source'], available: Number(r.available) }));
+    const held = await this.one("SELECT coalesce(sum(cost), 0)::bigint AS reserved FROM generations WHERE status = 'reserved'");
+    return { bySource, reserved: Number(held!.reserved) };
+  }
+
   async audit(): Promise<AuditReport> {
     const client = await this.pool.connect();
     try {

@@ -358,6 +358,29 @@ export class SqliteStore implements Store {
     return list.map((r) => r.customer_id as string);
   }
 
+  async reportLedgerByDay(from: number, to: number) {
+    return this.sql(`SELECT created_at / 86400000 AS day, type, SUM(amount) AS amount FROM ledger_entries
+                     WHERE created_at >= ? AND created_at < ? GROUP BY day, type ORDER BY day`)
+      .all(from, to)
+      .map((r) => ({ day: Number(r.day), type: r.type as LedgerEntry['type'], amount: Number(r.amount) }));
+  }
+
+  async reportGenerationsByTool(from: number, to: number) {
+    return this.sql(`SELECT tool_id, status, COUNT(*) AS n, SUM(charged) AS charged, SUM(refunded) AS refunded FROM generations
+                     WHERE created_at >= ? AND created_at < ? GROUP BY tool_id, status`)
+      .all(from, to)
+      .map((r) => ({ toolId: r.tool_id as string, status: r.status as Generation['status'], count: Number(r.n), charged: Number(r.charged), refunded: Number(r.refunded) }));
+  }
+
+  async reportOutstanding(now: number) {
+    const bySource = this.sql(`SELECT source, SUM(remaining) AS available FROM grants
+                               WHERE remaining > 0 AND voided_at IS NULL AND (expires_at IS NULL OR expires_at > ?) GROUP BY source ORDER BY source`)
+      .all(now)
+      .map((r) => ({ source: r.source as Grant['source'], available: Number(r.available) }));
+    const held = this.sql("SELECT COALESCE(SUM(cost), 0) AS reserved FROM generations WHERE status = 'reserved'").get()!;
+    return { bySource, reserved: Number(held.reserved) };
+  }
+
   async audit(): Promise<AuditReport> {
     const read = this.db.transaction(() =>
       compareWithLedger({
