@@ -14,10 +14,24 @@ import type {
   Page,
   Store,
   StoreCapabilities,
+  CustomerChanges,
 } from '../store.js';
 import * as rows from '../rows.js';
 
 type Statement = Database.Statement<unknown[], Record<string, unknown>>;
+
+interface PendingWrite {
+  customerId: string;
+  load: CustomerLoad;
+  decide: (s: CustomerSnapshot) => Decision<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** The most writes one commit takes; more wait for the next. */
+const MAX_GROUP = 256;
 
 /**
  * The embedded store: one SQLite file in WAL mode with `synchronous=FULL`, so an
@@ -29,6 +43,8 @@ export class SqliteStore implements Store {
   readonly capabilities: StoreCapabilities;
   private readonly db: Database.Database;
   private readonly cache = new Map<string, Statement>();
+  private readonly pending: PendingWrite[] = [];
+  private flushScheduled = false;
 
   /** `path` is a file path or `:memory:`. */
   constructor(path: string) {
@@ -39,6 +55,20 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.capabilities = { multiProcess: path !== ':memory:' };
+    this.runOne = this.db.transaction((write: PendingWrite) => {
+      const { changes, result } = write.decide(this.snapshot(write.customerId, write.load));
+      this.apply(write.customerId, changes);
+      return result;
+    });
+    this.runGroup = this.db.transaction((group: PendingWrite[]) =>
+      group.map((write): Outcome => {
+        try {
+          return { ok: true, value: this.runOne(write) };
+        } catch (error) {
+          return { ok: false, error };
+        }
+      }),
+    );
   }
 
   private sql(text: string): Statement {
@@ -65,66 +95,111 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    while (this.pending.length > 0) this.flush();
     this.db.close();
   }
 
-  async transact<R>(customerId: string, load: CustomerLoad, decide: (s: CustomerSnapshot) => Decision<R>): Promise<R> {
-    const run = this.db.transaction(() => {
-      const { changes, result } = decide(this.snapshot(customerId, load));
-      for (const g of changes.insertGrants) {
-        this.sql(`INSERT INTO grants (customer_id, id, source, amount, remaining, expires_at, priority, created_at, voided_at, reason, origin)
-                  VALUES (@customer_id, @id, @source, @amount, @remaining, @expires_at, @priority, @created_at, @voided_at, @reason, @origin)`).run(rows.grantParams(g));
+  /**
+   * Group commit: every write that arrives while the event loop is busy joins one
+   * transaction, committed (and fsynced) once; each is answered only after that
+   * commit. Each write runs under its own savepoint, so one that fails is undone
+   * alone and its neighbours still commit.
+   */
+  transact<R>(customerId: string, load: CustomerLoad, decide: (s: CustomerSnapshot) => Decision<R>): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.pending.push({ customerId, load, decide, resolve, reject } as PendingWrite);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
       }
-      for (const g of changes.updateGrants) {
-        this.sql('UPDATE grants SET remaining = ?, voided_at = ?, expires_at = ?, reason = ? WHERE customer_id = ? AND id = ?').run(
-          g.remaining, g.voidedAt, g.expiresAt, g.reason, g.customerId, g.id,
-        );
-      }
-      for (const g of changes.insertGenerations) {
-        this.sql(`INSERT INTO generations (customer_id, id, tool_id, units, unit_credits, cost, status, allocations, charged_units, charged, refunded,
-                    metadata, hold_until, failure_reason, created_at, settled_at)
-                  VALUES (@customer_id, @id, @tool_id, @units, @unit_credits, @cost, @status, @allocations, @charged_units, @charged, @refunded,
-                    @metadata, @hold_until, @failure_reason, @created_at, @settled_at)`).run(rows.generationParams(g));
-      }
-      for (const g of changes.updateGenerations) {
-        this.sql(`UPDATE generations SET status = @status, charged_units = @charged_units, charged = @charged, refunded = @refunded,
-                    hold_until = @hold_until, failure_reason = @failure_reason, settled_at = @settled_at
-                  WHERE customer_id = @customer_id AND id = @id`).run(rows.generationParams(g));
-      }
-      for (const e of changes.ledger) {
-        this.sql(`INSERT INTO ledger_entries (customer_id, type, grant_id, source, generation_id, tool_id, amount, available_delta, reserved_delta, reason, created_at)
-                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-          e.customerId, e.type, e.grantId, e.source, e.generationId, e.toolId, e.amount, e.availableDelta, e.reservedDelta, e.reason, e.createdAt,
-        );
-      }
-      if (changes.subscription) {
-        this.sql(`INSERT OR REPLACE INTO subscriptions (customer_id, id, plan_id, status, driven_by, anchor, period_index, current_period_start,
-                    current_period_end, cancel_at_period_end, pending_plan_id, provider_ref, created_at, updated_at, canceled_at)
-                  VALUES (@customer_id, @id, @plan_id, @status, @driven_by, @anchor, @period_index, @current_period_start,
-                    @current_period_end, @cancel_at_period_end, @pending_plan_id, @provider_ref, @created_at, @updated_at, @canceled_at)`).run(
-          rows.subscriptionParams(changes.subscription),
-        );
-      }
-      for (const p of changes.insertPurchases) {
-        this.sql(`INSERT INTO purchases (customer_id, id, pack_id, credits, price_amount, price_currency, expires_in_days, status, provider,
-                    provider_ref, payment_ref, checkout_url, grant_id, created_at, paid_at, refunded_at)
-                  VALUES (@customer_id, @id, @pack_id, @credits, @price_amount, @price_currency, @expires_in_days, @status, @provider,
-                    @provider_ref, @payment_ref, @checkout_url, @grant_id, @created_at, @paid_at, @refunded_at)`).run(rows.purchaseParams(p));
-      }
-      for (const p of changes.updatePurchases) {
-        this.sql(`UPDATE purchases SET status = @status, provider_ref = @provider_ref, payment_ref = @payment_ref, checkout_url = @checkout_url,
-                    grant_id = @grant_id, paid_at = @paid_at, refunded_at = @refunded_at
-                  WHERE customer_id = @customer_id AND id = @id`).run(rows.purchaseParams(p));
-      }
-      const idem = changes.idempotency;
-      if (idem) {
-        this.sql('INSERT INTO idempotency_keys (customer_id, key, request_hash, status_code, response, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
-          customerId, idem.key, idem.requestHash, idem.statusCode, JSON.stringify(idem.response), idem.createdAt,
-        );
-      }
-      return result;
     });
-    return run.immediate();
+  }
+
+  /** How many writes joined each commit, for the bench and /metrics. */
+  readonly groupStats = { commits: 0, writes: 0 };
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const group = this.pending.splice(0, MAX_GROUP);
+    if (this.pending.length > 0) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+    if (group.length === 0) return;
+    let outcomes: Outcome[];
+    try {
+      outcomes = this.runGroup.immediate(group);
+    } catch (error) {
+      // The commit itself failed: nothing of the group was written.
+      for (const write of group) write.reject(error);
+      return;
+    }
+    this.groupStats.commits++;
+    this.groupStats.writes += group.length;
+    group.forEach((write, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) write.resolve(outcome.value);
+      else write.reject(outcome.error);
+    });
+  }
+
+  /** One write inside the group's transaction; better-sqlite3 nests it as a savepoint. */
+  private readonly runOne: (write: PendingWrite) => unknown;
+  /** The group's transaction: each write's outcome, whatever the others' were. */
+  private readonly runGroup: Database.Transaction<(group: PendingWrite[]) => Outcome[]>;
+
+  private apply(customerId: string, changes: CustomerChanges): void {
+    for (const g of changes.insertGrants) {
+      this.sql(`INSERT INTO grants (customer_id, id, source, amount, remaining, expires_at, priority, created_at, voided_at, reason, origin)
+                VALUES (@customer_id, @id, @source, @amount, @remaining, @expires_at, @priority, @created_at, @voided_at, @reason, @origin)`).run(rows.grantParams(g));
+    }
+    for (const g of changes.updateGrants) {
+      this.sql('UPDATE grants SET remaining = ?, voided_at = ?, expires_at = ?, reason = ? WHERE customer_id = ? AND id = ?').run(
+        g.remaining, g.voidedAt, g.expiresAt, g.reason, g.customerId, g.id,
+      );
+    }
+    for (const g of changes.insertGenerations) {
+      this.sql(`INSERT INTO generations (customer_id, id, tool_id, units, unit_credits, cost, status, allocations, charged_units, charged, refunded,
+                  metadata, hold_until, failure_reason, created_at, settled_at)
+                VALUES (@customer_id, @id, @tool_id, @units, @unit_credits, @cost, @status, @allocations, @charged_units, @charged, @refunded,
+                  @metadata, @hold_until, @failure_reason, @created_at, @settled_at)`).run(rows.generationParams(g));
+    }
+    for (const g of changes.updateGenerations) {
+      this.sql(`UPDATE generations SET status = @status, charged_units = @charged_units, charged = @charged, refunded = @refunded,
+                  hold_until = @hold_until, failure_reason = @failure_reason, settled_at = @settled_at
+                WHERE customer_id = @customer_id AND id = @id`).run(rows.generationParams(g));
+    }
+    for (const e of changes.ledger) {
+      this.sql(`INSERT INTO ledger_entries (customer_id, type, grant_id, source, generation_id, tool_id, amount, available_delta, reserved_delta, reason, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+        e.customerId, e.type, e.grantId, e.source, e.generationId, e.toolId, e.amount, e.availableDelta, e.reservedDelta, e.reason, e.createdAt,
+      );
+    }
+    if (changes.subscription) {
+      this.sql(`INSERT OR REPLACE INTO subscriptions (customer_id, id, plan_id, status, driven_by, anchor, period_index, current_period_start,
+                  current_period_end, cancel_at_period_end, pending_plan_id, provider_ref, created_at, updated_at, canceled_at)
+                VALUES (@customer_id, @id, @plan_id, @status, @driven_by, @anchor, @period_index, @current_period_start,
+                  @current_period_end, @cancel_at_period_end, @pending_plan_id, @provider_ref, @created_at, @updated_at, @canceled_at)`).run(
+        rows.subscriptionParams(changes.subscription),
+      );
+    }
+    for (const p of changes.insertPurchases) {
+      this.sql(`INSERT INTO purchases (customer_id, id, pack_id, credits, price_amount, price_currency, expires_in_days, status, provider,
+                  provider_ref, payment_ref, checkout_url, grant_id, created_at, paid_at, refunded_at)
+                VALUES (@customer_id, @id, @pack_id, @credits, @price_amount, @price_currency, @expires_in_days, @status, @provider,
+                  @provider_ref, @payment_ref, @checkout_url, @grant_id, @created_at, @paid_at, @refunded_at)`).run(rows.purchaseParams(p));
+    }
+    for (const p of changes.updatePurchases) {
+      this.sql(`UPDATE purchases SET status = @status, provider_ref = @provider_ref, payment_ref = @payment_ref, checkout_url = @checkout_url,
+                  grant_id = @grant_id, paid_at = @paid_at, refunded_at = @refunded_at
+                WHERE customer_id = @customer_id AND id = @id`).run(rows.purchaseParams(p));
+    }
+    const idem = changes.idempotency;
+    if (idem) {
+      this.sql('INSERT INTO idempotency_keys (customer_id, key, request_hash, status_code, response, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+        customerId, idem.key, idem.requestHash, idem.statusCode, JSON.stringify(idem.response), idem.createdAt,
+      );
+    }
   }
 
   private snapshot(customerId: string, load: CustomerLoad): CustomerSnapshot {

@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestClock } from '../../src/service/clock.js';
+import type { ServiceContext } from '../../src/service/context.js';
+import { putCustomer } from '../../src/service/customers.js';
+import { putTool } from '../../src/service/catalog.js';
+import { grantCredits } from '../../src/service/grants.js';
+import { reserve } from '../../src/service/generations.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { noChanges } from '../../src/store/store.js';
+import type { Grant } from '../../src/domain/types.js';
+
+let dir: string;
+let store: SqliteStore;
+let ctx: ServiceContext;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'purse-group-'));
+  store = new SqliteStore(join(dir, 'purse.db'));
+  await store.migrate();
+  ctx = { store, clock: new TestClock() };
+  await putTool(ctx, 'one', { name: 'One', credits: 1 });
+});
+afterAll(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('group commit on SQLite', () => {
+  it('commits writes that arrive together in one transaction', async () => {
+    await putCustomer(ctx, 'g1', {});
+    await grantCredits(ctx, 'g1', { amount: 1000, source: 'bonus', reason: 't' });
+    const before = { ...store.groupStats };
+    await Promise.all(Array.from({ length: 100 }, () => reserve(ctx, { customerId: 'g1', toolId: 'one' })));
+    const commits = store.groupStats.commits - before.commits;
+    expect(store.groupStats.writes - before.writes).toBe(100);
+    expect(commits).toBeLessThan(10);
+    expect((await store.readBalance('g1', ctx.clock.now())).reserved).toBe(100);
+  });
+
+  it('fails a failing write alone and keeps its neighbours', async () => {
+    await putCustomer(ctx, 'g2', {});
+    await grantCredits(ctx, 'g2', { amount: 5, source: 'bonus', reason: 't' });
+    // Ten writes in one group: five fit, five are refused for want of credits, one names a customer that does not exist.
+    const results = await Promise.allSettled([
+      ...Array.from({ length: 10 }, (_, i) => reserve(ctx, { id: `g2-${i}`, customerId: 'g2', toolId: 'one' })),
+      reserve(ctx, { customerId: 'nobody', toolId: 'one' }),
+    ]);
+    const ok = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.code);
+    expect(ok).toHaveLength(5);
+    expect(refused.sort()).toEqual(['insufficient_credits', 'insufficient_credits', 'insufficient_credits', 'insufficient_credits', 'insufficient_credits', 'not_found']);
+    expect((await store.readBalance('g2', ctx.clock.now())).reserved).toBe(5);
+    expect((await store.listGenerations('g2', { limit: 100 })).length).toBe(5);
+    expect((await store.audit()).problems).toEqual([]);
+  });
+
+  it('undoes every row of a write that fails halfway, and only that write', async () => {
+    await putCustomer(ctx, 'g3', {});
+    const grant = (id: string, amount: number): Grant => ({
+      id, customerId: 'g3', source: 'bonus', amount, remaining: amount, expiresAt: null, priority: 0, createdAt: 1, voidedAt: null, reason: null, origin: null,
+    });
+    const write = (grants: Grant[]) =>
+      store.transact('g3', { now: ctx.clock.now() }, () => {
+        const changes = noChanges();
+        changes.insertGrants.push(...grants);
+        return { changes, result: grants.map((g) => g.id) };
+      });
+    // The middle write's second row breaks a CHECK (amount > 0) after its first row was written.
+    const results = await Promise.allSettled([write([grant('a', 1)]), write([grant('b', 1), grant('c', 0)]), write([grant('d', 1)])]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await store.listGrants('g3')).map((g) => g.id).sort()).toEqual(['a', 'd']);
+  });
+});
