@@ -4,7 +4,18 @@ import { compareWithLedger, MALFORMED_ENTRIES_SQL } from '../audit.js';
 import { decodeGenerationCursor } from '../cursor.js';
 import { loadMigrations } from '../migrations.js';
 import * as rows from '../rows.js';
-import type { ApiKeyRecord, AuditReport, CustomerChanges, CustomerLoad, CustomerSnapshot, Decision, Page, Store, StoreCapabilities } from '../store.js';
+import type {
+  ApiKeyRecord,
+  AuditReport,
+  CustomerChanges,
+  CustomerLoad,
+  CustomerSnapshot,
+  Decision,
+  IdempotencyRecord,
+  Page,
+  Store,
+  StoreCapabilities,
+} from '../store.js';
 
 type Row = Record<string, unknown>;
 
@@ -39,7 +50,7 @@ SELECT
       AND ((g.remaining > 0 AND g.voided_at IS NULL) OR g.id = ANY($3::text[])
            OR g.id IN (SELECT a->>'grantId' FROM gens, jsonb_array_elements(gens.allocations::jsonb) a WHERE gens.customer_id = $1))) AS grants,
   (SELECT coalesce(json_agg(gens), '[]') FROM gens) AS generations,
-  (SELECT row_to_json(i) FROM idempotency_keys i WHERE i.customer_id = $1 AND i.key = $5) AS idempotency,
+  (SELECT coalesce(json_agg(i), '[]') FROM idempotency_keys i WHERE i.customer_id = $1 AND i.key = ANY($5::text[])) AS idempotency,
   (SELECT row_to_json(sub) FROM sub) AS subscription,
   (SELECT coalesce(json_agg(p), '[]') FROM plans p
     WHERE p.id = ANY($6::text[]) OR p.id IN (SELECT plan_id FROM sub UNION SELECT pending_plan_id FROM sub)) AS plans,
@@ -59,6 +70,7 @@ export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly capabilities: StoreCapabilities = { multiProcess: true };
   readonly pool: pg.Pool;
+  private readonly queues = new Map<string, CustomerQueue>();
 
   /**
    * `pg` (node-postgres) rather than postgres.js: with named (prepared) statements
@@ -105,68 +117,116 @@ export class PostgresStore implements Store {
     await this.pool.end();
   }
 
-  async transact<R>(customerId: string, load: CustomerLoad, decide: (s: CustomerSnapshot) => Decision<R>): Promise<R> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const { snapshot, version } = await this.snapshot(this.pool, customerId, load);
-      const { changes, result } = decide(snapshot);
-      if (version === null) return result; // no customer: decide refused or changed nothing
-      if (isEmpty(changes)) return result;
-      const applied = await this.pool.query({ name: 'purse_apply', text: APPLY_SQL, values: [customerId, version, changesJson(customerId, changes)] });
-      if (applied.rows[0]?.ok === true) return result;
-    }
-    // Contended: take the customer's row lock, then the snapshot cannot change under us.
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [customerId]);
-      const { snapshot, version } = await this.snapshot(client, customerId, load);
-      const { changes, result } = decide(snapshot);
-      if (version !== null && !isEmpty(changes)) {
-        const applied = await client.query({ name: 'purse_apply', text: APPLY_SQL, values: [customerId, version, changesJson(customerId, changes)] });
-        if (applied.rows[0]?.ok !== true) throw new Error(`customer ${customerId} changed under its row lock`);
+  /**
+   * Per-customer batching: writes to one customer that arrive while its previous
+   * batch is in flight wait and then go together — one snapshot read, each
+   * decided in turn on the state the ones before it left, one `purse_apply` call
+   * for all. A write whose decision throws fails alone. Different customers'
+   * batches run in parallel over the pool.
+   */
+  transact<R>(customerId: string, load: CustomerLoad, decide: (s: CustomerSnapshot) => Decision<R>): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      let queue = this.queues.get(customerId);
+      if (!queue) {
+        queue = { pending: [], running: false };
+        this.queues.set(customerId, queue);
       }
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
+      queue.pending.push({ load, decide, resolve, reject } as PendingWrite);
+      if (!queue.running) {
+        queue.running = true;
+        const q = queue;
+        setImmediate(() => void this.drain(customerId, q));
+      }
+    });
+  }
+
+  /** How many writes each `purse_apply` carried, for the bench. */
+  readonly batchStats = { calls: 0, writes: 0, conflicts: 0 };
+
+  private async drain(customerId: string, queue: CustomerQueue): Promise<void> {
+    while (queue.pending.length > 0) await this.runBatch(customerId, queue.pending.splice(0, MAX_BATCH));
+    queue.running = false;
+    this.queues.delete(customerId);
+  }
+
+  /** Decides and writes one batch; settles every write in it, never throws. */
+  private async runBatch(customerId: string, batch: PendingWrite[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      // After a few lost races, hold the customer's row lock so a hot customer cannot starve.
+      const client = attempt >= 3 ? await this.pool.connect() : null;
+      try {
+        if (client) {
+          await client.query('BEGIN');
+          await client.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [customerId]);
+        }
+        const loaded = await this.snapshot(client ?? this.pool, customerId, mergeLoads(batch.map((w) => w.load)));
+        const { outcomes, changes } = decideInTurn(loaded, batch);
+        let applied = true;
+        if (loaded.version !== null && changes !== null) {
+          const res = await (client ?? this.pool).query({ name: 'purse_apply', text: APPLY_SQL, values: [customerId, loaded.version, changes] });
+          applied = res.rows[0]?.ok === true;
+          if (applied) {
+            this.batchStats.calls++;
+            this.batchStats.writes += batch.length;
+          }
+        }
+        if (client) {
+          if (!applied) throw new Error(`customer ${customerId} changed under its row lock`);
+          await client.query('COMMIT');
+        }
+        if (!applied) {
+          this.batchStats.conflicts++;
+          continue;
+        }
+        batch.forEach((w, i) => {
+          const o = outcomes[i]!;
+          if (o.ok) w.resolve(o.value);
+          else w.reject(o.error);
+        });
+        return;
+      } catch (error) {
+        if (client) await client.query('ROLLBACK').catch(() => {});
+        if (batch.length > 1) {
+          // A database error in a batch: run each write alone, so only the one at fault fails.
+          for (const w of batch) await this.runBatch(customerId, [w]);
+        } else {
+          batch[0]!.reject(error);
+        }
+        return;
+      } finally {
+        client?.release();
+      }
     }
   }
 
-  private async snapshot(db: pg.Pool | pg.PoolClient, customerId: string, load: CustomerLoad): Promise<{ snapshot: CustomerSnapshot; version: number | null }> {
+  private async snapshot(db: pg.Pool | pg.PoolClient, customerId: string, load: MergedLoad): Promise<LoadedCustomer> {
     const r = (
-      await db.query({ name: 'purse_snapshot', text: SNAPSHOT_SQL, values: [
-        customerId,
-        load.generationIds ?? [],
-        load.grantIds ?? [],
-        load.now,
-        load.idempotencyKey ?? null,
-        load.planIds ?? [],
-        load.purchaseIds ?? [],
-      ] })
+      await db.query({
+        name: 'purse_snapshot',
+        text: SNAPSHOT_SQL,
+        values: [customerId, load.generationIds, load.grantIds, load.now, load.idempotencyKeys, load.planIds, load.purchaseIds],
+      })
     ).rows[0] as Record<string, any>;
-    const idem = r.idempotency as Row | null;
+    const idempotency = new Map<string, IdempotencyRecord>();
+    for (const i of r.idempotency as Row[]) {
+      idempotency.set(i.key as string, {
+        key: i.key as string,
+        requestHash: i.request_hash as string,
+        statusCode: Number(i.status_code),
+        response: JSON.parse(i.response as string),
+        createdAt: Number(i.created_at),
+      });
+    }
     return {
+      customerId,
       version: r.customer ? Number(r.customer.version) : null,
-      snapshot: {
-        customer: r.customer ? rows.toCustomer(r.customer) : null,
-        grants: (r.grants as Row[]).map(rows.toGrant),
-        generations: (r.generations as Row[]).map(rows.toGeneration),
-        idempotency: idem
-          ? {
-              key: idem.key as string,
-              requestHash: idem.request_hash as string,
-              statusCode: Number(idem.status_code),
-              response: JSON.parse(idem.response as string),
-              createdAt: Number(idem.created_at),
-            }
-          : null,
-        subscription: r.subscription ? rows.toSubscription(r.subscription) : null,
-        plans: (r.plans as Row[]).map(rows.toPlan),
-        purchases: (r.purchases as Row[]).map(rows.toPurchase),
-      },
+      customer: r.customer ? rows.toCustomer(r.customer) : null,
+      grants: (r.grants as Row[]).map(rows.toGrant),
+      generations: (r.generations as Row[]).map(rows.toGeneration),
+      idempotency,
+      subscription: r.subscription ? rows.toSubscription(r.subscription) : null,
+      plans: (r.plans as Row[]).map(rows.toPlan),
+      purchases: (r.purchases as Row[]).map(rows.toPurchase),
     };
   }
 
@@ -460,28 +520,133 @@ export class PostgresStore implements Store {
   }
 }
 
-function isEmpty(c: CustomerChanges): boolean {
-  return (
-    c.insertGrants.length + c.updateGrants.length + c.insertGenerations.length + c.updateGenerations.length + c.ledger.length + c.insertPurchases.length + c.updatePurchases.length === 0 &&
-    c.idempotency === null &&
-    c.subscription === null
-  );
+interface PendingWrite {
+  load: CustomerLoad;
+  decide: (s: CustomerSnapshot) => Decision<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
 }
 
-/** The decision as `purse_apply` reads it: arrays of rows with the tables' column names. */
-function changesJson(customerId: string, c: CustomerChanges): string {
-  const idem = c.idempotency;
-  return JSON.stringify({
-    insertGrants: c.insertGrants.map(rows.grantParams),
-    updateGrants: c.updateGrants.map(rows.grantParams),
-    insertGenerations: c.insertGenerations.map(rows.generationParams),
-    updateGenerations: c.updateGenerations.map(rows.generationParams),
-    ledger: c.ledger.map(rows.ledgerParams),
-    idempotency: idem
-      ? [{ customer_id: customerId, key: idem.key, request_hash: idem.requestHash, status_code: idem.statusCode, response: JSON.stringify(idem.response), created_at: idem.createdAt }]
-      : [],
-    subscription: c.subscription ? [rows.subscriptionParams(c.subscription)] : [],
-    insertPurchases: c.insertPurchases.map(rows.purchaseParams),
-    updatePurchases: c.updatePurchases.map(rows.purchaseParams),
+interface CustomerQueue {
+  pending: PendingWrite[];
+  running: boolean;
+}
+
+/** The most writes one `purse_apply` call carries. */
+const MAX_BATCH = 128;
+
+interface MergedLoad {
+  now: number;
+  generationIds: string[];
+  grantIds: string[];
+  idempotencyKeys: string[];
+  planIds: string[];
+  purchaseIds: string[];
+}
+
+interface LoadedCustomer extends Omit<CustomerSnapshot, 'idempotency'> {
+  customerId: string;
+  version: number | null;
+  idempotency: Map<string, IdempotencyRecord>;
+}
+
+/** What a batch needs loaded: everything any of its writes needs, as of the latest of their times. */
+function mergeLoads(loads: CustomerLoad[]): MergedLoad {
+  const set = (pick: (l: CustomerLoad) => readonly string[] | undefined) => [...new Set(loads.flatMap((l) => pick(l) ?? []))];
+  return {
+    now: Math.max(...loads.map((l) => l.now)),
+    generationIds: set((l) => l.generationIds),
+    grantIds: set((l) => l.grantIds),
+    idempotencyKeys: set((l) => (l.idempotencyKey === undefined ? [] : [l.idempotencyKey])),
+    planIds: set((l) => l.planIds),
+    purchaseIds: set((l) => l.purchaseIds),
+  };
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/**
+ * Decides each write of a batch on the state the writes before it left, and
+ * gathers everything they changed into one `purse_apply` argument (null when
+ * nothing changed). Rows changed twice are written once, as they ended.
+ */
+function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes: Outcome[]; changes: string | null } {
+  const grants = new Map(loaded.grants.map((g) => [g.id, g]));
+  const generations = new Map(loaded.generations.map((g) => [g.id, g]));
+  const purchases = new Map(loaded.purchases.map((p) => [p.id, p]));
+  const idempotency = new Map(loaded.idempotency);
+  let subscription = loaded.subscription;
+  const insert = { grants: new Map<string, Grant>(), generations: new Map<string, Generation>(), purchases: new Map<string, Purchase>() };
+  const update = { grants: new Map<string, Grant>(), generations: new Map<string, Generation>(), purchases: new Map<string, Purchase>() };
+  const ledger: CustomerChanges['ledger'] = [];
+  const newKeys: IdempotencyRecord[] = [];
+  let subscriptionChanged = false;
+
+  const upsert = <T extends { id: string }>(ins: Map<string, T>, upd: Map<string, T>, state: Map<string, T>, inserted: T[], updated: T[]) => {
+    for (const row of inserted) {
+      ins.set(row.id, row);
+      state.set(row.id, row);
+    }
+    for (const row of updated) {
+      (ins.has(row.id) ? ins : upd).set(row.id, row);
+      state.set(row.id, row);
+    }
+  };
+
+  const outcomes = batch.map((write): Outcome => {
+    const key = write.load.idempotencyKey;
+    const view: CustomerSnapshot = {
+      customer: loaded.customer,
+      grants: [...grants.values()],
+      generations: [...generations.values()],
+      idempotency: key === undefined ? null : (idempotency.get(key) ?? null),
+      subscription,
+      plans: loaded.plans,
+      purchases: [...purchases.values()],
+    };
+    let decision: Decision<unknown>;
+    try {
+      decision = write.decide(view);
+    } catch (error) {
+      return { ok: false, error };
+    }
+    const c = decision.changes;
+    upsert(insert.grants, update.grants, grants, c.insertGrants, c.updateGrants);
+    upsert(insert.generations, update.generations, generations, c.insertGenerations, c.updateGenerations);
+    upsert(insert.purchases, update.purchases, purchases, c.insertPurchases, c.updatePurchases);
+    ledger.push(...c.ledger);
+    if (c.idempotency) {
+      idempotency.set(c.idempotency.key, c.idempotency);
+      newKeys.push(c.idempotency);
+    }
+    if (c.subscription) {
+      subscription = c.subscription;
+      subscriptionChanged = true;
+    }
+    return { ok: true, value: decision.result };
   });
+
+  const nothing =
+    insert.grants.size + update.grants.size + insert.generations.size + update.generations.size + insert.purchases.size + update.purchases.size + ledger.length + newKeys.length === 0 &&
+    !subscriptionChanged;
+  if (nothing) return { outcomes, changes: null };
+  const changes = JSON.stringify({
+    insertGrants: [...insert.grants.values()].map(rows.grantParams),
+    updateGrants: [...update.grants.values()].map(rows.grantParams),
+    insertGenerations: [...insert.generations.values()].map(rows.generationParams),
+    updateGenerations: [...update.generations.values()].map(rows.generationParams),
+    ledger: ledger.map(rows.ledgerParams),
+    idempotency: newKeys.map((k) => ({
+      customer_id: loaded.customerId,
+      key: k.key,
+      request_hash: k.requestHash,
+      status_code: k.statusCode,
+      response: JSON.stringify(k.response),
+      created_at: k.createdAt,
+    })),
+    subscription: subscriptionChanged && subscription ? [rows.subscriptionParams(subscription)] : [],
+    insertPurchases: [...insert.purchases.values()].map(rows.purchaseParams),
+    updatePurchases: [...update.purchases.values()].map(rows.purchaseParams),
+  });
+  return { outcomes, changes };
 }
