@@ -38,8 +38,9 @@ const types = {
  */
 const SNAPSHOT_SQL = `
 WITH gens AS (
-  SELECT * FROM generations
-   WHERE id = ANY($2::text[]) OR (customer_id = $1 AND status = 'reserved' AND hold_until <= $4)
+  SELECT * FROM generations WHERE id = ANY($2::text[])
+  UNION
+  SELECT * FROM generations WHERE customer_id = $1 AND status = 'reserved' AND hold_until <= $4
 ), sub AS (
   SELECT * FROM subscriptions WHERE customer_id = $1
 )
@@ -77,8 +78,11 @@ export class PostgresStore implements Store {
    * for the two hot ones it is as fast (bench/drivers.ts), and it is the most used
    * driver, with explicit clients for the row-lock fallback and migrations.
    */
-  constructor(connectionString: string, opts: { max?: number } = {}) {
+  constructor(connectionString: string, opts: { max?: number; onIdleError?: (err: Error) => void } = {}) {
     this.pool = new pg.Pool({ connectionString, max: opts.max ?? 10, types });
+    // An idle connection the server closed (a restart, a failover) is dropped from the pool;
+    // the next query opens a new one. Without a listener the error would end the process.
+    this.pool.on('error', (err) => opts.onIdleError?.(err));
   }
 
   private async query(text: string, values: unknown[] = []): Promise<Row[]> {

@@ -1,0 +1,115 @@
+/**
+ * HTTP: reserve+complete lifecycles per second through the real server in its
+ * own process (separate reserve and complete calls, 50 connections, autocannon),
+ * beside the same server's trivial JSON POST route measured the same way.
+ */
+import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const KEY = 'sk_bench_key';
+
+export interface HttpFigures {
+  connections: number;
+  seconds: number;
+  purse: { requestsPerSecond: number; lifecyclesPerSecond: number; p50: number; p99: number; errors: number; non2xx: number };
+  baseline: { requestsPerSecond: number; p50: number; p99: number };
+  ratio: number;
+}
+
+async function startServer(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/server.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', PURSE_DEMO: '0', PURSE_API_KEY: KEY, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening (\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  return { url, stop: () => new Promise<void>((r) => { child.once('exit', () => r()); child.kill('SIGTERM'); }) };
+}
+
+async function api(url: string, method: string, path: string, body: unknown) {
+  const res = await fetch(url + path, { method, headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+}
+
+function run(opts: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+export async function httpBench(opts: { seconds: number; connections: number; databaseUrl?: string }): Promise<HttpFigures> {
+  const dir = mkdtempSync(join(tmpdir(), 'purse-bench-http-'));
+  const server = await startServer({ PURSE_DATABASE_URL: opts.databaseUrl ?? `sqlite:${join(dir, 'purse.db')}` });
+  try {
+    const customers = 200;
+    await api(server.url, 'PUT', '/v1/tools/bench-tool', { name: 'Bench', credits: 1 });
+    for (let i = 0; i < customers; i++) {
+      await api(server.url, 'PUT', `/v1/customers/bench-${i}`, {});
+      await api(server.url, 'POST', `/v1/customers/bench-${i}/grants`, { amount: 100_000_000, source: 'bonus', reason: 'bench' });
+    }
+    const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
+    let seq = 0;
+    const lifecycle: autocannon.Options = {
+      url: server.url,
+      connections: opts.connections,
+      duration: opts.seconds,
+      headers,
+      requests: [
+        {
+          method: 'POST',
+          path: '/v1/generations',
+          setupRequest: (req, context: any) => {
+            context.id = `bench-${process.pid}-${seq++}`;
+            return { ...req, body: JSON.stringify({ id: context.id, customerId: `bench-${seq % customers}`, toolId: 'bench-tool' }) };
+          },
+        },
+        {
+          method: 'POST',
+          setupRequest: (req, context: any) => ({ ...req, path: `/v1/generations/${context.id}/complete`, body: '{}' }),
+        },
+      ],
+    };
+    const echo: autocannon.Options = {
+      url: `${server.url}/bench/echo`,
+      method: 'POST',
+      connections: opts.connections,
+      duration: opts.seconds,
+      headers,
+      body: JSON.stringify({ id: 'bench-0-0', customerId: 'bench-1', toolId: 'bench-tool' }),
+    };
+    // Warm both paths, then measure them back to back.
+    await run({ ...lifecycle, duration: 2 });
+    await run({ ...echo, duration: 2 });
+    const purse = await run(lifecycle);
+    const baseline = await run(echo);
+    const rps = purse.requests.average;
+    return {
+      connections: opts.connections,
+      seconds: opts.seconds,
+      purse: { requestsPerSecond: rps, lifecyclesPerSecond: rps / 2, p50: purse.latency.p50, p99: purse.latency.p99, errors: purse.errors, non2xx: purse.non2xx },
+      baseline: { requestsPerSecond: baseline.requests.average, p50: baseline.latency.p50, p99: baseline.latency.p99 },
+      ratio: rps / baseline.requests.average,
+    };
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const figures = await httpBench({ seconds: Number(process.env.BENCH_SECONDS ?? 10), connections: 50 });
+  console.log(JSON.stringify(figures, null, 2));
+}
