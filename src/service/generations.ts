@@ -10,6 +10,30 @@ import { newId } from './ids.js';
 import { replayFor, requestHash } from './idempotency.js';
 import type { Answer } from './results.js';
 
+/**
+ * Which customer holds a generation: fixed once the generation exists (an id is
+ * refused to a second customer), so settling need not look it up every time.
+ */
+const owners = new WeakMap<object, Map<string, string>>();
+const MAX_OWNERS = 50_000;
+
+function rememberOwner(ctx: ServiceContext, id: string, customerId: string): void {
+  let map = owners.get(ctx.store);
+  if (!map) owners.set(ctx.store, (map = new Map()));
+  if (map.size >= MAX_OWNERS) map.delete(map.keys().next().value!);
+  map.set(id, customerId);
+}
+
+/** The customer that holds generation `id`, or not_found. */
+async function ownerOf(ctx: ServiceContext, id: string): Promise<string> {
+  const known = owners.get(ctx.store)?.get(id);
+  if (known) return known;
+  const gen = await ctx.store.getGeneration(id);
+  if (!gen) throw errors.notFound('generation', id);
+  rememberOwner(ctx, id, gen.customerId);
+  return gen.customerId;
+}
+
 /** The longest a single hold or extension may run. */
 export const MAX_HOLD_SECONDS = 86_400;
 
@@ -35,7 +59,7 @@ export async function reserve(ctx: ServiceContext, input: ReserveInput): Promise
   const key = `generation:${id}`;
   const hash = requestHash({ customerId: input.customerId, toolId: input.toolId, units, metadata: input.metadata ?? null });
   const now = ctx.clock.now();
-  return ctx.store.transact<Answer<Generation>>(input.customerId, { now, generationIds: [id], idempotencyKey: key }, (snapshot) => {
+  const answer = await ctx.store.transact<Answer<Generation>>(input.customerId, { now, generationIds: [id], idempotencyKey: key }, (snapshot) => {
     const work = begin(snapshot, input.customerId, now);
     const replay = replayFor(snapshot, key, hash);
     if (replay) return work.finish({ statusCode: replay.statusCode, body: replay.response as Generation, replayed: true });
@@ -64,6 +88,8 @@ export async function reserve(ctx: ServiceContext, input: ReserveInput): Promise
     const body = { ...generation, allocations: [...generation.allocations] };
     return work.finish({ statusCode: 201, body, replayed: false }, { key, requestHash: hash, statusCode: 201, response: body });
   });
+  rememberOwner(ctx, id, input.customerId);
+  return answer;
 }
 
 /** Charges a reserved generation, for fewer units if the job used fewer (Rule 5). */
@@ -96,12 +122,11 @@ async function settle(
   input: object,
   apply: (work: CustomerWork, gen: Generation) => unknown,
 ): Promise<Answer<Generation>> {
-  const found = await ctx.store.getGeneration(id);
-  if (!found) throw errors.notFound('generation', id);
+  const customerId = await ownerOf(ctx, id);
   const key = `${action}:${id}`;
   const now = ctx.clock.now();
-  return ctx.store.transact<Answer<Generation>>(found.customerId, { now, generationIds: [id], idempotencyKey: key }, (snapshot) => {
-    const work = begin(snapshot, found.customerId, now);
+  return ctx.store.transact<Answer<Generation>>(customerId, { now, generationIds: [id], idempotencyKey: key }, (snapshot) => {
+    const work = begin(snapshot, customerId, now);
     const gen = work.generations.get(id);
     if (!gen) throw errors.notFound('generation', id);
     const wanted = action === 'complete' ? 'completed' : 'failed';
@@ -127,12 +152,12 @@ function effectiveRequest(action: 'complete' | 'fail', gen: Generation, input: {
 
 /** Keeps a reserved generation's credits held for `holdSeconds` more from now (Rule 7). */
 export async function extend(ctx: ServiceContext, id: string, holdSeconds: number): Promise<Generation> {
-  const found = await ctx.store.getGeneration(id);
-  if (!found) throw errors.notFound('generation', id);
+  const customerId = await ownerOf(ctx, id);
   const now = ctx.clock.now();
-  return ctx.store.transact(found.customerId, { now, generationIds: [id] }, (snapshot) => {
-    const work = begin(snapshot, found.customerId, now);
-    const gen = work.generations.get(id)!;
+  return ctx.store.transact(customerId, { now, generationIds: [id] }, (snapshot) => {
+    const work = begin(snapshot, customerId, now);
+    const gen = work.generations.get(id);
+    if (!gen) throw errors.notFound('generation', id);
     if (gen.status !== 'reserved') throw errors.generationSettled(id, gen.status);
     work.extendHold(gen, now + holdSeconds * 1000);
     return work.finish(snapshotOf(gen));
@@ -146,18 +171,18 @@ export async function refund(
   input: { reason: string; amount?: number },
   idempotencyKey?: string,
 ): Promise<Answer<Generation>> {
-  const found = await ctx.store.getGeneration(id);
-  if (!found) throw errors.notFound('generation', id);
+  const customerId = await ownerOf(ctx, id);
   const key = idempotencyKey === undefined ? undefined : `refund:${id}:${idempotencyKey}`;
   const hash = requestHash(input);
   const now = ctx.clock.now();
-  return ctx.store.transact<Answer<Generation>>(found.customerId, { now, generationIds: [id], idempotencyKey: key }, (snapshot) => {
-    const work = begin(snapshot, found.customerId, now);
+  return ctx.store.transact<Answer<Generation>>(customerId, { now, generationIds: [id], idempotencyKey: key }, (snapshot) => {
+    const work = begin(snapshot, customerId, now);
     if (key) {
       const replay = replayFor(snapshot, key, hash);
       if (replay) return work.finish({ statusCode: replay.statusCode, body: replay.response as Generation, replayed: true });
     }
-    const gen = work.generations.get(id)!;
+    const gen = work.generations.get(id);
+    if (!gen) throw errors.notFound('generation', id);
     if (gen.status !== 'completed') throw errors.invalidState(`generation ${id} is ${gen.status}; only a completed generation can be refunded`, { status: gen.status });
     const refundable = gen.charged - gen.refunded;
     const amount = input.amount ?? refundable;
