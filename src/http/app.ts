@@ -37,7 +37,7 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
  * result; every error leaves as `{error: {code, message, details?}, requestId}`.
  */
 export async function buildApp(options: AppOptions) {
-  const metrics = createMetrics();
+  const metrics = createMetrics(options.ctx.store);
   const deps: RouteDeps = { ...options, metrics };
   const app = Fastify({
     logger: options.logger ?? false,
