@@ -1,0 +1,378 @@
+import fc from 'fast-check';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { putTool } from '../../src/service/catalog.js';
+import { TestClock } from '../../src/service/clock.js';
+import type { ServiceContext } from '../../src/service/context.js';
+import { getBalance, putCustomer } from '../../src/service/customers.js';
+import { complete, extend, fail, refund, reserve } from '../../src/service/generations.js';
+import { grantCredits, voidGrant } from '../../src/service/grants.js';
+import { openStore } from '../../src/store/open-store.js';
+import type { Store } from '../../src/store/store.js';
+import { testDatabase } from '../helpers.js';
+
+/*
+ * A model-based test: random sequences of every operation run against the real
+ * service and store and against a small reference model written here from
+ * PRODUCT.md's rules (not from src/domain). After every step the balance, the
+ * reserved credits, the breakdown and the ledger must agree with the model.
+ */
+
+const TOOLS = [
+  { id: 'm-cheap', credits: 1 },
+  { id: 'm-dear', credits: 3 },
+];
+const HOLD_SECONDS = 60;
+
+interface MGrant {
+  id: string;
+  source: 'bonus' | 'adjustment';
+  remaining: number;
+  expiresAt: number | null;
+  priority: number;
+  seq: number;
+  voided: boolean;
+}
+interface MGen {
+  id: string;
+  toolId: string;
+  units: number;
+  unitCredits: number;
+  status: 'reserved' | 'completed' | 'failed';
+  parts: { grantId: string; amount: number }[];
+  charged: number;
+  refunded: number;
+  holdUntil: number;
+}
+interface Model {
+  now: number;
+  grants: MGrant[];
+  gens: MGen[];
+  totals: { granted: number; spent: number; expired: number; voided: number };
+}
+interface Real {
+  ctx: ServiceContext;
+  clock: TestClock;
+  customerId: string;
+}
+
+const usable = (m: Model) =>
+  m.grants
+    .filter((g) => !g.voided && g.remaining > 0 && (g.expiresAt === null || g.expiresAt > m.now))
+    .sort((a, b) => (a.expiresAt ?? Infinity) - (b.expiresAt ?? Infinity) || a.priority - b.priority || a.seq - b.seq);
+const available = (m: Model) => usable(m).reduce((s, g) => s + g.remaining, 0);
+const reservedCredits = (m: Model) => m.gens.filter((g) => g.status === 'reserved').reduce((s, g) => s + g.unitCredits * g.units, 0);
+
+/** Credits going back to their grant: kept, or lost at once if the grant was voided or has expired. */
+function giveBack(m: Model, parts: { grantId: string; amount: number }[]): void {
+  for (const p of parts) {
+    const g = m.grants.find((x) => x.id === p.grantId)!;
+    if (g.voided) m.totals.voided += p.amount;
+    else if (g.expiresAt !== null && g.expiresAt <= m.now) m.totals.expired += p.amount;
+    else g.remaining += p.amount;
+  }
+}
+
+/** What time did: holds that ran out fail, grants past their expiry lose what is left. */
+function catchUp(m: Model): void {
+  for (const gen of m.gens) {
+    if (gen.status === 'reserved' && gen.holdUntil <= m.now) {
+      gen.status = 'failed';
+      giveBack(m, gen.parts);
+    }
+  }
+  for (const g of m.grants) {
+    if (!g.voided && g.remaining > 0 && g.expiresAt !== null && g.expiresAt <= m.now) {
+      m.totals.expired += g.remaining;
+      g.remaining = 0;
+    }
+  }
+}
+
+async function codeOf(p: Promise<unknown>): Promise<string | null> {
+  try {
+    await p;
+    return null;
+  } catch (err) {
+    return (err as { code?: string }).code ?? 'thrown';
+  }
+}
+
+let seq = 0;
+
+class GrantCmd implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly amount: number, readonly expiresIn: number | null, readonly priority: number, readonly source: 'bonus' | 'adjustment') {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    catchUp(m);
+    const expiresAt = this.expiresIn === null ? null : m.now + this.expiresIn * 1000;
+    const res = await grantCredits(r.ctx, r.customerId, { amount: this.amount, source: this.source, expiresAt, priority: this.priority, reason: 'model' });
+    m.grants.push({ id: res.body.id, source: this.source, remaining: this.amount, expiresAt, priority: this.priority, seq: seq++, voided: false });
+    m.totals.granted += this.amount;
+  }
+  toString = () => `grant(${this.amount}, expiresIn=${this.expiresIn}, p=${this.priority})`;
+}
+
+class ReserveCmd implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly tool: number, readonly units: number) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    catchUp(m);
+    const tool = TOOLS[this.tool]!;
+    const cost = tool.credits * this.units;
+    const id = `mg-${r.customerId}-${m.gens.length}-${seq++}`;
+    const code = await codeOf(reserve(r.ctx, { id, customerId: r.customerId, toolId: tool.id, units: this.units }));
+    if (available(m) < cost) {
+      expect(code).toBe('insufficient_credits');
+      return;
+    }
+    expect(code).toBeNull();
+    const parts: MGen['parts'] = [];
+    let left = cost;
+    for (const g of usable(m)) {
+      if (left === 0) break;
+      const take = Math.min(g.remaining, left);
+      g.remaining -= take;
+      left -= take;
+      parts.push({ grantId: g.id, amount: take });
+    }
+    m.gens.push({ id, toolId: tool.id, units: this.units, unitCredits: tool.credits, status: 'reserved', parts, charged: 0, refunded: 0, holdUntil: m.now + HOLD_SECONDS * 1000 });
+  }
+  toString = () => `reserve(${TOOLS[this.tool]!.id}, ${this.units})`;
+}
+
+class ReserveAgainCmd implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly pick: number, readonly sameBody: boolean) {}
+  check = (m: Readonly<Model>) => m.gens.length > 0;
+  async run(m: Model, r: Real) {
+    catchUp(m);
+    const gen = m.gens[this.pick % m.gens.length]!;
+    const units = this.sameBody ? gen.units : gen.units + 1;
+    const code = await codeOf(reserve(r.ctx, { id: gen.id, customerId: r.customerId, toolId: gen.toolId, units }));
+    expect(code).toBe(this.sameBody ? null : 'idempotency_conflict');
+  }
+  toString = () => `reserveAgain(#${this.pick}, same=${this.sameBody})`;
+}
+
+class CompleteCmd implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly pick: number, readonly fewer: number) {}
+  check = (m: Readonly<Model>) => m.gens.length > 0;
+  async run(m: Model, r: Real) {
+    catchUp(m);
+    const gen = m.gens[this.pick % m.gens.length]!;
+    const units = Math.max(0, gen.units - this.fewer);
+    const code = await codeOf(complete(r.ctx, gen.id, { units }));
+    if (gen.status === 'failed') return void expect(code).toBe('generation_settled');
+    if (gen.status === 'completed') return void expect(code === null || code === 'idempotency_conflict').toBe(true);
+    expect(code).toBeNull();
+    let charge = gen.unitCredits * units;
+    const back: MGen['parts'] = [];
+    for (const p of gen.parts) {
+      const take = Math.min(p.amount, charge);
+      charge -= take;
+      if (p.amount - take > 0) back.push({ grantId: p.grantId, amount: p.amount - take });
+    }
+    giveBack(m, back);
+    gen.status = 'completed';
+    gen.charged = gen.unitCredits * units;
+    gen.units = units === 0 ? gen.units : gen.units;
+    m.totals.spent += gen.charged;
+    (gen as MGen & { chargedUnits?: number }).chargedUnits = units;
+  }
+  toString = () => `complete(#${this.pick}, fewer=${this.fewer})`;
+}
+
+class FailCmd implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly pick: number) {}
+  check = (m: Readonly<Model>) => m.gens.length > 0;
+  async run(m: Model, r: Real) {
+    catchUp(m);
+    const gen = m.gens[this.pick % m.gens.length]!;
+    const code = await codeOf(fail(r.ctx, gen.id, {}));
+    if (gen.status === 'completed') return void expect(code).toBe('generation_settled');
+    if (gen.status === 'failed') return void expect(code === null || code === 'idempotency_conflict').toBe(true);
+    expect(code).toBeNull();
+    gen.status = 'failed';
+    giveBack(m, gen.parts);
+  }
+  toString = () => `fail(#${this.pick})`;
+}
+
+class ExtendCmd implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly pick: number, readonly seconds: number) {}
+  check = (m: Readonly<Model>) => m.gens.length > 0;
+  async run(m: Model, r: Real) {
+    catchUp(m);
+    const gen = m.gens[this.pick % m.gens.length]!;
+    const code = await codeOf(extend(r.ctx, gen.id, this.seconds));
+    if (gen.status !== 'reserved') return void expect(code).toBe('generation_settled');
+    expect(code).toBeNull();
+    gen.holdUntil = Math.max(gen.holdUntil, m.now + this.seconds * 1000);
+  }
+  toString = () => `extend(#${this.pick}, ${this.seconds}s)`;
+}
+
+class RefundCmd implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly pick: number, readonly amount: number | null) {}
+  check = (m: Readonly<Model>) => m.gens.length > 0;
+  async run(m: Model, r: Real) {
+    catchUp(m);
+    const gen = m.gens[this.pick % m.gens.length]!;
+    const refundable = gen.charged - gen.refunded;
+    const amount = this.amount ?? refundable;
+    const code = await codeOf(refund(r.ctx, gen.id, { reason: 'model', ...(this.amount === null ? {} : { amount: this.amount }) }));
+    if (gen.status !== 'completed' || amount > refundable || amount === 0) return void expect(code).toBe('invalid_state');
+    expect(code).toBeNull();
+    // Refunds unwind the charge from its end.
+    const charged: MGen['parts'] = [];
+    let c = gen.charged;
+    for (const p of gen.parts) {
+      const take = Math.min(p.amount, c);
+      c -= take;
+      if (take > 0) charged.push({ grantId: p.grantId, amount: take });
+    }
+    let skip = gen.refunded;
+    let left = amount;
+    const back: MGen['parts'] = [];
+    for (const p of [...charged].reverse()) {
+      const skipped = Math.min(p.amount, skip);
+      skip -= skipped;
+      const take = Math.min(p.amount - skipped, left);
+      left -= take;
+      if (take > 0) back.push({ grantId: p.grantId, amount: take });
+    }
+    giveBack(m, back);
+    gen.refunded += amount;
+    m.totals.spent -= amount;
+  }
+  toString = () => `refund(#${this.pick}, ${this.amount ?? 'all'})`;
+}
+
+class VoidCmd implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly pick: number) {}
+  check = (m: Readonly<Model>) => m.grants.length > 0;
+  async run(m: Model, r: Real) {
+    catchUp(m);
+    const g = m.grants[this.pick % m.grants.length]!;
+    await voidGrant(r.ctx, g.id, 'model');
+    if (!g.voided) {
+      m.totals.voided += g.remaining;
+      g.remaining = 0;
+      g.voided = true;
+    }
+  }
+  toString = () => `void(#${this.pick})`;
+}
+
+class AdvanceCmd implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly seconds: number) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    m.now += this.seconds * 1000;
+    await r.clock.set(m.now);
+    catchUp(m);
+  }
+  toString = () => `advance(${this.seconds}s)`;
+}
+
+/** After every command: the real balance, breakdown and ledger equal the model's. */
+async function agree(m: Model, r: Real, store: Store): Promise<void> {
+  catchUp(m);
+  const balance = await getBalance(r.ctx, r.customerId);
+  expect(balance.available).toBe(available(m));
+  expect(balance.reserved).toBe(reservedCredits(m));
+  const lines: { source: string; available: number; expiresAt: number | null }[] = [];
+  for (const g of usable(m)) {
+    const line = lines.find((l) => l.source === g.source && l.expiresAt === g.expiresAt);
+    if (line) line.available += g.remaining;
+    else lines.push({ source: g.source, available: g.remaining, expiresAt: g.expiresAt });
+  }
+  expect(balance.breakdown).toEqual(lines);
+  // The ledger, replayed, gives the same totals; nothing is ever negative.
+  const entries: import('../../src/domain/types.js').LedgerEntry[] = [];
+  for (let before: string | undefined; ; ) {
+    const page = await store.listLedger(r.customerId, { before, limit: 500 });
+    entries.push(...page);
+    if (page.length < 500) break;
+    before = String(page[page.length - 1]!.id);
+  }
+  const sum = (type: string) => entries.filter((e) => e.type === type).reduce((s, e) => s + e.amount, 0);
+  expect(sum('grant')).toBe(m.totals.granted);
+  expect(sum('charge') - sum('refund')).toBe(m.totals.spent);
+  expect(sum('expire')).toBe(m.totals.expired);
+  expect(sum('void')).toBe(m.totals.voided);
+  expect(entries.reduce((s, e) => s + e.reservedDelta, 0)).toBe(reservedCredits(m));
+  const remainingFromLedger = entries.reduce((s, e) => s + e.availableDelta, 0);
+  const remainingInModel = m.grants.reduce((s, g) => s + g.remaining, 0);
+  expect(remainingFromLedger).toBe(remainingInModel);
+  expect(m.totals.granted).toBe(remainingInModel + reservedCredits(m) + m.totals.spent + m.totals.expired + m.totals.voided);
+  for (const g of m.grants) expect(g.remaining).toBeGreaterThanOrEqual(0);
+}
+
+const commands = [
+  fc.tuple(fc.integer({ min: 1, max: 40 }), fc.option(fc.integer({ min: 1, max: 200 }), { nil: null }), fc.integer({ min: -1, max: 1 }), fc.constantFrom('bonus' as const, 'adjustment' as const)).map(
+    ([a, e, p, s]) => new GrantCmd(a, e, p, s),
+  ),
+  fc.tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 1, max: 4 })).map(([t, u]) => new ReserveCmd(t, u)),
+  fc.tuple(fc.nat(), fc.integer({ min: 1, max: 4 })).map(([t, u]) => new ReserveCmd(t % 2, u)),
+  fc.tuple(fc.nat(), fc.boolean()).map(([p, s]) => new ReserveAgainCmd(p, s)),
+  fc.tuple(fc.nat(), fc.integer({ min: 0, max: 2 })).map(([p, f]) => new CompleteCmd(p, f)),
+  fc.nat().map((p) => new FailCmd(p)),
+  fc.tuple(fc.nat(), fc.integer({ min: 1, max: 120 })).map(([p, s]) => new ExtendCmd(p, s)),
+  fc.tuple(fc.nat(), fc.option(fc.integer({ min: 1, max: 6 }), { nil: null })).map(([p, a]) => new RefundCmd(p, a)),
+  fc.nat().map((p) => new VoidCmd(p)),
+  fc.integer({ min: 1, max: 150 }).map((s) => new AdvanceCmd(s)),
+];
+
+let dir: string;
+let db: Awaited<ReturnType<typeof testDatabase>>;
+let store: Store;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'purse-model-'));
+  db = await testDatabase(dir);
+  store = await openStore(db.url);
+  const ctx = { store, clock: new TestClock(Date.UTC(2030, 0, 1)) };
+  for (const t of TOOLS) await putTool(ctx, t.id, { name: t.id, credits: t.credits, holdSeconds: HOLD_SECONDS });
+});
+afterAll(async () => {
+  await store?.close();
+  await db?.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the ledger against a reference model', () => {
+  it('agrees on balances, breakdowns and ledger sums over thousands of random steps', async () => {
+    let steps = 0;
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.commands(commands, { maxCommands: 60, size: 'large' }), async (cmds) => {
+        const start = Date.UTC(2030, 0, 1);
+        const clock = new TestClock(start);
+        const real: Real = { ctx: { store, clock }, clock, customerId: `model-${run++}-${seq++}` };
+        await putCustomer(real.ctx, real.customerId, {});
+        const model: Model = { now: start, grants: [], gens: [], totals: { granted: 0, spent: 0, expired: 0, voided: 0 } };
+        await fc.asyncModelRun(() => ({ model, real }), [...cmds].map((c) => wrap(c)));
+        steps += [...cmds].length;
+      }),
+      { numRuns: Number(process.env.MODEL_RUNS ?? 150) },
+    );
+    console.log(`ledger model: ${steps} steps in ${run} runs`);
+    expect(steps).toBeGreaterThan(2000);
+    expect((await store.audit()).problems).toEqual([]);
+  }, 180_000);
+});
+
+/** Runs a command, then checks agreement. */
+function wrap(cmd: fc.AsyncCommand<Model, Real>): fc.AsyncCommand<Model, Real> {
+  return {
+    check: (m) => cmd.check(m),
+    run: async (m, r) => {
+      await cmd.run(m, r);
+      await agree(m, r, r.ctx.store);
+    },
+    toString: () => cmd.toString(),
+  };
+}
