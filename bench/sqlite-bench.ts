@@ -1,0 +1,117 @@
+/**
+ * SQLite in-process: reserve+complete lifecycles per second through Purse's
+ * services and store (WAL, synchronous=FULL, group commit), beside raw
+ * better-sqlite3 doing one UPDATE and one INSERT per operation with the same
+ * pragmas and the same number of operations per transaction.
+ */
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { putTool } from '../src/service/catalog.js';
+import { systemClock } from '../src/service/clock.js';
+import type { ServiceContext } from '../src/service/context.js';
+import { getBalance, putCustomer } from '../src/service/customers.js';
+import { complete, reserve } from '../src/service/generations.js';
+import { grantCredits } from '../src/service/grants.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+
+export interface SqliteFigures {
+  seconds: number;
+  sequential: { purse: number; raw: number; ratio: number };
+  concurrent: { clients: number; purse: number; opsPerCommit: number; raw: number; ratio: number };
+  balanceReads: { purse: number; p99ms: number; raw: number; ratio: number };
+}
+
+/** Loops `op` from `clients` concurrent callers for `seconds`; operations per second and latencies. */
+async function measure(seconds: number, clients: number, op: (i: number) => Promise<unknown>): Promise<{ rate: number; latencies: number[] }> {
+  const until = performance.now() + seconds * 1000;
+  const latencies: number[] = [];
+  let seq = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < until) {
+        const t = performance.now();
+        await op(seq++);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  return { rate: latencies.length / seconds, latencies };
+}
+
+const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.99)] ?? 0;
+
+/** The baseline: a balance column and a ledger table, one UPDATE and one INSERT per operation, `perTxn` operations per transaction. */
+function rawBaseline(path: string, seconds: number, perTxn: number): { writes: number; reads: number } {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec('CREATE TABLE balances (customer_id TEXT PRIMARY KEY, balance INTEGER NOT NULL); CREATE TABLE ledger (id INTEGER PRIMARY KEY, customer_id TEXT NOT NULL, amount INTEGER NOT NULL, created_at INTEGER NOT NULL)');
+  db.prepare('INSERT INTO balances VALUES (?, ?)').run('c', 1e12);
+  const update = db.prepare('UPDATE balances SET balance = balance + ? WHERE customer_id = ?');
+  const insert = db.prepare('INSERT INTO ledger (customer_id, amount, created_at) VALUES (?, ?, ?)');
+  const select = db.prepare('SELECT balance FROM balances WHERE customer_id = ?');
+  const txn = db.transaction((n: number) => {
+    for (let i = 0; i < n; i++) {
+      update.run(-1, 'c');
+      insert.run('c', -1, Date.now());
+    }
+  });
+  let ops = 0;
+  const until = performance.now() + seconds * 1000;
+  while (performance.now() < until) {
+    txn(perTxn);
+    ops += perTxn;
+  }
+  let reads = 0;
+  const readUntil = performance.now() + Math.min(seconds, 2) * 1000;
+  while (performance.now() < readUntil) {
+    select.get('c');
+    reads++;
+  }
+  db.close();
+  // A lifecycle is two operations (reserve, complete).
+  return { writes: ops / seconds / 2, reads: reads / Math.min(seconds, 2) };
+}
+
+export async function sqliteBench(opts: { seconds: number; clients: number }): Promise<SqliteFigures> {
+  const dir = mkdtempSync(join(tmpdir(), 'purse-bench-sqlite-'));
+  const store = new SqliteStore(join(dir, 'purse.db'));
+  try {
+    await store.migrate();
+    const ctx: ServiceContext = { store, clock: systemClock };
+    await putTool(ctx, 'bench-tool', { name: 'Bench', credits: 1 });
+    const customers = 100;
+    for (let i = 0; i < customers; i++) {
+      await putCustomer(ctx, `c${i}`, {});
+      await grantCredits(ctx, `c${i}`, { amount: 1_000_000_000, source: 'bonus', reason: 'bench' });
+    }
+    const lifecycle = async (i: number) => {
+      const gen = await reserve(ctx, { customerId: `c${i % customers}`, toolId: 'bench-tool' });
+      await complete(ctx, gen.body.id, {});
+    };
+    await measure(1, opts.clients, lifecycle); // warm-up
+    const sequential = await measure(opts.seconds, 1, lifecycle);
+    const before = { ...store.groupStats };
+    const concurrent = await measure(opts.seconds, opts.clients, lifecycle);
+    const opsPerCommit = (store.groupStats.writes - before.writes) / Math.max(1, store.groupStats.commits - before.commits);
+    const reads = await measure(Math.min(opts.seconds, 3), 1, (i) => getBalance(ctx, `c${i % customers}`));
+
+    const rawSequential = rawBaseline(join(dir, 'raw-1.db'), opts.seconds, 1);
+    const rawGrouped = rawBaseline(join(dir, 'raw-n.db'), opts.seconds, Math.max(1, Math.round(opsPerCommit)));
+    return {
+      seconds: opts.seconds,
+      sequential: { purse: sequential.rate, raw: rawSequential.writes, ratio: sequential.rate / rawSequential.writes },
+      concurrent: { clients: opts.clients, purse: concurrent.rate, opsPerCommit, raw: rawGrouped.writes, ratio: concurrent.rate / rawGrouped.writes },
+      balanceReads: { purse: reads.rate, p99ms: p99(reads.latencies), raw: rawSequential.reads, ratio: reads.rate / rawSequential.reads },
+    };
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(JSON.stringify(await sqliteBench({ seconds: Number(process.env.BENCH_SECONDS ?? 5), clients: 50 }), null, 2));
+}
