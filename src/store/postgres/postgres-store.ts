@@ -79,7 +79,9 @@ export class PostgresStore implements Store {
    * driver, with explicit clients for the row-lock fallback and migrations.
    */
   constructor(connectionString: string, opts: { max?: number; onIdleError?: (err: Error) => void } = {}) {
-    this.pool = new pg.Pool({ connectionString, max: opts.max ?? 10, types });
+    // Plans are made for each call's values: a plan cached while a table was small (a fresh
+    // database) would otherwise keep scanning it whole long after it has grown.
+    this.pool = new pg.Pool({ connectionString, max: opts.max ?? 10, types, options: '-c plan_cache_mode=force_custom_plan' });
     // An idle connection the server closed (a restart, a failover) is dropped from the pool;
     // the next query opens a new one. Without a listener the error would end the process.
     this.pool.on('error', (err) => opts.onIdleError?.(err));
