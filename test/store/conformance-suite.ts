@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest';
+import type { Customer, Generation, Grant, Tool } from '../../src/domain/types.js';
+import { noChanges, type Store } from '../../src/store/store.js';
+
+/**
+ * The conformance suite every Store adapter must pass, written once and run per
+ * adapter (like Medusa's searchProviderConformanceSuite). `corrupt` changes a
+ * row behind the store's back, so the ledger check can be shown to catch it;
+ * `rawExec` runs SQL directly, to show the ledger refuses edits.
+ */
+export function storeConformanceSuite(
+  name: string,
+  open: () => Promise<{ store: Store; second: () => Promise<Store>; rawExec: (sql: string) => Promise<void> }>,
+): void {
+  describe(`Store conformance: ${name}`, () => {
+    const now = Date.UTC(2031, 0, 1);
+    let n = 0;
+    const id = (p: string) => `${p}-${Date.now().toString(36)}-${n++}`;
+    const customer = (cid: string): Customer => ({ id: cid, name: 'C', email: `${cid}@example.com`, metadata: { tier: 'gold' }, createdAt: now, updatedAt: now });
+    const grant = (cid: string, gid: string, amount: number, extra: Partial<Grant> = {}): Grant => ({
+      id: gid, customerId: cid, source: 'bonus', amount, remaining: amount, expiresAt: null, priority: 0, createdAt: now, voidedAt: null, reason: 'r', origin: null, ...extra,
+    });
+    const generation = (cid: string, gid: string, grantId: string, extra: Partial<Generation> = {}): Generation => ({
+      id: gid, customerId: cid, toolId: 't', units: 1, unitCredits: 2, cost: 2, status: 'reserved', allocations: [{ grantId, amount: 2 }], chargedUnits: null,
+      charged: 0, refunded: 0, metadata: { k: 'v' }, holdUntil: now + 60_000, failureReason: null, createdAt: now, settledAt: null, ...extra,
+    });
+    /** Writes a grant with its ledger entry, as the service would. */
+    const writeGrant = (store: Store, g: Grant) =>
+      store.transact(g.customerId, { now }, () => {
+        const changes = noChanges();
+        changes.insertGrants.push(g);
+        changes.ledger.push({ customerId: g.customerId, type: 'grant', grantId: g.id, source: g.source, generationId: null, toolId: null, amount: g.amount, availableDelta: g.amount, reservedDelta: 0, reason: null, createdAt: now });
+        return { changes, result: g.id };
+      });
+
+    it('creates and updates customers, keeping when they were created', async () => {
+      const { store } = await open();
+      const cid = id('cus');
+      await store.putCustomer(customer(cid));
+      const updated = await store.putCustomer({ ...customer(cid), name: 'New', createdAt: now + 5, updatedAt: now + 10 });
+      expect(updated).toMatchObject({ id: cid, name: 'New', createdAt: now, updatedAt: now + 10, metadata: { tier: 'gold' } });
+      expect(await store.getCustomer(cid)).toEqual(updated);
+      expect(await store.getCustomer(id('nobody'))).toBeNull();
+      expect((await store.searchCustomers(`${cid}@example`, 10)).map((c) => c.id)).toEqual([cid]);
+    });
+
+    it('records a tool price line only when the price changes', async () => {
+      const { store } = await open();
+      const tid = id('tool');
+      const tool: Tool = { id: tid, name: 'T', credits: 3, unit: 'image', description: null, holdSeconds: 60, active: true, createdAt: now, updatedAt: now };
+      await store.putTool(tool);
+      await store.putTool({ ...tool, name: 'Renamed', updatedAt: now + 1 });
+      await store.putTool({ ...tool, credits: 5, updatedAt: now + 2 });
+      expect((await store.toolPrices(tid)).map((p) => [p.credits, p.effectiveAt])).toEqual([[3, now], [5, now + 2]]);
+      expect(await store.getTool(tid)).toMatchObject({ name: 'T', credits: 5 });
+    });
+
+    it('writes everything a decision changed, and nothing when the decision throws', async () => {
+      const { store } = await open();
+      const cid = id('cus');
+      await store.putCustomer(customer(cid));
+      await writeGrant(store, grant(cid, 'g1', 10));
+      await expect(
+        store.transact(cid, { now }, () => {
+          const changes = noChanges();
+          changes.insertGrants.push(grant(cid, 'g2', 5));
+          throw Object.assign(new Error('refused'), { code: 'insufficient_credits' });
+        }),
+      ).rejects.toMatchObject({ code: 'insufficient_credits' });
+      expect((await store.listGrants(cid)).map((g) => g.id)).toEqual(['g1']);
+      expect(await store.listLedger(cid, { limit: 10 })).toHaveLength(1);
+    });
+
+    it('loads a snapshot with live grants, named and due generations, their grants and the idempotency record', async () => {
+      const { store } = await open();
+      const cid = id('cus');
+      const other = id('cus');
+      await store.putCustomer(customer(cid));
+      await store.putCustomer(customer(other));
+      await writeGrant(store, grant(cid, 'live', 10));
+      await writeGrant(store, grant(cid, 'spent', 2));
+      await store.transact(cid, { now }, () => {
+        const changes = noChanges();
+        changes.updateGrants.push({ ...grant(cid, 'spent', 2), remaining: 0 });
+        changes.insertGenerations.push(generation(cid, 'due', 'spent', { holdUntil: now - 1 }), generation(cid, 'later', 'live'));
+        changes.idempotency = { key: 'k1', requestHash: 'h', statusCode: 201, response: { ok: true }, createdAt: now };
+        return { changes, result: null };
+      });
+      await writeGrant(store, grant(other, 'og', 5));
+      await store.transact(other, { now }, () => {
+        const changes = noChanges();
+        changes.insertGenerations.push(generation(other, 'theirs', 'og'));
+        return { changes, result: null };
+      });
+      const snap = await store.transact(cid, { now, generationIds: ['theirs'], idempotencyKey: 'k1' }, (s) => ({ changes: noChanges(), result: s }));
+      expect(snap.customer?.id).toBe(cid);
+      // 'spent' is empty but the due generation used it, so it is loaded too.
+      expect(snap.grants.map((g) => g.id).sort()).toEqual(['live', 'spent']);
+      expect(snap.generations.map((g) => g.id).sort()).toEqual(['due', 'theirs']);
+      expect(snap.generations.find((g) => g.id === 'theirs')!.customerId).toBe(other);
+      expect(snap.idempotency).toMatchObject({ key: 'k1', requestHash: 'h', statusCode: 201, response: { ok: true } });
+      expect(snap.subscription).toBeNull();
+      expect((await store.readBalance(cid, now)).reserved).toBe(4);
+      expect((await store.readBalance(cid, now)).holdsDue).toBe(true);
+      expect(await store.dueCustomers(now, 100)).toContain(cid);
+    });
+
+    it('pages the ledger and generations newest first', async () => {
+      const { store } = await open();
+      const cid = id('cus');
+      await store.putCustomer(customer(cid));
+      for (let i = 0; i < 7; i++) await writeGrant(store, grant(cid, `g${i}`, i + 1));
+      const first = await store.listLedger(cid, { limit: 3 });
+      const second = await store.listLedger(cid, { limit: 3, before: String(first.at(-1)!.id) });
+      const third = await store.listLedger(cid, { limit: 3, before: String(second.at(-1)!.id) });
+      expect([...first, ...second, ...third].map((e) => e.amount)).toEqual([7, 6, 5, 4, 3, 2, 1]);
+      await store.transact(cid, { now }, () => {
+        const changes = noChanges();
+        for (let i = 0; i < 5; i++) changes.insertGenerations.push(generation(cid, `gen${i}`, 'g0', { createdAt: now + i }));
+        return { changes, result: null };
+      });
+      const page1 = await store.listGenerations(cid, { limit: 2 });
+      const page2 = await store.listGenerations(cid, { limit: 10, before: `${page1[1]!.createdAt}.${page1[1]!.id}` });
+      expect([...page1, ...page2].map((g) => g.id)).toEqual(['gen4', 'gen3', 'gen2', 'gen1', 'gen0']);
+    });
+
+    it('never loses an update when many writes to one customer race, from two connections', async () => {
+      const { store, second } = await open();
+      const other = await second();
+      try {
+        const cid = id('cus');
+        await store.putCustomer(customer(cid));
+        await writeGrant(store, grant(cid, 'pot', 1000));
+        const spend = (s: Store) =>
+          s.transact(cid, { now }, (snap) => {
+            const pot = snap.grants.find((g) => g.id === 'pot')!;
+            const changes = noChanges();
+            changes.updateGrants.push({ ...pot, remaining: pot.remaining - 1 });
+            changes.ledger.push({ customerId: cid, type: 'void', grantId: 'pot', source: 'bonus', generationId: null, toolId: null, amount: 1, availableDelta: -1, reservedDelta: 0, reason: null, createdAt: now });
+            return { changes, result: null };
+          });
+        await Promise.all(Array.from({ length: 200 }, (_, i) => spend(i % 2 ? store : other)));
+        expect((await store.listGrants(cid))[0]!.remaining).toBe(800);
+        expect((await store.audit()).problems.filter((p) => p.includes(cid))).toEqual([]);
+      } finally {
+        await other.close();
+      }
+    });
+
+    // Other tests here write rows without their ledger entries on purpose; the checks look at one customer.
+    it('finds nothing wrong in a consistent ledger and names a balance changed behind its back', async () => {
+      const { store, rawExec } = await open();
+      const cid = id('cus');
+      await store.putCustomer(customer(cid));
+      await writeGrant(store, grant(cid, 'g', 10));
+      const mine = async () => (await store.audit()).problems.filter((p) => p.includes(cid));
+      expect(await mine()).toEqual([]);
+      await rawExec(`UPDATE grants SET remaining = 9 WHERE customer_id = '${cid}' AND id = 'g'`);
+      expect(await mine()).toEqual([`grant g of ${cid}: remaining 9, ledger says 10`]);
+      await rawExec(`UPDATE grants SET remaining = 10 WHERE customer_id = '${cid}' AND id = 'g'`);
+    });
+
+    it('refuses to edit or delete a ledger entry', async () => {
+      const { store, rawExec } = await open();
+      const cid = id('cus');
+      await store.putCustomer(customer(cid));
+      await writeGrant(store, grant(cid, 'g', 10));
+      await expect(rawExec(`UPDATE ledger_entries SET amount = 11 WHERE customer_id = '${cid}'`)).rejects.toThrow(/append-only/);
+      await expect(rawExec(`DELETE FROM ledger_entries WHERE customer_id = '${cid}'`)).rejects.toThrow(/append-only/);
+    });
+
+    it('keeps API keys hashed, finds and revokes them', async () => {
+      const { store } = await open();
+      const kid = id('key');
+      await store.insertApiKey({ id: kid, name: 'n', prefix: 'sk_abcd', hash: `hash-${kid}`, createdAt: now, revokedAt: null });
+      expect(await store.findApiKeyByHash(`hash-${kid}`)).toMatchObject({ id: kid, revokedAt: null });
+      expect(await store.revokeApiKey(kid, now + 1)).toBe(true);
+      expect(await store.revokeApiKey(kid, now + 2)).toBe(false);
+      expect(await store.findApiKeyByHash(`hash-${kid}`)).toMatchObject({ revokedAt: now + 1 });
+    });
+
+    it('keeps the first value of a setting', async () => {
+      const { store } = await open();
+      const key = id('meta');
+      expect(await store.getOrSetMeta(key, () => 'first')).toBe('first');
+      expect(await store.getOrSetMeta(key, () => 'second')).toBe('first');
+      await store.setMeta(key, 'third');
+      expect(await store.getMeta(key)).toBe('third');
+    });
+  });
+}
