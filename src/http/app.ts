@@ -76,6 +76,11 @@ export async function buildApp(options: AppOptions) {
     await deps.testClock?.sync();
     await authenticateRequest(deps.ctx, deps.auth, req);
   });
+  // No text column anywhere takes a NUL character (PostgreSQL refuses it): refuse it here, by field.
+  app.addHook('preValidation', async (req) => {
+    const where = findNul(req.body, '') ?? findNul(req.query, '');
+    if (where !== null) throw errors.invalid(where || 'body', 'must not contain the NUL character');
+  });
   app.addHook('onResponse', async (req, reply) => {
     metrics.requests.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
@@ -106,3 +111,16 @@ export async function buildApp(options: AppOptions) {
 }
 
 export type PurseApp = Awaited<ReturnType<typeof buildApp>>;
+
+/** The path of the first string (or key) holding a NUL character, or null. */
+function findNul(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (value === null || typeof value !== 'object') return null;
+  for (const [key, inner] of Object.entries(value)) {
+    const at = path ? `${path}.${key}` : key;
+    if (key.includes('\u0000')) return at;
+    const found = findNul(inner, at);
+    if (found !== null) return found;
+  }
+  return null;
+}
