@@ -13,14 +13,14 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'sqlite', include: ['test/**/*.test.ts'], exclude: ['test/**/*.pg.test.ts'] },
+        test: { name: 'sqlite', include: ['test/**/*.test.ts'], exclude: ['test/**/*.pg.test.ts', 'test/reliability/**', 'test/browser/**'] },
       },
       {
         extends: true,
         test: {
           name: 'postgres',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/domain/**', 'test/**/*.sqlite.test.ts'],
+          exclude: ['test/domain/**', 'test/**/*.sqlite.test.ts', 'test/reliability/**', 'test/browser/**'],
           env: { PURSE_TEST_STORE: 'postgres' },
         },
       },
@@ -33,6 +33,16 @@ export default defineConfig({
           exclude: ['test/http/concurrency.test.ts', 'test/http/scheduler-race.test.ts'],
           env: { PURSE_TEST_STORE: 'postgres', PURSE_TEST_TWO_PROCESSES: '1' },
         },
+      },
+      {
+        extends: true,
+        // npm run test:reliability: real server processes under load, crashes and storms, on both stores.
+        test: { name: 'reliability', include: ['test/reliability/**/*.test.ts'], testTimeout: 1_800_000, hookTimeout: 120_000, fileParallelism: false },
+      },
+      {
+        extends: true,
+        // npm run test:browser: the web app in Debian's Chromium through playwright-core.
+        test: { name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 180_000, fileParallelism: false },
       },
     ],
   },
