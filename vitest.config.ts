@@ -41,6 +41,19 @@ export default defineConfig({
       },
       {
         extends: true,
+        // The reliability suite's bad-input and auth-matrix halves: the same tests, every call sent to one real server process.
+        test: { name: 'reliability-http', include: ['test/http/invalid-input.test.ts', 'test/http/auth.test.ts'], env: { PURSE_TEST_PROCESSES: '1' } },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'reliability-http-postgres',
+          include: ['test/http/invalid-input.test.ts', 'test/http/auth.test.ts'],
+          env: { PURSE_TEST_PROCESSES: '1', PURSE_TEST_STORE: 'postgres' },
+        },
+      },
+      {
+        extends: true,
         // npm run test:browser: the web app in Debian's Chromium through playwright-core.
         test: { name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 180_000, fileParallelism: false },
       },

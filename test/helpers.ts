@@ -7,8 +7,12 @@ import { createPurse, type Purse } from '../src/server.js';
 import { createTestDatabase, ON_POSTGRES } from './pg.js';
 import { spawnPurse, type PurseProcess } from './process.js';
 
-/** Set in the `postgres-2proc` project: HTTP calls alternate between two server processes on one database. */
-export const TWO_PROCESSES = process.env.PURSE_TEST_TWO_PROCESSES === '1';
+/**
+ * How many real server processes answer the HTTP calls (0: the app in this
+ * process). The `postgres-2proc` project sets 2, so calls alternate between two
+ * processes on one database; the reliability suite's HTTP projects set 1.
+ */
+export const SERVER_PROCESSES = Number(process.env.PURSE_TEST_PROCESSES ?? (process.env.PURSE_TEST_TWO_PROCESSES === '1' ? 2 : 0));
 
 export const TEST_API_KEY = 'sk_test_purse_key_for_tests_only';
 
@@ -55,7 +59,7 @@ export async function startTestPurse(overrides: Partial<Config> = {}): Promise<T
   const db = overrides.databaseUrl ? { url: overrides.databaseUrl, drop: async () => {} } : await testDatabase(dir);
   const purse = await createPurse(testConfig({ databaseUrl: db.url, ...overrides }));
   if (ON_POSTGRES && !overrides.databaseUrl && purse.ctx.store.kind !== 'postgres') throw new Error('the postgres project must run on PostgreSQL');
-  const servers = TWO_PROCESSES ? await Promise.all([spawnPurse(processEnv(testConfig({ databaseUrl: db.url, ...overrides }))), spawnPurse(processEnv(testConfig({ databaseUrl: db.url, ...overrides })))]) : [];
+  const servers = await Promise.all(Array.from({ length: SERVER_PROCESSES }, () => spawnPurse(processEnv(testConfig({ databaseUrl: db.url, ...overrides })))));
   let turn = 0;
   const call: TestPurse['call'] = async (method, url, body, opts = {}) => {
     if (servers.length > 0) return callOver(servers[turn++ % servers.length]!, method, url, body, opts);

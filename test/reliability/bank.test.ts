@@ -1,0 +1,220 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { call, must, NoAnswer, openBooks, PUT_OK, rng, SEED, seedCatalog, sized, startServer, STORES, TOOLS, violations, type Answer, type Books } from './harness.js';
+
+/*
+ * The bank check: 64 workers spend, grant, fail, refund, void, buy and race
+ * settlements across 50 customers through the real server in its own process,
+ * while the test clock runs billing periods, expiries and hold timeouts. A
+ * monitor reads the books from the database all along; at every moment and at the
+ * end, granted = available + reserved + spent + expired + voided, nothing is
+ * negative, and no generation is settled twice.
+ */
+
+const WORKERS = 64;
+const CUSTOMERS = 50;
+const SECONDS = sized(15, 60);
+
+describe.each(STORES)('bank check on $name', (kind) => {
+  const cleanup: Array<() => Promise<void>> = [];
+  afterAll(async () => {
+    for (const f of cleanup.reverse()) await f().catch(() => {});
+  });
+
+  it(`keeps the books for ${SECONDS} s of ${WORKERS} workers on ${CUSTOMERS} customers`, async () => {
+    const db = await kind.create();
+    cleanup.push(db.drop);
+    const server = await startServer(db.url);
+    cleanup.push(() => server.stop());
+    const base = server.url;
+    await seedCatalog(base);
+    const customers = Array.from({ length: CUSTOMERS }, (_, i) => `bank_${i}`);
+
+    // What the server acknowledged, as the clients saw it.
+    const grantsAcked = new Map<string, number>();
+    const gens = new Map<string, { cost: number; completed?: boolean; failed?: boolean; refunded?: boolean; customerId: string }>();
+    const refused = new Set<string>();
+    const purchasesAcked = new Set<string>();
+    const problems: string[] = [];
+    const counts: Record<string, number> = {};
+    const count = (k: string) => (counts[k] = (counts[k] ?? 0) + 1);
+
+    for (const c of customers) {
+      await must(base, 'PUT', `/v1/customers/${c}`, { name: c, email: `${c}@example.com` }, PUT_OK);
+      const g = await must(base, 'POST', `/v1/customers/${c}/grants`, { amount: 100, source: 'bonus', reason: 'opening balance' }, 201);
+      grantsAcked.set(g.id, 100);
+    }
+    for (const c of customers.slice(0, 10)) await must(base, 'PUT', `/v1/customers/${c}/subscription`, { planId: 'rel-daily' }, PUT_OK);
+    let clockNow = Date.parse((await must(base, 'GET', '/v1/test-clock', undefined, 200)).now);
+
+    /** Records anything but the answers an operation may give. */
+    const expect_ = (what: string, res: Answer, allowed: number[]) => {
+      if (!allowed.includes(res.status)) problems.push(`${what} answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
+      return res;
+    };
+    const guarded = async (what: string, f: () => Promise<void>) => {
+      try {
+        await f();
+      } catch (err) {
+        problems.push(`${what}: ${err instanceof NoAnswer ? 'no answer' : 'error'} ${(err as Error).message}`);
+      }
+    };
+
+    const deadline = Date.now() + SECONDS * 1000;
+    let genSeq = 0;
+
+    const settle = async (id: string, how: 'complete' | 'fail' | 'race', units: number) => {
+      const g = gens.get(id)!;
+      const complete = () => call(base, 'POST', `/v1/generations/${id}/complete`, { units });
+      const fail = () => call(base, 'POST', `/v1/generations/${id}/fail`, { reason: 'worker failed' });
+      if (how === 'race') {
+        const [a, b] = await Promise.all([complete(), fail()]);
+        expect_('racing complete', a, [200, 409]);
+        expect_('racing fail', b, [200, 409]);
+        if (a.status === 200 && b.status === 200) problems.push(`generation ${id} was both completed and failed`);
+        if (a.status === 200) g.completed = true;
+        if (b.status === 200) g.failed = true;
+        count('race');
+        return;
+      }
+      const res = expect_(how, await (how === 'complete' ? complete() : fail()), [200, 409]);
+      if (res.status === 200) {
+        if (how === 'complete') g.completed = true;
+        else g.failed = true;
+      } else if (res.body?.error?.code !== 'generation_settled') problems.push(`${how} ${id}: 409 ${JSON.stringify(res.body)}`);
+      count(how);
+    };
+
+    const worker = async (w: number) => {
+      const r = rng(SEED * 131 + w);
+      const mine: string[] = [];
+      while (Date.now() < deadline) {
+        const c = r.pick(customers);
+        const x = r.next();
+        await guarded(`worker ${w}`, async () => {
+          if (x < 0.7) {
+            const id = `bank-${w}-${genSeq++}`;
+            const units = r.int(1, 3);
+            const res = expect_('reserve', await call(base, 'POST', '/v1/generations', { id, customerId: c, toolId: r.pick(TOOLS), units }), [201, 402]);
+            count('reserve');
+            if (res.status !== 201) {
+              refused.add(id);
+              return;
+            }
+            gens.set(id, { cost: res.body.cost, customerId: c });
+            mine.push(id);
+            if (r.chance(0.05)) expect_('extend', await call(base, 'POST', `/v1/generations/${id}/extend`, { holdSeconds: 600 }), [200, 409]);
+            if (x < 0.4) await settle(id, 'complete', r.int(1, units));
+            else if (x < 0.55) await settle(id, 'fail', units);
+            else if (x < 0.65) await settle(id, 'race', units);
+            // else: abandoned; the hold times out.
+          } else if (x < 0.78) {
+            const id = mine.length ? r.pick(mine) : null;
+            if (!id) return;
+            const res = expect_('refund', await call(base, 'POST', `/v1/generations/${id}/refund`, { reason: 'operator refund' }), [200, 409]);
+            if (res.status === 200) gens.get(id)!.refunded = true;
+            count('refund');
+          } else if (x < 0.88) {
+            const expiring = r.chance(0.3);
+            const amount = r.int(1, 40);
+            const body = { amount, source: 'bonus', reason: 'goodwill', ...(expiring ? { expiresAt: new Date(clockNow + r.int(2, 8) * 3_600_000).toISOString() } : {}) };
+            const res = expect_('grant', await call(base, 'POST', `/v1/customers/${c}/grants`, body), [201, 400]);
+            // 400 only when the clock passed the chosen expiry in between; anything else is a problem.
+            if (res.status === 400 && res.body?.error?.details?.field !== 'expiresAt' && !/expiresAt/.test(JSON.stringify(res.body))) problems.push(`grant refused: ${JSON.stringify(res.body)}`);
+            if (res.status === 201) grantsAcked.set(res.body.id, amount);
+            count('grant');
+          } else if (x < 0.9) {
+            const grants: Array<{ id: string }> = (await must(base, 'GET', `/v1/customers/${c}/grants`, undefined, 200)).data.filter((g: any) => g.source === 'bonus' && g.remaining > 0);
+            if (grants.length === 0) return;
+            expect_('void', await call(base, 'POST', `/v1/grants/${r.pick(grants).id}/void`, { reason: 'abuse' }), [200, 409]);
+            count('void');
+          } else if (x < 0.95) {
+            const res = expect_('purchase', await call(base, 'POST', `/v1/customers/${c}/purchases`, { packId: 'rel-pack' }, { 'idempotency-key': `buy-${w}-${genSeq++}` }), [201]);
+            if (res.status === 201) purchasesAcked.add(res.body.id);
+            count('purchase');
+          } else {
+            const b = expect_('balance', await call(base, 'GET', `/v1/customers/${c}/balance`), [200]).body;
+            if (b.available < 0 || b.reserved < 0) problems.push(`balance of ${c} went negative: ${JSON.stringify(b)}`);
+            count('balance');
+          }
+        });
+      }
+    };
+
+    // The test clock runs: an hour every half second (periods, expiries, timeouts).
+    const ticker = (async () => {
+      while (Date.now() < deadline) {
+        await new Promise((res) => setTimeout(res, 500));
+        await guarded('clock', async () => {
+          clockNow = Date.parse(expect_('clock', await call(base, 'POST', '/v1/test-clock', { advanceSeconds: 3600 }), [200]).body.now);
+          count('clock');
+        });
+      }
+    })();
+
+    // The monitor: the books, at every moment.
+    const books = await openBooks(db.url);
+    cleanup.push(() => books.close());
+    let snapshots = 0;
+    let audits = 0;
+    const monitor = (async () => {
+      let lastAudit = Date.now();
+      while (Date.now() < deadline) {
+        const v = violations(await books.read());
+        snapshots++;
+        for (const p of v) problems.push(`mid-run: ${p}`);
+        if (Date.now() - lastAudit > 3000) {
+          const report = await books.audit();
+          audits++;
+          for (const p of report.problems) problems.push(`mid-run ledger check: ${p}`);
+          lastAudit = Date.now();
+        }
+        await new Promise((res) => setTimeout(res, 200));
+      }
+    })();
+
+    await Promise.all([...Array.from({ length: WORKERS }, (_, w) => worker(w)), ticker, monitor]);
+
+    // After the run: every hold still open times out by itself once the clock passes it.
+    await must(base, 'POST', '/v1/test-clock', { advanceSeconds: 7200 }, 200);
+    let end: Books = await books.read();
+    for (let i = 0; i < 50 && [...end.generations.values()].some((g) => g.status === 'reserved'); i++) {
+      await new Promise((res) => setTimeout(res, 200));
+      end = await books.read();
+    }
+    const stillHeld = [...end.generations.entries()].filter(([, g]) => g.status === 'reserved').map(([id]) => id);
+    if (stillHeld.length) problems.push(`holds that never timed out: ${stillHeld.slice(0, 5).join(', ')} (${stillHeld.length})`);
+
+    for (const p of violations(end)) problems.push(`end: ${p}`);
+    const audit = await books.audit();
+    for (const p of audit.problems) problems.push(`end ledger check: ${p}`);
+
+    // What the clients were told is what the books hold.
+    for (const [id, g] of gens) {
+      const stored = end.generations.get(id);
+      if (!stored) {
+        problems.push(`acknowledged generation ${id} is missing`);
+        continue;
+      }
+      if (stored.cost !== g.cost) problems.push(`generation ${id}: acknowledged cost ${g.cost}, stored ${stored.cost}`);
+      if (g.completed && stored.status !== 'completed') problems.push(`generation ${id} acknowledged completed, stored ${stored.status}`);
+      if (g.failed && stored.status !== 'failed') problems.push(`generation ${id} acknowledged failed, stored ${stored.status}`);
+      if (g.refunded && stored.refunded === 0) problems.push(`generation ${id} acknowledged refunded, stored refunded 0`);
+    }
+    for (const id of refused) if (end.generations.has(id)) problems.push(`refused generation ${id} exists`);
+    for (const id of end.generations.keys()) if (!gens.has(id)) problems.push(`generation ${id} exists but was never acknowledged`);
+    for (const [id, amount] of grantsAcked) if (end.grants.get(id)?.amount !== amount) problems.push(`acknowledged grant ${id} of ${amount} is stored as ${JSON.stringify(end.grants.get(id))}`);
+    const bonusStored = [...end.grants.values()].filter((g) => g.source === 'bonus').length;
+    if (bonusStored !== grantsAcked.size) problems.push(`${grantsAcked.size} bonus grants acknowledged, ${bonusStored} stored`);
+    const addonStored = [...end.grants.values()].filter((g) => g.source === 'addon').length;
+    if (addonStored !== purchasesAcked.size || end.purchases.length !== purchasesAcked.size) problems.push(`${purchasesAcked.size} purchases acknowledged, ${end.purchases.length} stored with ${addonStored} add-on grants`);
+
+    const ops = Object.values(counts).reduce((a, b) => a + b, 0);
+    console.log(
+      `[reliability] bank ${kind.name}: ${SECONDS} s, ${WORKERS} workers, ${CUSTOMERS} customers, seed ${SEED}: ${ops} operations ${JSON.stringify(counts)}, ` +
+        `${end.generations.size} generations, ${end.grants.size} grants, ${snapshots} snapshots and ${audits + 1} ledger checks (${audit.entries} entries), ${problems.length} violations`,
+    );
+    expect(problems.slice(0, 20)).toEqual([]);
+    expect(snapshots).toBeGreaterThan(SECONDS);
+    expect(counts.race ?? 0).toBeGreaterThan(0);
+  });
+});
