@@ -101,27 +101,29 @@ export function BarChart({ title, rows, color, summary, format = num, max }: Bar
   const id = useId();
   const W = 560;
   const rowH = 34;
-  const labelW = 150;
+  const labelW = 190;
   const valueW = 70;
   const H = Math.max(1, rows.length) * rowH + 8;
   const top = max ?? Math.max(1, ...rows.map((r) => r.value));
+  if (rows.length === 0) {
+    return (
+      <figure className="chart chart-empty" aria-label={title}>
+        <p className="muted">No data in this range yet.</p>
+      </figure>
+    );
+  }
   return (
     <figure className="chart">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={`${id}-t ${id}-d`}>
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={`${id}-t ${id}-d`} className="hbars">
         <title id={`${id}-t`}>{title}</title>
         <desc id={`${id}-d`}>{summary}</desc>
-        {rows.length === 0 && (
-          <text x={W / 2} y={H / 2 + 4} textAnchor="middle" className="tick">
-            No data in this range
-          </text>
-        )}
         {rows.map((r, i) => {
           const w = ((W - labelW - valueW) * Math.max(0, r.value)) / top;
           const yy = 4 + i * rowH;
           return (
             <g key={r.label}>
               <text x={labelW - 8} y={yy + rowH / 2 + 4} textAnchor="end" className="label">
-                {r.label.length > 20 ? `${r.label.slice(0, 19)}…` : r.label}
+                {r.label.length > 22 ? `${r.label.slice(0, 21)}…` : r.label}
               </text>
               <rect x={labelW} y={yy + 6} width={W - labelW - valueW} height={rowH - 12} className="track" rx="4" />
               <rect x={labelW} y={yy + 6} width={Math.max(r.value > 0 ? 2 : 0, w)} height={rowH - 12} fill={color} rx="4">

@@ -1,5 +1,5 @@
 import type { Balance, GrantSource } from '../api/types';
-import { credits, date, num } from '../lib/format';
+import { date, num } from '../lib/format';
 
 /**
  * "Learn more": where the balance comes from — plan credits and when they
@@ -40,7 +40,7 @@ export function Breakdown({ balance, planName }: { balance: Balance; planName?: 
             <small className="muted">{r.hint}</small>
           </dt>
           <dd>
-            <span className="breakdown-value">{num(r.value)}</span> <span className="sr-only">{credits(r.value).replace(/^[\d,]+ /, '')}</span>
+            <span className="breakdown-value">{num(r.value)}</span>
           </dd>
         </div>
       ))}

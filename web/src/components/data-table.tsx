@@ -7,6 +7,8 @@ export interface Column<T> {
   /** The value written to the CSV file; by default the cell when it is text or a number. */
   csv?: (row: T) => unknown;
   numeric?: boolean;
+  /** Long text (descriptions, reasons) wraps; every other cell keeps to one line and the table scrolls. */
+  wrap?: boolean;
 }
 
 interface Props<T> {
@@ -22,10 +24,12 @@ interface Props<T> {
   /** Show the caption as a heading above the table (otherwise it is for screen readers only). */
   showCaption?: boolean;
   footer?: ReactNode;
+  /** Long tables scroll inside a box of limited height, keeping the header in view. */
+  tall?: boolean;
 }
 
 /** A table that scrolls inside its card on narrow screens and exports what it shows as CSV. */
-export function DataTable<T>({ caption, columns, rows, rowKey, filename, empty = 'Nothing yet.', testId, rowTestId, showCaption = false, footer }: Props<T>) {
+export function DataTable<T>({ caption, columns, rows, rowKey, filename, empty = 'Nothing yet.', testId, rowTestId, showCaption = false, footer, tall = false }: Props<T>) {
   const exportCsv = () => {
     const header = columns.map((c) => c.header);
     const data = rows.map((r) =>
@@ -48,7 +52,7 @@ export function DataTable<T>({ caption, columns, rows, rowKey, filename, empty =
           Export CSV
         </button>
       </div>
-      <div className="table-scroll" tabIndex={0} role="region" aria-label={caption}>
+      <div className={tall ? 'table-scroll table-tall' : 'table-scroll'} tabIndex={0} role="region" aria-label={caption}>
         <table>
           <caption className="sr-only">{caption}</caption>
           <thead>
@@ -71,7 +75,7 @@ export function DataTable<T>({ caption, columns, rows, rowKey, filename, empty =
               rows.map((r) => (
                 <tr key={rowKey(r)} data-testid={rowTestId}>
                   {columns.map((c) => (
-                    <td key={c.header} className={c.numeric ? 'num' : undefined}>
+                    <td key={c.header} className={c.numeric ? 'num' : c.wrap ? 'wrap-cell' : undefined}>
                       {c.cell(r)}
                     </td>
                   ))}

@@ -54,7 +54,7 @@ export function LedgerTable({ customerId, auth, toolName, version = 0, operator 
         empty={loading ? 'Loading…' : 'No activity yet.'}
         columns={[
           { header: 'When', cell: (e) => dateTime(e.createdAt), csv: (e) => e.createdAt },
-          { header: 'Activity', cell: (e) => describeEntry(e, toolName).what },
+          { header: 'Activity', wrap: true, cell: (e) => describeEntry(e, toolName).what },
           ...(operator
             ? [
                 { header: 'Type', cell: (e: LedgerEntry) => e.type },

@@ -54,7 +54,7 @@ export function ReasonDialog({ title, description, confirmLabel, danger, onConfi
         {children}
         <label className="field">
           <span>Reason (required)</span>
-          <textarea name="reason" value={reason} onChange={(e) => setReason(e.target.value)} required maxLength={500} rows={3} placeholder="Shown in the customer's ledger" />
+          <textarea name="reason" value={reason} onChange={(e) => setReason(e.target.value)} aria-required="true" maxLength={500} rows={3} placeholder="Shown in the customer's ledger" />
         </label>
         {error && (
           <p className="notice notice-error" role="alert">

@@ -157,7 +157,7 @@ export function CustomerPage({ customerId }: { customerId: string }) {
             { header: 'Amount', numeric: true, cell: (g) => num(g.amount), csv: (g) => g.amount },
             { header: 'Remaining', numeric: true, cell: (g) => num(g.remaining), csv: (g) => g.remaining },
             { header: 'Expires', cell: (g) => (g.expiresAt ? date(g.expiresAt) : 'Never'), csv: (g) => g.expiresAt ?? '' },
-            { header: 'Reason', cell: (g) => g.reason ?? '' },
+            { header: 'Reason', wrap: true, cell: (g) => g.reason ?? '' },
             { header: 'Granted', cell: (g) => date(g.createdAt), csv: (g) => g.createdAt },
             { header: 'State', cell: (g) => (g.voidedAt ? 'voided' : g.expiresAt && g.expiresAt < balance.asOf ? 'expired' : g.remaining > 0 ? 'active' : 'used up') },
             {

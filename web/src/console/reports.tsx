@@ -83,6 +83,7 @@ export function ReportsPage() {
               caption="Credits per day"
               filename={`credits-per-day-${days}d`}
               testId="report-days"
+              tall
               rows={[...data.days].reverse()}
               rowKey={(d) => d.date}
               columns={[

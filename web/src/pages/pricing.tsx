@@ -79,7 +79,7 @@ export function PricingPage() {
               rowKey={(t) => t.id}
               columns={[
                 { header: 'Tool', cell: (t) => t.name },
-                { header: 'What it does', cell: (t) => t.description ?? '' },
+                { header: 'What it does', wrap: true, cell: (t) => t.description ?? '' },
                 { header: 'Credits', numeric: true, cell: (t) => num(t.credits), csv: (t) => t.credits },
                 { header: 'Per', cell: (t) => (t.unit === 'generation' ? 'generation' : t.unit), csv: (t) => t.unit },
                 { header: 'Example', cell: (t) => (t.unit === 'generation' ? credits(t.credits) : `${num(t.unit === 'second' ? 10 : 4)} ${plural(t.unit)} = ${credits(t.credits * (t.unit === 'second' ? 10 : 4))}`) },

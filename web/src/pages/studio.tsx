@@ -50,7 +50,10 @@ export function StudioPage() {
   const [phase, setPhase] = useState<Phase>({ kind: 'idle' });
   const [, setGalleryVersion] = useState(0);
   const alive = useRef(true);
-  useEffect(() => () => void (alive.current = false), []);
+  useEffect(() => {
+    alive.current = true;
+    return () => void (alive.current = false);
+  }, []);
 
   const tools = pricing.data?.tools ?? [];
   const tool: Tool | undefined = tools.find((t) => t.id === toolId) ?? tools.find((t) => t.id === 'text-to-image') ?? tools[0];
