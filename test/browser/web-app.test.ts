@@ -208,6 +208,31 @@ describe.skipIf(!run)('web app in Chromium', () => {
     await ops.close();
   });
 
+  it('edits a tool price in place in the catalog and shows its price history', async () => {
+    const ops = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: server.url });
+    await ops.addInitScript(`sessionStorage.setItem('purse.console.key', ${JSON.stringify(API_KEY)})`);
+    const p = await ops.newPage();
+    await p.goto('/console/catalog');
+    await p.getByRole('button', { name: 'Edit tool text-to-image' }).click();
+    const form = p.getByRole('form', { name: 'Edit tool text-to-image' });
+    await form.getByLabel('Credits', { exact: true }).fill('5');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await waitForText(p.getByTestId('tool-text-to-image'), /Text to image\s+5 credits per image/);
+
+    const tools = await api<{ data: { id: string; credits: number }[] }>('/v1/tools');
+    expect(tools.data.find((t) => t.id === 'text-to-image')?.credits).toBe(5);
+    const prices = await api<{ data: { credits: number }[] }>('/v1/tools/text-to-image/prices');
+    expect(prices.data.map((x) => x.credits).sort()).toEqual([4, 5]);
+
+    await p.getByTestId('tool-text-to-image').getByRole('button', { name: 'Price history' }).click();
+    const history = p.getByRole('region', { name: 'Price history of text-to-image' });
+    await waitForText(history, /5\s+image[\s\S]*4\s+image|4\s+image[\s\S]*5\s+image/);
+
+    // Back to the demo price, for the screenshots.
+    await api('/v1/tools/text-to-image', { method: 'PUT', body: { name: 'Text to image', credits: 4, unit: 'image', description: 'One picture from a prompt.' } });
+    await ops.close();
+  });
+
   it('fits every page at 375 px and 1280 px without sideways scrolling, and takes screenshots', async () => {
     const pages: { path: string; name: string; console?: boolean; ready: string; before?: (p: Page) => Promise<void> }[] = [
       { path: '/', name: 'studio', ready: 'tool-avatar', before: async (p) => {

@@ -45,7 +45,7 @@ export function StudioPage() {
   const { balance, refresh } = useBalance();
   const [toolId, setToolId] = useState<string>();
   const [prompt, setPrompt] = useState('A lighthouse on a cliff at sunset');
-  const [units, setUnits] = useState(1);
+  const [unitsText, setUnitsText] = useState('1');
   const [failureRate, setFailureRate] = useState(readFailureRate);
   const [phase, setPhase] = useState<Phase>({ kind: 'idle' });
   const [, setGalleryVersion] = useState(0);
@@ -58,12 +58,13 @@ export function StudioPage() {
   const tools = pricing.data?.tools ?? [];
   const tool: Tool | undefined = tools.find((t) => t.id === toolId) ?? tools.find((t) => t.id === 'text-to-image') ?? tools[0];
   const perUnit = tool && tool.unit !== 'generation';
+  const units = tool ? Math.max(1, Math.min(maxUnits(tool.unit), Math.floor(Number(unitsText)) || 1)) : 1;
   const cost = tool ? tool.credits * (perUnit ? units : 1) : 0;
   const running = phase.kind === 'running';
 
   const pickTool = (t: Tool) => {
     setToolId(t.id);
-    setUnits(1);
+    setUnitsText('1');
     if (phase.kind !== 'running') setPhase({ kind: 'idle' });
   };
 
@@ -182,9 +183,10 @@ export function StudioPage() {
                   name="units"
                   min={1}
                   max={maxUnits(tool.unit)}
-                  value={units}
+                  value={unitsText}
                   inputMode="numeric"
-                  onChange={(e) => setUnits(Math.max(1, Math.min(maxUnits(tool.unit), Math.floor(Number(e.target.value) || 1))))}
+                  onChange={(e) => setUnitsText(e.target.value)}
+                  onBlur={() => setUnitsText(String(units))}
                 />
               </label>
             )}
