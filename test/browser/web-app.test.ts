@@ -233,6 +233,20 @@ describe.skipIf(!run)('web app in Chromium', () => {
     await ops.close();
   });
 
+  it('can be used from the keyboard, with the focus always visible', async () => {
+    await page.goto('/');
+    await page.getByTestId('tool-video').waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
+    const outline = async () => page.evaluate('getComputedStyle(document.activeElement).outlineStyle + " " + getComputedStyle(document.activeElement).outlineWidth');
+    expect(await outline()).toBe('solid 3px');
+    // Tab to the first tool and choose it with the space bar.
+    for (let i = 0; i < 12 && !(await page.evaluate('document.activeElement.dataset.testid === "tool-background-removal"')); i++) await page.keyboard.press('Tab');
+    expect(await outline()).toBe('solid 3px');
+    await page.keyboard.press('Space');
+    expect(await page.getByTestId('tool-background-removal').getAttribute('aria-pressed')).toBe('true');
+  });
+
   it('fits every page at 375 px and 1280 px without sideways scrolling, and takes screenshots', async () => {
     const pages: { path: string; name: string; console?: boolean; ready: string; before?: (p: Page) => Promise<void> }[] = [
       { path: '/', name: 'studio', ready: 'tool-avatar', before: async (p) => {
