@@ -261,6 +261,7 @@ describe.skipIf(!run)('web app in Chromium', () => {
       { path: '/console', name: 'console-customers', console: true, ready: 'customer-row' },
       { path: '/console/customers/demo_user', name: 'console-customer', console: true, ready: 'ledger-row' },
       { path: '/console/catalog', name: 'console-catalog', console: true, ready: 'tool-video' },
+      { path: '/console/test-clock', name: 'console-test-clock', console: true, ready: 'test-clock-now' },
       { path: '/console/reports', name: 'console-reports', console: true, ready: 'report-days', before: async (p) => {
         await p.getByTestId('report-range').selectOption('90');
         await waitForText(p.getByTestId('report-spend'), /Video/);

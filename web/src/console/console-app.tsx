@@ -1,4 +1,4 @@
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { Link, Route, Switch, useRoute } from 'wouter';
 import { ApiError, apiKey, request } from '../api/client';
 import { Logo, Notice } from '../components/ui';
@@ -7,6 +7,7 @@ import { CatalogPage } from './catalog';
 import { CustomerPage } from './customer';
 import { CustomersPage } from './customers';
 import { ReportsPage } from './reports';
+import { readTestClock, TestClockPage } from './test-clock';
 
 function Login({ onSignedIn }: { onSignedIn: () => void }) {
   useTitle('Console sign-in');
@@ -71,6 +72,10 @@ function NavLink({ href, children }: { href: string; children: ReactNode }) {
 /** The operator console: signed in with a secret API key kept in sessionStorage. */
 export function ConsoleApp() {
   const [signedIn, setSignedIn] = useState(() => apiKey.get() !== null);
+  const [hasClock, setHasClock] = useState(false);
+  useEffect(() => {
+    if (signedIn) readTestClock().then((c) => setHasClock(c !== null), () => setHasClock(false));
+  }, [signedIn]);
   if (!signedIn) return <Login onSignedIn={() => setSignedIn(true)} />;
   const signOut = () => {
     apiKey.clear();
@@ -93,6 +98,7 @@ export function ConsoleApp() {
             <NavLink href="/">Customers</NavLink>
             <NavLink href="/catalog">Catalog</NavLink>
             <NavLink href="/reports">Reports</NavLink>
+            {hasClock && <NavLink href="/test-clock">Test clock</NavLink>}
           </nav>
           <button type="button" className="btn btn-ghost btn-sm on-dark" onClick={signOut}>
             Sign out
@@ -105,6 +111,7 @@ export function ConsoleApp() {
           <Route path="/customers/:id">{(p) => <CustomerPage customerId={decodeURIComponent(p.id)} />}</Route>
           <Route path="/catalog" component={CatalogPage} />
           <Route path="/reports" component={ReportsPage} />
+          <Route path="/test-clock" component={TestClockPage} />
           <Route>
             <Notice kind="warning">There is no such console page.</Notice>
           </Route>

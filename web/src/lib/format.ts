@@ -40,6 +40,8 @@ const dateTimeFormat = new Intl.DateTimeFormat('en-US', { month: 'short', day: '
 /** Dates are shown in UTC, as the API keeps them, so support and users read the same day. */
 export const date = (iso: string | null): string => (iso ? dateFormat.format(new Date(iso)) : '—');
 export const dateTime = (iso: string | null): string => (iso ? `${dateTimeFormat.format(new Date(iso))} UTC` : '—');
+/** With the year, where the year is news (the test clock). */
+export const fullDateTime = (iso: string): string => `${date(iso)}, ${new Date(iso).toISOString().slice(11, 16)} UTC`;
 
 export const SOURCE_LABEL: Record<GrantSource, string> = {
   plan: 'Plan credits',
