@@ -26,6 +26,15 @@ describe.skipIf(!run)('web app in Chromium', () => {
   const balance = () => api(`/v1/customers/demo_user/balance`);
   const bySource = (b: { breakdown: { source: string; available: number }[] }, source: string) => b.breakdown.filter((l) => l.source === source).reduce((s, l) => s + l.available, 0);
   const headerBalance = () => page.getByTestId('header-balance');
+  const ledgerLength = async () => {
+    let n = 0;
+    for (let cursor: string | null = null, first = true; first || cursor; first = false) {
+      const pageOf: { data: unknown[]; nextCursor: string | null } = await api(`/v1/customers/demo_user/ledger?limit=100${cursor ? `&cursor=${cursor}` : ''}`);
+      n += pageOf.data.length;
+      cursor = pageOf.nextCursor;
+    }
+    return n;
+  };
 
   /** Picks a tool, sets its units, generates, and waits for the outcome shown in the result card. */
   async function generate(toolId: string, units?: number): Promise<void> {
@@ -139,7 +148,7 @@ describe.skipIf(!run)('web app in Chromium', () => {
     await waitForText(headerBalance(), '596');
   });
 
-  it('lets an operator sign in with the key, find the user, grant bonus credits with a reason and refund a generation', async () => {
+  it('lets an operator sign in with the key, find the user, grant bonus credits, refund a generation, change the plan and void a grant, each with a reason', async () => {
     const ops = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: server.url });
     const console_ = await ops.newPage();
     await console_.goto('/console');
@@ -190,6 +199,41 @@ describe.skipIf(!run)('web app in Chromium', () => {
 
     // The user's header follows (it polls).
     await waitForText(headerBalance(), '625', 15_000);
+
+    // Change the plan, with a reason: an upgrade starts a Studio period now.
+    await console_.getByRole('button', { name: 'Change plan' }).click();
+    const change = console_.getByRole('dialog', { name: 'Change plan' });
+    await change.getByLabel('New plan').selectOption('studio');
+    await change.getByLabel('Reason (required)').fill('Upgraded on request, ticket 4411');
+    await change.getByRole('button', { name: 'Change plan' }).click();
+    await waitForText(console_.getByTestId('action-done'), /Plan change for demo_user: Studio \(upgraded\)/);
+    await waitForText(console_.getByTestId('subscription'), /Plan\s+Studio[\s\S]*Last plan change: plan pro → studio: Upgraded on request, ticket 4411/);
+    const sub = await api<{ planId: string }>('/v1/customers/demo_user/subscription');
+    expect(sub.planId).toBe('studio');
+    const customer = await api<{ metadata: Record<string, string> }>('/v1/customers/demo_user');
+    expect(customer.metadata['console.planChange']).toBe('plan pro → studio: Upgraded on request, ticket 4411');
+    expect(bySource(await balance(), 'plan')).toBe(2000);
+
+    // Void what is left of the bonus grant, with a reason.
+    await console_.getByRole('button', { name: /^Void bonus credits grant of 25, 25 left/ }).click();
+    const voiding = console_.getByRole('dialog', { name: 'Void grant' });
+    await voiding.getByLabel('Reason (required)').fill('Granted to the wrong account');
+    await voiding.getByRole('button', { name: 'Void 25 credits' }).click();
+    await waitForText(console_.getByTestId('action-done'), /Voided the grant: 25 credits taken back/);
+    const voided = (await api<{ data: { reason: string; remaining: number; voidedAt: string | null }[] }>('/v1/customers/demo_user/grants')).data.find((g) => g.reason.startsWith('Sorry for the outage on Tuesday'));
+    expect(voided).toMatchObject({ remaining: 0, voidedAt: expect.any(String), reason: 'Sorry for the outage on Tuesday; voided: Granted to the wrong account' });
+    await waitForText(console_.getByTestId('grants'), /voided: Granted to the wrong account\s+Dec \d+, 2026\s+voided/);
+    expect(bySource(await balance(), 'bonus')).toBe(0);
+
+    // The ledger pages: 20 entries, then "Load more" brings the rest.
+    const total = await ledgerLength();
+    expect(total).toBeGreaterThan(20);
+    const rows = console_.getByTestId('ledger').getByTestId('ledger-row');
+    await waitForText(rows.nth(19), /\S/);
+    expect(await rows.count()).toBe(20);
+    await console_.getByRole('button', { name: 'Load more' }).click();
+    await waitForText(rows.nth(total - 1), /\S/);
+    expect(await rows.count()).toBe(total);
     await ops.close();
   });
 
