@@ -3,22 +3,10 @@
 // PURSE_RELIABILITY_SIZE=ci runs it at the size .ci/run can afford; the default is the full run.
 // Without a PostgreSQL server it says so loudly and runs the SQLite half, except in CI (CI=true), where that is a failure.
 import { spawnSync } from 'node:child_process';
-import pg from 'pg';
+import { postgresReachable } from './postgres-reachable.mjs';
 
-const url = process.env.PURSE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-let reachable = true;
-try {
-  await client.connect();
-  await client.query('SELECT 1');
-} catch (err) {
-  reachable = false;
-  const banner = '!'.repeat(78);
-  console.error(`\n${banner}\n  The reliability suite's PostgreSQL half was SKIPPED: no server at ${url.replace(/:[^:@/]*@/, ':***@')}\n  (${err.message})\n${banner}\n`);
-  if (process.env.CI === 'true') process.exit(1);
-} finally {
-  await client.end().catch(() => {});
-}
+const reachable = await postgresReachable("The reliability suite's PostgreSQL half");
+if (!reachable && process.env.CI === 'true') process.exit(1);
 
 const projects = ['reliability', 'reliability-http', ...(reachable ? ['reliability-http-postgres'] : [])];
 const started = Date.now();
