@@ -1,4 +1,16 @@
-/** The API's shapes, as the client sees them (times are ISO 8601 strings). */
+/**
+ * The API's shapes, as a client sees them (times are ISO 8601 strings). The web
+ * app reads the same types; /openapi.json is the full statement.
+ */
+
+export type GrantSource = 'plan' | 'addon' | 'bonus' | 'adjustment';
+export type LedgerType = 'grant' | 'reserve' | 'release' | 'charge' | 'refund' | 'expire' | 'void';
+
+export interface Money {
+  /** In the currency's smallest unit (cents). */
+  amount: number;
+  currency: string;
+}
 
 export interface Generation {
   id: string;
@@ -23,19 +35,25 @@ export interface Balance {
   customerId: string;
   available: number;
   reserved: number;
-  breakdown: { source: 'plan' | 'addon' | 'bonus' | 'adjustment'; available: number; expiresAt: string | null }[];
-  subscription: { planId: string; status: string; currentPeriodEnd: string; cancelAtPeriodEnd: boolean; pendingPlanId: string | null } | null;
+  breakdown: BreakdownLine[];
+  subscription: { planId: string; status: Subscription['status']; currentPeriodEnd: string; cancelAtPeriodEnd: boolean; pendingPlanId: string | null } | null;
   asOf: string;
+}
+
+export interface BreakdownLine {
+  source: GrantSource;
+  available: number;
+  expiresAt: string | null;
 }
 
 export interface LedgerEntry {
   id: string;
-  type: 'grant' | 'reserve' | 'release' | 'charge' | 'refund' | 'expire' | 'void';
+  type: LedgerType;
   amount: number;
   availableDelta: number;
   reservedDelta: number;
   grantId: string;
-  source: string;
+  source: GrantSource;
   generationId: string | null;
   toolId: string | null;
   reason: string | null;
@@ -45,7 +63,7 @@ export interface LedgerEntry {
 export interface Grant {
   id: string;
   customerId: string;
-  source: 'plan' | 'addon' | 'bonus' | 'adjustment';
+  source: GrantSource;
   amount: number;
   remaining: number;
   expiresAt: string | null;
@@ -86,7 +104,7 @@ export interface Purchase {
   customerId: string;
   packId: string;
   credits: number;
-  price: { amount: number; currency: string };
+  price: Money;
   status: 'pending' | 'paid' | 'refunded' | 'canceled';
   provider: 'sandbox' | 'stripe';
   checkoutUrl: string | null;
@@ -94,4 +112,83 @@ export interface Purchase {
   createdAt: string;
   paidAt: string | null;
   refundedAt: string | null;
+}
+
+export interface Plan {
+  id: string;
+  name: string;
+  creditsPerPeriod: number;
+  period: 'day' | 'week' | 'month' | 'year';
+  price: Money;
+  rollover: { max: number };
+  description: string | null;
+  active: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Pack {
+  id: string;
+  name: string;
+  credits: number;
+  price: Money;
+  expiresInDays: number | null;
+  description: string | null;
+  active: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** `GET /v1/pricing` (public): what a pricing page shows, active items only. */
+export interface Pricing {
+  plans: PricingPlan[];
+  packs: PricingPack[];
+  tools: PricingTool[];
+}
+export type PricingPlan = Omit<Plan, 'active' | 'createdAt' | 'updatedAt'>;
+export type PricingPack = Omit<Pack, 'active' | 'createdAt' | 'updatedAt'>;
+export type PricingTool = Pick<Tool, 'id' | 'name' | 'credits' | 'unit' | 'description'>;
+
+export interface Subscription {
+  id: string;
+  customerId: string;
+  planId: string;
+  status: 'incomplete' | 'active' | 'canceled';
+  currentPeriodStart: string;
+  currentPeriodEnd: string;
+  cancelAtPeriodEnd: boolean;
+  pendingPlanId: string | null;
+  drivenBy: 'purse' | 'stripe';
+  createdAt: string;
+  canceledAt: string | null;
+}
+
+/** `GET /v1/reports/credits`: one day. */
+export interface CreditsDay {
+  date: string;
+  issued: number;
+  spent: number;
+  refunded: number;
+  expired: number;
+  voided: number;
+}
+
+/** `GET /v1/reports/tools`: one tool. */
+export interface ToolReport {
+  toolId: string;
+  name: string;
+  generations: number;
+  completed: number;
+  failed: number;
+  reserved: number;
+  failureRate: number | null;
+  creditsCharged: number;
+  creditsRefunded: number;
+}
+
+/** `GET /v1/reports/outstanding`: what the app still owes its users. */
+export interface Outstanding {
+  bySource: { source: string; available: number }[];
+  reserved: number;
+  total: number;
 }

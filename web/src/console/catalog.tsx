@@ -237,7 +237,7 @@ export function CatalogPage() {
                       <input type="number" min={0} step={1} value={f.creditsPerPeriod} onChange={(e) => set({ creditsPerPeriod: e.target.value })} required />
                     </Field>
                     <Field label="Period">
-                      <select value={f.period} onChange={(e) => set({ period: e.target.value })}>
+                      <select value={f.period} onChange={(e) => set({ period: e.target.value as Plan['period'] })}>
                         {['day', 'week', 'month', 'year'].map((x) => (
                           <option key={x}>{x}</option>
                         ))}

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link } from 'wouter';
 import { ApiError, request } from '../api/client';
-import type { Generation, Pack, Pricing, Tool } from '../api/types';
+import type { Generation, Pricing, PricingPack, PricingTool } from '../api/types';
 import { useBalance } from '../components/balance';
 import { ErrorNotice, Loading, Notice } from '../components/ui';
 import { drawPicture, FAILURE_RATES, pictureUrl, readFailureRate, saveFailureRate, shouldFail } from '../lib/demo-generator';
@@ -56,13 +56,13 @@ export function StudioPage() {
   }, []);
 
   const tools = pricing.data?.tools ?? [];
-  const tool: Tool | undefined = tools.find((t) => t.id === toolId) ?? tools.find((t) => t.id === 'text-to-image') ?? tools[0];
+  const tool: PricingTool | undefined = tools.find((t) => t.id === toolId) ?? tools.find((t) => t.id === 'text-to-image') ?? tools[0];
   const perUnit = tool && tool.unit !== 'generation';
   const units = tool ? Math.max(1, Math.min(maxUnits(tool.unit), Math.floor(Number(unitsText)) || 1)) : 1;
   const cost = tool ? tool.credits * (perUnit ? units : 1) : 0;
   const running = phase.kind === 'running';
 
-  const pickTool = (t: Tool) => {
+  const pickTool = (t: PricingTool) => {
     setToolId(t.id);
     setUnitsText('1');
     if (phase.kind !== 'running') setPhase({ kind: 'idle' });
@@ -225,7 +225,7 @@ export function StudioPage() {
   );
 }
 
-function Result({ phase, packs }: { phase: Phase; packs: Pack[] }) {
+function Result({ phase, packs }: { phase: Phase; packs: PricingPack[] }) {
   switch (phase.kind) {
     case 'idle':
       return (
