@@ -14,11 +14,13 @@ export interface PurseProcess {
 }
 
 /**
- * Starts the real server (`src/main.ts`) in its own process on a free port and
- * waits until it prints its address. `env` is added to this process's environment.
+ * Starts the real server in its own process on a free port and waits until it
+ * prints its address: from source (`src/main.ts` through tsx), or the build
+ * (`dist/main.js`) with `built`. `env` is added to this process's environment.
  */
-export async function spawnPurse(env: Record<string, string>): Promise<PurseProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+export async function spawnPurse(env: Record<string, string>, opts: { built?: boolean } = {}): Promise<PurseProcess> {
+  const args = opts.built ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PURSE_DEMO: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,9 +1,10 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { spawnPurse } from '../process.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
@@ -53,46 +54,22 @@ export interface Server {
 /** The built server (`node dist/main.js`) on a free port, on its own SQLite file, with the demo and the test clock. */
 export async function startServer(): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), 'purse-browser-'));
-  const child: ChildProcess = spawn(process.execPath, ['dist/main.js'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
+  const server = await spawnPurse(
+    {
       PURSE_DATABASE_URL: `sqlite:${join(dir, 'purse.db')}`,
       PURSE_DEMO: '1',
       PURSE_TEST_CLOCK: '1',
       PURSE_API_KEY: API_KEY,
       PURSE_SESSION_SECRET: 'x',
       PURSE_PAYMENTS: 'sandbox',
-      LOG_LEVEL: 'warn',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${out}`)), 30_000);
-    child.stdout!.on('data', () => {
-      const m = /API:\s+(http:\/\/\S+)\/v1/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code} before starting:\n${out}`));
-    });
-  });
+    { built: true },
+  );
   return {
-    url,
-    output: () => out,
+    url: server.url,
+    output: server.output,
     async stop() {
-      child.kill('SIGTERM');
-      await exited;
+      await server.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
