@@ -161,6 +161,8 @@ export interface Subscription {
   drivenBy: 'purse' | 'stripe';
   createdAt: string;
   canceledAt: string | null;
+  /** Why the latest plan change or cancellation was made. */
+  changeReason: string | null;
 }
 
 /** `GET /v1/reports/credits`: one day. */

@@ -182,6 +182,8 @@ export interface Subscription {
   createdAt: number;
   updatedAt: number;
   canceledAt: number | null;
+  /** Why the latest plan change or cancellation was made, as the operator gave it. */
+  changeReason: string | null;
 }
 
 export type PurchaseStatus = 'pending' | 'paid' | 'refunded' | 'canceled';

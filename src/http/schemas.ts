@@ -179,6 +179,7 @@ export const SubscriptionView = z
     drivenBy: z.enum(['purse', 'stripe']),
     createdAt: Time,
     canceledAt: Time.nullable(),
+    changeReason: z.string().nullable().meta({ description: 'Why the latest plan change or cancellation was made' }),
   })
   .meta({ id: 'Subscription' });
 

@@ -122,6 +122,7 @@ export const view = {
     drivenBy: s.drivenBy,
     createdAt: iso(s.createdAt),
     canceledAt: isoOrNull(s.canceledAt),
+    changeReason: s.changeReason,
   }),
   purchase: (p: Purchase) => ({
     id: p.id,

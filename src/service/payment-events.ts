@@ -221,6 +221,7 @@ function adoptSubscription(work: CustomerWork, meta: Record<string, string>, str
     createdAt: work.now,
     updatedAt: work.now,
     canceledAt: null,
+    changeReason: null,
   };
   work.setSubscription(sub);
   return sub;

@@ -21,7 +21,7 @@ export interface SubscriptionChange {
  * upgrade starts a period of the plan now; a downgrade waits for the period's
  * end; naming the current plan again resumes a pending cancellation or change.
  */
-export async function changePlan(ctx: ServiceContext, customerId: string, planId: string): Promise<SubscriptionChange> {
+export async function changePlan(ctx: ServiceContext, customerId: string, planId: string, reason: string | null = null): Promise<SubscriptionChange> {
   const plan = await getPlan(ctx, planId);
   if (!plan.active) throw errors.invalid('planId', `plan ${planId} is not offered any more`);
   const customer = await getCustomer(ctx, customerId);
@@ -48,17 +48,17 @@ export async function changePlan(ctx: ServiceContext, customerId: string, planId
     const sub = work.subscription;
     let effect: SubscriptionChange['effect'];
     if (!sub || sub.status !== 'active') {
-      work.startPeriod(newSubscription(customerId, planId, now, 'purse', 'active'));
+      work.startPeriod({ ...newSubscription(customerId, planId, now, 'purse', 'active'), changeReason: reason });
       effect = 'started';
     } else if (sub.planId === planId) {
       effect = sub.cancelAtPeriodEnd || sub.pendingPlanId ? 'resumed' : 'unchanged';
-      if (effect === 'resumed') work.setSubscription({ ...sub, cancelAtPeriodEnd: false, pendingPlanId: null, updatedAt: now });
+      if (effect === 'resumed') work.setSubscription({ ...sub, cancelAtPeriodEnd: false, pendingPlanId: null, updatedAt: now, changeReason: reason });
     } else if (isUpgrade(work.plan(sub.planId), plan)) {
-      work.expireCurrentPlanGrant(sub, `upgraded to ${planId}`);
-      work.startPeriod({ ...sub, planId, anchor: now, periodIndex: 0, cancelAtPeriodEnd: false, pendingPlanId: null });
+      work.expireCurrentPlanGrant(sub, reason ? `upgraded to ${planId}: ${reason}` : `upgraded to ${planId}`);
+      work.startPeriod({ ...sub, planId, anchor: now, periodIndex: 0, cancelAtPeriodEnd: false, pendingPlanId: null, changeReason: reason });
       effect = 'upgraded';
     } else {
-      work.setSubscription({ ...sub, pendingPlanId: planId, cancelAtPeriodEnd: false, updatedAt: now });
+      work.setSubscription({ ...sub, pendingPlanId: planId, cancelAtPeriodEnd: false, updatedAt: now, changeReason: reason });
       effect = 'downgrade_scheduled';
     }
     return work.finish({ subscription: work.subscription!, checkoutUrl: null, effect });
@@ -66,13 +66,13 @@ export async function changePlan(ctx: ServiceContext, customerId: string, planId
 }
 
 /** Cancels at the period's end (Rule 9); credits stay usable until then. Cancelling twice changes nothing. */
-export async function cancelSubscription(ctx: ServiceContext, customerId: string): Promise<Subscription> {
+export async function cancelSubscription(ctx: ServiceContext, customerId: string, reason: string | null = null): Promise<Subscription> {
   const now = ctx.clock.now();
   return ctx.store.transact(customerId, { now }, (snapshot) => {
     const work = begin(snapshot, customerId, now);
     const sub = work.subscription;
     if (!sub || sub.status !== 'active') throw errors.notFound('subscription of customer', customerId);
-    if (!sub.cancelAtPeriodEnd) work.setSubscription({ ...sub, cancelAtPeriodEnd: true, pendingPlanId: null, updatedAt: now });
+    if (!sub.cancelAtPeriodEnd) work.setSubscription({ ...sub, cancelAtPeriodEnd: true, pendingPlanId: null, updatedAt: now, changeReason: reason });
     return work.finish(work.subscription!);
   });
 }
@@ -109,5 +109,6 @@ function newSubscription(customerId: string, planId: string, now: number, driven
     createdAt: now,
     updatedAt: now,
     canceledAt: null,
+    changeReason: null,
   };
 }

@@ -185,6 +185,7 @@ export function toSubscription(r: Row): Subscription {
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
     canceledAt: num(r.canceled_at),
+    changeReason: (r.change_reason as string | null) ?? null,
   };
 }
 
@@ -205,6 +206,7 @@ export function subscriptionParams(s: Subscription) {
     created_at: s.createdAt,
     updated_at: s.updatedAt,
     canceled_at: s.canceledAt,
+    change_reason: s.changeReason,
   };
 }
 

@@ -207,11 +207,11 @@ describe.skipIf(!run)('web app in Chromium', () => {
     await change.getByLabel('Reason (required)').fill('Upgraded on request, ticket 4411');
     await change.getByRole('button', { name: 'Change plan' }).click();
     await waitForText(console_.getByTestId('action-done'), /Plan change for demo_user: Studio \(upgraded\)/);
-    await waitForText(console_.getByTestId('subscription'), /Plan\s+Studio[\s\S]*Last plan change: plan pro → studio: Upgraded on request, ticket 4411/);
-    const sub = await api<{ planId: string }>('/v1/customers/demo_user/subscription');
-    expect(sub.planId).toBe('studio');
-    const customer = await api<{ metadata: Record<string, string> }>('/v1/customers/demo_user');
-    expect(customer.metadata['console.planChange']).toBe('plan pro → studio: Upgraded on request, ticket 4411');
+    await waitForText(console_.getByTestId('subscription'), /Plan\s+Studio[\s\S]*Reason for the last change: Upgraded on request, ticket 4411/);
+    const sub = await api<{ planId: string; changeReason: string }>('/v1/customers/demo_user/subscription');
+    expect(sub).toMatchObject({ planId: 'studio', changeReason: 'Upgraded on request, ticket 4411' });
+    const expired = (await api<{ data: { type: string; reason: string | null }[] }>('/v1/customers/demo_user/ledger?limit=20')).data.find((e) => e.type === 'expire');
+    expect(expired?.reason).toBe('upgraded to studio: Upgraded on request, ticket 4411');
     expect(bySource(await balance(), 'plan')).toBe(2000);
 
     // Void what is left of the bonus grant, with a reason.

@@ -97,6 +97,25 @@ describe('plans that reset every billing cycle, packs that never expire', () => 
     expect((await balanceOf(s.customer)).available).toBe(0);
   });
 
+  it('keeps the reason given for a plan change or cancellation, and writes an upgrade\'s reason into the ledger', async () => {
+    const s = await setup();
+    const started = await p.call('PUT', `/v1/customers/${s.customer}/subscription`, { planId: s.pro });
+    expect(started.body.changeReason).toBeNull();
+    const up = await p.call('PUT', `/v1/customers/${s.customer}/subscription`, { planId: s.max, reason: 'sales deal #42' });
+    expect(up.body).toMatchObject({ effect: 'upgraded', changeReason: 'sales deal #42' });
+    const ledger = (await p.call('GET', `/v1/customers/${s.customer}/ledger?limit=10`)).body.data;
+    expect(ledger.find((e: { type: string }) => e.type === 'expire')?.reason).toBe(`upgraded to ${s.max}: sales deal #42`);
+
+    const cancel = await p.call('DELETE', `/v1/customers/${s.customer}/subscription`, { reason: 'asked by email' });
+    expect(cancel.body).toMatchObject({ cancelAtPeriodEnd: true, changeReason: 'asked by email' });
+    expect((await p.call('GET', `/v1/customers/${s.customer}/subscription`)).body.changeReason).toBe('asked by email');
+
+    const blank = await p.call('DELETE', `/v1/customers/${s.customer}/subscription`, { reason: '  ' });
+    expect(blank.status).toBe(400);
+    expect(blank.body.error.details.field).toBe('reason');
+    expect((await p.call('GET', `/v1/customers/${s.customer}/subscription`)).body.changeReason).toBe('asked by email');
+  });
+
   it('a downgrade takes effect at the period end; resuming clears a pending cancellation', async () => {
     const s = await setup();
     await p.call('PUT', `/v1/customers/${s.customer}/subscription`, { planId: s.pro });

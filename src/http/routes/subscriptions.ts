@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import * as subscriptions from '../../service/subscriptions.js';
 import type { RouteDeps, ZodApp } from '../deps.js';
-import { Id, SubscriptionView, commonErrors } from '../schemas.js';
+import { Id, Reason, SubscriptionView, commonErrors } from '../schemas.js';
 import { view } from '../views.js';
 
-export const PutSubscriptionBody = z.strictObject({ planId: Id });
+export const PutSubscriptionBody = z.strictObject({ planId: Id, reason: Reason.optional() });
+const CancelBody = z.strictObject({ reason: Reason.optional() }).nullish();
 const Params = z.object({ customerId: Id });
 
 /** A customer's subscription: subscribe, change plan, cancel at period end. */
@@ -23,13 +24,13 @@ export function subscriptionRoutes(app: ZodApp, { ctx }: RouteDeps): void {
       },
     },
     handler: async (req) => {
-      const change = await subscriptions.changePlan(ctx, req.params.customerId, req.body.planId);
+      const change = await subscriptions.changePlan(ctx, req.params.customerId, req.body.planId, req.body.reason ?? null);
       return { ...view.subscription(change.subscription), checkoutUrl: change.checkoutUrl, effect: change.effect };
     },
   });
   app.delete('/v1/customers/:customerId/subscription', {
-    schema: { tags: ['subscriptions'], summary: 'Cancel at the end of the period', params: Params, response: { 200: SubscriptionView, ...commonErrors } },
-    handler: async (req) => view.subscription(await subscriptions.cancelSubscription(ctx, req.params.customerId)),
+    schema: { tags: ['subscriptions'], summary: 'Cancel at the end of the period', params: Params, body: CancelBody, response: { 200: SubscriptionView, ...commonErrors } },
+    handler: async (req) => view.subscription(await subscriptions.cancelSubscription(ctx, req.params.customerId, req.body?.reason ?? null)),
   });
   app.get('/v1/customers/:customerId/subscription', {
     schema: { tags: ['subscriptions'], summary: "The customer's subscription", params: Params, response: { 200: SubscriptionView, ...commonErrors } },

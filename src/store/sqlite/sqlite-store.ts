@@ -177,9 +177,9 @@ export class SqliteStore implements Store {
     }
     if (changes.subscription) {
       this.sql(`INSERT OR REPLACE INTO subscriptions (customer_id, id, plan_id, status, driven_by, anchor, period_index, current_period_start,
-                  current_period_end, cancel_at_period_end, pending_plan_id, provider_ref, created_at, updated_at, canceled_at)
+                  current_period_end, cancel_at_period_end, pending_plan_id, provider_ref, created_at, updated_at, canceled_at, change_reason)
                 VALUES (@customer_id, @id, @plan_id, @status, @driven_by, @anchor, @period_index, @current_period_start,
-                  @current_period_end, @cancel_at_period_end, @pending_plan_id, @provider_ref, @created_at, @updated_at, @canceled_at)`).run(
+                  @current_period_end, @cancel_at_period_end, @pending_plan_id, @provider_ref, @created_at, @updated_at, @canceled_at, @change_reason)`).run(
         rows.subscriptionParams(changes.subscription),
       );
     }

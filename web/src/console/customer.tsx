@@ -28,8 +28,6 @@ type Action =
   | { kind: 'plan' }
   | { kind: 'cancel' };
 
-/** The metadata key where the console notes why a plan was changed or cancelled (the subscription API takes no reason). */
-const PLAN_NOTE_KEY = 'console.planChange';
 
 async function load(id: string): Promise<Data> {
   const c = `/v1/customers/${seg(id)}`;
@@ -69,12 +67,6 @@ export function CustomerPage({ customerId }: { customerId: string }) {
     setVersion((v) => v + 1);
     await reload();
   };
-  const notePlanChange = async (what: string, reason: string) => {
-    // Browser time would disagree with a test clock; the subscription itself has the dates.
-    const note = `${what}: ${reason}`.slice(0, 500);
-    await request(`/v1/customers/${seg(customerId)}`, { method: 'PUT', auth: 'key', body: { metadata: { ...(customer.metadata ?? {}), [PLAN_NOTE_KEY]: note } } });
-  };
-  const planNote = customer.metadata?.[PLAN_NOTE_KEY];
 
   return (
     <div className="stack-lg">
@@ -130,7 +122,7 @@ export function CustomerPage({ customerId }: { customerId: string }) {
           ) : (
             <p className="muted">Not subscribed to a plan.</p>
           )}
-          {typeof planNote === 'string' && <p className="muted small">Last plan change: {planNote}</p>}
+          {subscription?.changeReason && <p className="muted small break">Reason for the last change: {subscription.changeReason}</p>}
           <div className="row wrap">
             <button type="button" className="btn btn-secondary" onClick={() => { setPlanId(subscription?.planId ?? plans[0]?.id ?? ''); setAction({ kind: 'plan' }); }}>
               {subscription ? 'Change plan' : 'Subscribe'}
@@ -273,8 +265,7 @@ export function CustomerPage({ customerId }: { customerId: string }) {
           onClose={() => setAction(null)}
           onConfirm={async (reason) => {
             if (!planId) throw new Error('Choose a plan.');
-            const s = await request<Subscription & { effect: string; checkoutUrl: string | null }>(`/v1/customers/${seg(customer.id)}/subscription`, { method: 'PUT', auth: 'key', body: { planId } });
-            await notePlanChange(`plan ${subscription ? `${subscription.planId} → ` : ''}${planId}`, reason);
+            const s = await request<Subscription & { effect: string; checkoutUrl: string | null }>(`/v1/customers/${seg(customer.id)}/subscription`, { method: 'PUT', auth: 'key', body: { planId, reason } });
             await after(`Plan change for ${customer.id}: ${planName(planId)} (${s.effect.replace(/_/g, ' ')}).${s.checkoutUrl ? ' The customer must pay at checkout first.' : ''}`);
           }}
         >
@@ -298,8 +289,7 @@ export function CustomerPage({ customerId }: { customerId: string }) {
           confirmLabel="Cancel at period end"
           onClose={() => setAction(null)}
           onConfirm={async (reason) => {
-            await request(`/v1/customers/${seg(customer.id)}/subscription`, { method: 'DELETE', auth: 'key' });
-            await notePlanChange(`cancel ${subscription.planId}`, reason);
+            await request(`/v1/customers/${seg(customer.id)}/subscription`, { method: 'DELETE', auth: 'key', body: { reason } });
             await after(`${planName(subscription.planId)} will end on ${date(subscription.currentPeriodEnd)}.`);
           }}
         />
