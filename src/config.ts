@@ -9,6 +9,8 @@ export interface Config {
   testClock: boolean;
   sessionSecret: string | undefined;
   sweepSeconds: number;
+  /** How long idempotency records are kept; 0 keeps them forever. */
+  idempotencyDays: number;
   logLevel: string;
   /** A catalog file (tools, plans, packs) applied at start. */
   catalogPath: string | undefined;
@@ -37,6 +39,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) throw new ConfigError('PURSE_DATABASE_URL must be sqlite:PATH or postgres://…');
   const sweepSeconds = Number(env.PURSE_SWEEP_SECONDS ?? 5);
   if (!(sweepSeconds > 0)) throw new ConfigError('PURSE_SWEEP_SECONDS must be a positive number');
+  const idempotencyDays = Number(env.PURSE_IDEMPOTENCY_DAYS ?? 30);
+  if (!(idempotencyDays >= 0)) throw new ConfigError('PURSE_IDEMPOTENCY_DAYS must be 0 (keep forever) or a number of days');
   let stripe: Config['stripe'] = null;
   if (payments === 'stripe') {
     const secretKey = env.STRIPE_SECRET_KEY;
@@ -59,6 +63,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     testClock: flag('PURSE_TEST_CLOCK', false),
     sessionSecret: env.PURSE_SESSION_SECRET || undefined,
     sweepSeconds,
+    idempotencyDays,
     logLevel: env.LOG_LEVEL ?? 'info',
     catalogPath: env.PURSE_CATALOG || undefined,
     stripe,

@@ -45,7 +45,7 @@ export async function createPurse(config: Config, opts: { store?: Store; logger?
     demo: config.demo,
     webRoot: WEB_ROOT,
   });
-  const sweeper = startSweeper(ctx, config.sweepSeconds * 1000, (err) => app.log.error({ err }, 'sweep failed'), () => testClock?.sync());
+  const sweeper = startSweeper(ctx, config.sweepSeconds * 1000, (err) => app.log.error({ err }, 'sweep failed'), () => testClock?.sync(), config.idempotencyDays);
   return {
     app,
     ctx,

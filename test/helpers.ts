@@ -37,6 +37,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     testClock: true,
     sessionSecret: 'test-session-secret',
     sweepSeconds: 3600,
+    idempotencyDays: 30,
     logLevel: 'silent',
     stripe: null,
     catalogPath: undefined,

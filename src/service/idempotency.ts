@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CustomerSnapshot } from '../store/store.js';
+import type { ServiceContext } from './context.js';
 import { errors } from './errors.js';
 
 /** A stable hash of a request: the same fields in any key order hash the same. */
@@ -16,6 +17,22 @@ function canonicalJson(value: unknown): string {
     .sort()
     .map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`)
     .join(',')}}`;
+}
+
+/**
+ * Retention: forgets idempotency records older than `days` days, a thousand at a
+ * time so no write waits long. After that, a retried request with an old key is
+ * a new request (a generation id stays taken: its generation is still there).
+ * Returns how many records it forgot.
+ */
+export async function pruneIdempotency(ctx: ServiceContext, days: number): Promise<number> {
+  const before = ctx.clock.now() - days * 86_400_000;
+  let total = 0;
+  for (;;) {
+    const n = await ctx.store.pruneIdempotency(before, 1000);
+    total += n;
+    if (n < 1000) return total;
+  }
 }
 
 /** The answer a write gave, replayed when the same key comes again with the same request. */

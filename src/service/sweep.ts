@@ -1,5 +1,9 @@
 import type { ServiceContext } from './context.js';
 import { catchUpCustomer } from './customers.js';
+import { pruneIdempotency } from './idempotency.js';
+
+/** How often, at most, the sweeper forgets expired idempotency records. */
+const PRUNE_EVERY_MS = 3_600_000;
 
 /**
  * The background half of Rule 7: finds customers with holds that ran out or
@@ -26,19 +30,31 @@ export async function sweepDue(ctx: ServiceContext, opts: { batch?: number; onEr
   }
 }
 
-/** Runs {@link sweepDue} every `intervalMs` until stopped; errors are reported, not fatal. */
+/**
+ * Runs {@link sweepDue} every `intervalMs` until stopped, and once an hour
+ * forgets idempotency records older than `idempotencyDays` (0: never); errors are
+ * reported, not fatal.
+ */
 export function startSweeper(
   ctx: ServiceContext,
   intervalMs: number,
   onError: (err: unknown) => void,
   beforeEach: () => Promise<void> | void = () => {},
+  idempotencyDays = 0,
 ): { stop(): Promise<void> } {
   let running: Promise<unknown> = Promise.resolve();
   let busy = false;
+  let prunedAt = 0;
   const timer = setInterval(() => {
     if (busy) return;
     busy = true;
     running = Promise.resolve(beforeEach())
+      .then(async () => {
+        if (idempotencyDays > 0 && Date.now() - prunedAt >= PRUNE_EVERY_MS) {
+          prunedAt = Date.now();
+          await pruneIdempotency(ctx, idempotencyDays).catch(onError);
+        }
+      })
       .then(() => sweepDue(ctx, { onError: (_id, err) => onError(err) }))
       .catch(onError)
       .finally(() => {

@@ -168,6 +168,11 @@ export interface Store {
   reportOutstanding(now: number): Promise<{ bySource: { source: GrantSource; available: number }[]; reserved: number }>;
   /** Recomputes every grant and every customer's reserved credits from the ledger. */
   audit(): Promise<AuditReport>;
+  /**
+   * Forgets up to `limit` idempotency records made before `before` (the oldest
+   * first) and returns how many it forgot. Ledger, grants and generations stay.
+   */
+  pruneIdempotency(before: number, limit: number): Promise<number>;
 
   insertApiKey(key: ApiKeyRecord): Promise<void>;
   findApiKeyByHash(hash: string): Promise<ApiKeyRecord | null>;

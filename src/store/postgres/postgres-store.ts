@@ -494,6 +494,15 @@ export class PostgresStore implements Store {
     }
   }
 
+  async pruneIdempotency(before: number, limit: number): Promise<number> {
+    const res = await this.pool.query(
+      `DELETE FROM idempotency_keys WHERE (customer_id, key) IN
+         (SELECT customer_id, key FROM idempotency_keys WHERE created_at < $1 LIMIT $2)`,
+      [before, limit],
+    );
+    return res.rowCount ?? 0;
+  }
+
   async insertApiKey(k: ApiKeyRecord): Promise<void> {
     await this.query('INSERT INTO api_keys (id, name, prefix, hash, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6)', [k.id, k.name, k.prefix, k.hash, k.createdAt, k.revokedAt]);
   }

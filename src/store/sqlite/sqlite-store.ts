@@ -485,6 +485,12 @@ export class SqliteStore implements Store {
     return read.deferred();
   }
 
+  async pruneIdempotency(before: number, limit: number): Promise<number> {
+    // Rows are appended in time order, so the oldest are the lowest rowids: no index on created_at is needed.
+    return this.sql(`DELETE FROM idempotency_keys WHERE rowid IN
+                       (SELECT rowid FROM idempotency_keys WHERE created_at < ? ORDER BY rowid LIMIT ?)`).run(before, limit).changes;
+  }
+
   async insertApiKey(k: ApiKeyRecord): Promise<void> {
     this.sql('INSERT INTO api_keys (id, name, prefix, hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)').run(k.id, k.name, k.prefix, k.hash, k.createdAt, k.revokedAt);
   }
