@@ -486,9 +486,10 @@ export class SqliteStore implements Store {
   }
 
   async pruneIdempotency(before: number, limit: number): Promise<number> {
-    // Rows are appended in time order, so the oldest are the lowest rowids: no index on created_at is needed.
+    // Rows are appended in time order, so the oldest are the lowest rowids: look only at the first `limit`
+    // rows, without an index on created_at and without scanning the table while holding the write lock.
     return this.sql(`DELETE FROM idempotency_keys WHERE rowid IN
-                       (SELECT rowid FROM idempotency_keys WHERE created_at < ? ORDER BY rowid LIMIT ?)`).run(before, limit).changes;
+                       (SELECT rowid FROM (SELECT rowid, created_at FROM idempotency_keys ORDER BY rowid LIMIT ?) WHERE created_at < ?)`).run(limit, before).changes;
   }
 
   async insertApiKey(k: ApiKeyRecord): Promise<void> {
