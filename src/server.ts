@@ -45,7 +45,12 @@ export async function createPurse(config: Config, opts: { store?: Store; logger?
     demo: config.demo,
     webRoot: WEB_ROOT,
   });
-  const sweeper = startSweeper(ctx, config.sweepSeconds * 1000, (err) => app.log.error({ err }, 'sweep failed'), () => testClock?.sync(), config.idempotencyDays);
+  const sweeper = startSweeper(ctx, {
+    intervalMs: config.sweepSeconds * 1000,
+    onError: (err) => app.log.error({ err }, 'sweep failed'),
+    beforeEach: () => testClock?.sync(),
+    idempotencyDays: config.idempotencyDays,
+  });
   return {
     app,
     ctx,

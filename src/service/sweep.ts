@@ -37,11 +37,9 @@ export async function sweepDue(ctx: ServiceContext, opts: { batch?: number; onEr
  */
 export function startSweeper(
   ctx: ServiceContext,
-  intervalMs: number,
-  onError: (err: unknown) => void,
-  beforeEach: () => Promise<void> | void = () => {},
-  idempotencyDays = 0,
+  opts: { intervalMs: number; onError: (err: unknown) => void; beforeEach?: () => Promise<void> | void; idempotencyDays?: number },
 ): { stop(): Promise<void> } {
+  const { intervalMs, onError, beforeEach = () => {}, idempotencyDays = 0 } = opts;
   let running: Promise<unknown> = Promise.resolve();
   let busy = false;
   let prunedAt = 0;

@@ -55,7 +55,7 @@ describe('idempotency retention', () => {
     const first = await p.call('POST', `/v1/customers/${customerId}/grants`, body, { headers });
     await p.call('POST', '/v1/test-clock', { advanceSeconds: 31 * DAY });
     const errors: unknown[] = [];
-    const sweeper = startSweeper(p.ctx, 20, (err) => errors.push(err), () => p.testClock?.sync(), 30);
+    const sweeper = startSweeper(p.ctx, { intervalMs: 20, onError: (err) => errors.push(err), beforeEach: () => p.testClock?.sync(), idempotencyDays: 30 });
     try {
       let again = first;
       for (let i = 0; i < 100 && again.body.id === first.body.id; i++) {
