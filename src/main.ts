@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { CatalogFileError } from './catalog-file.js';
 import { ConfigError, readConfig } from './config.js';
 import { DEMO_CUSTOMER_ID } from './demo.js';
 import { createApiKey } from './service/auth.js';
-import { createPurse } from './server.js';
+import { createPurse, WEB_ROOT } from './server.js';
 
 /** Starts the server: `npm start` (demo catalog on) or `node dist/main.js` in production. */
 async function main(): Promise<void> {
@@ -16,6 +18,7 @@ async function main(): Promise<void> {
   const lines = [
     '',
     `Purse is running on ${config.databaseUrl}${config.demo ? ' with the demo catalog' : ''}${config.testClock ? ' and the test clock' : ''}`,
+    ...(existsSync(join(WEB_ROOT, 'index.html')) ? [`  Web:   ${base}/  (operator console: ${base}/console)`] : []),
     `  API:   ${base}/v1`,
     `  Docs:  ${base}/docs`,
   ];

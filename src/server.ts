@@ -14,7 +14,8 @@ import { sandboxProvider } from './payments/provider.js';
 import type { Store } from './store/store.js';
 
 /** The built web app (web/dist), beside src/ and dist/. */
-const WEB_ROOT = fileURLToPath(new URL('../web/dist', import.meta.url));
+/** Where the built web app is (npm run build); served at / when its index.html is there. */
+export const WEB_ROOT = fileURLToPath(new URL('../web/dist', import.meta.url));
 
 export interface Purse {
   app: PurseApp;
