@@ -135,6 +135,8 @@ export const Money = z.strictObject({
   amount: z.number().int().min(0).max(100_000_000_00),
   currency: z.string().regex(/^[a-z]{3}$/, 'must be a lower-case ISO 4217 code such as usd'),
 });
+/** A pack's price: at least 1 minor unit, so no session takes credits for nothing (free credits come from grants or a plan priced 0). */
+export const PackPrice = Money.extend({ amount: z.number().int().min(1).max(100_000_000_00) });
 const MoneyView = z.object({ amount: z.number().int(), currency: z.string() });
 
 export const PlanView = z
