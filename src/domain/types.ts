@@ -184,6 +184,8 @@ export interface Subscription {
   canceledAt: number | null;
   /** Why the latest plan change or cancellation was made, as the operator gave it. */
   changeReason: string | null;
+  /** The plan grant of the current period (null before any, or on rows from before it was kept). */
+  periodGrantId: string | null;
 }
 
 export type PurchaseStatus = 'pending' | 'paid' | 'refunded' | 'canceled';

@@ -5,6 +5,7 @@ import { entryDeltas } from '../domain/ledger.js';
 import { planRefund, planReturn, splitForCharge } from '../domain/settlement.js';
 import type { Allocation, EntryType, Generation, Grant, Plan, Purchase, Subscription } from '../domain/types.js';
 import { noChanges, type CustomerSnapshot, type Decision, type IdempotencyRecord } from '../store/store.js';
+import { newId } from './ids.js';
 
 /**
  * One customer's working set inside a write: the snapshot the store loaded, the
@@ -73,7 +74,7 @@ export class CustomerWork {
   private renew(sub: Subscription): void {
     const boundary = sub.currentPeriodEnd;
     const plan = this.plan(sub.planId);
-    const ending = this.grants.get(planGrantId(sub, sub.currentPeriodStart));
+    const ending = this.grants.get(currentPlanGrantId(sub));
     const unused = ending && ending.voidedAt === null ? ending.remaining : 0;
     const carry = rolloverCredits(unused, plan.rolloverMax);
     if (ending && unused > 0) this.entry('expire', ending, unused, null, carry > 0 ? `period ended; ${carry} carried over` : 'period ended');
@@ -91,23 +92,29 @@ export class CustomerWork {
     this.startPeriod(sub, carry);
   }
 
-  /** Sets the subscription's current period from its anchor and index and issues its plan grant. */
+  /**
+   * Sets the subscription's current period from its anchor and index and issues its
+   * plan grant. The grant gets a new id of its own, named on the subscription: the
+   * period starts once because the subscription moves to it in the same write, and
+   * two periods that start in the same millisecond (an upgrade right after a start)
+   * still get a grant each.
+   */
   startPeriod(sub: Subscription, carry = 0): void {
     const plan = this.plan(sub.planId);
     const { start, end } = periodBounds(sub.anchor, plan.period, sub.periodIndex);
-    Object.assign(sub, { currentPeriodStart: start, currentPeriodEnd: end, updatedAt: this.now });
+    Object.assign(sub, { currentPeriodStart: start, currentPeriodEnd: end, updatedAt: this.now, periodGrantId: newId('plan') });
     this.subscription = sub;
     this.subscriptionChanged = true;
     this.issuePlanGrant(sub, plan, start, end, carry);
   }
 
   /**
-   * Issues the plan grant of the period starting at `start`, at most once: its id
-   * is derived from (subscription, period start), so a second issue is a no-op
-   * here and a key violation in the store.
+   * Issues the plan grant of the period starting at `start` under the id the
+   * subscription names for it, at most once: a second issue is a no-op here and a
+   * key violation in the store.
    */
   issuePlanGrant(sub: Subscription, plan: Plan, start: number, end: number, carry = 0): Grant | null {
-    const id = planGrantId(sub, start);
+    const id = currentPlanGrantId(sub);
     const amount = plan.creditsPerPeriod + carry;
     if (this.grants.has(id) || amount <= 0) return this.grants.get(id) ?? null;
     const grant: Grant = {
@@ -129,7 +136,7 @@ export class CustomerWork {
 
   /** Ends the current plan period at once (an upgrade): what is left of its grant expires. */
   expireCurrentPlanGrant(sub: Subscription, reason: string): void {
-    const grant = this.grants.get(planGrantId(sub, sub.currentPeriodStart));
+    const grant = this.grants.get(currentPlanGrantId(sub));
     if (grant && grant.voidedAt === null && grant.remaining > 0) this.entry('expire', grant, grant.remaining, null, reason);
     if (grant && grant.expiresAt !== null && grant.expiresAt > this.now) {
       grant.expiresAt = this.now;
@@ -266,7 +273,19 @@ export class CustomerWork {
   }
 }
 
-/** The id of the plan grant of one period: unique per (subscription, period start). */
-export function planGrantId(sub: Pick<Subscription, 'id'>, periodStart: number): string {
-  return `plan:${sub.id}:${periodStart}`;
+/**
+ * The id of the current period's plan grant: the one the subscription names, or,
+ * on a subscription stored before it named one, the id derived from its start.
+ */
+export function currentPlanGrantId(sub: Pick<Subscription, 'id' | 'periodGrantId' | 'currentPeriodStart'>): string {
+  return sub.periodGrantId ?? `plan:${sub.id}:${sub.currentPeriodStart}`;
+}
+
+/**
+ * The id of the plan grant of a period the payment provider started: derived from
+ * (subscription, plan, period start), so a second notice of the same period finds
+ * the grant, and a period of another plan that starts at the same instant does not.
+ */
+export function providerPeriodGrantId(subscriptionId: string, planId: string, periodStart: number): string {
+  return `plan:${subscriptionId}:${planId}:${periodStart}`;
 }

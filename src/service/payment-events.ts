@@ -1,7 +1,7 @@
 import type { Purchase, Subscription } from '../domain/types.js';
 import { META } from '../payments/stripe-provider.js';
 import type { ServiceContext } from './context.js';
-import { planGrantId, type CustomerWork } from './customer-work.js';
+import { currentPlanGrantId, providerPeriodGrantId, type CustomerWork } from './customer-work.js';
 import { begin } from './generations.js';
 import { rolloverCredits } from '../domain/periods.js';
 import { markPaid, markRefunded } from './purchases.js';
@@ -155,23 +155,30 @@ async function invoicePaid(ctx: ServiceContext, event: PaymentEvent): Promise<Ev
   if (start === null || end === null || end <= start) return { applied: false, duplicate: false, note: 'the invoice has no period' };
   // The period's grant is loaded even when spent, so a second notice finds it and issues nothing.
   const subscriptionId = meta[META.subscription];
-  const grantIds = subscriptionId ? [planGrantId({ id: subscriptionId }, start)] : [];
+  const current = subscriptionId ? await ctx.store.getSubscription(meta[META.customer] ?? '') : null;
+  const periodPlanId = planId ?? current?.planId;
+  // Before plan grants named their plan, a Stripe period's grant was `plan:<subscription>:<start>`: load both forms.
+  const grantIds = subscriptionId
+    ? [`plan:${subscriptionId}:${start}`, ...(periodPlanId ? [providerPeriodGrantId(subscriptionId, periodPlanId, start)] : []), ...(current ? [currentPlanGrantId(current)] : [])]
+    : [];
   return once(ctx, event, meta[META.customer] ?? null, { planIds: planId ? [planId] : [], grantIds }, (work) => {
     const sub = adoptSubscription(work, meta, str(details.subscription ?? invoice.subscription));
     if (!sub) return 'the subscription and its plan are unknown';
     if (sub.status === 'canceled' && sub.canceledAt !== null && sub.canceledAt <= start) return 'the subscription ended before this period';
     const plan = work.plan(planId ?? sub.planId);
     let carry = 0;
+    const periodGrantId = providerPeriodGrantId(sub.id, plan.id, start);
+    if (work.grants.has(periodGrantId) || work.grants.has(`plan:${sub.id}:${start}`)) return 'this period was issued already';
     if (sub.currentPeriodStart < start) {
-      const previous = work.grants.get(planGrantId(sub, sub.currentPeriodStart));
+      const previous = work.grants.get(currentPlanGrantId(sub));
       if (previous && previous.voidedAt === null && previous.remaining > 0) {
         carry = rolloverCredits(previous.remaining, plan.rolloverMax);
         work.expireCurrentPlanGrant(sub, carry > 0 ? `period ended; ${carry} carried over` : 'period ended');
       }
     }
-    const next = sub.currentPeriodStart <= start ? { ...sub, planId: plan.id, currentPeriodStart: start, currentPeriodEnd: end } : sub;
+    const next = sub.currentPeriodStart <= start ? { ...sub, planId: plan.id, currentPeriodStart: start, currentPeriodEnd: end, periodGrantId } : sub;
     work.setSubscription({ ...next, status: sub.status === 'canceled' ? 'canceled' : 'active', updatedAt: work.now });
-    work.issuePlanGrant(next, plan, start, end, carry);
+    work.issuePlanGrant({ ...next, periodGrantId }, plan, start, end, carry);
   });
 }
 
@@ -222,6 +229,7 @@ function adoptSubscription(work: CustomerWork, meta: Record<string, string>, str
     updatedAt: work.now,
     canceledAt: null,
     changeReason: null,
+    periodGrantId: null,
   };
   work.setSubscription(sub);
   return sub;

@@ -4,6 +4,7 @@ import { sandboxProvider } from '../payments/provider.js';
 import type { ServiceContext } from './context.js';
 import { getCustomer } from './customers.js';
 import { errors } from './errors.js';
+import { currentPlanGrantId } from './customer-work.js';
 import { begin } from './generations.js';
 import { newId } from './ids.js';
 import { getPlan } from './plans.js';
@@ -43,7 +44,9 @@ export async function changePlan(ctx: ServiceContext, customerId: string, planId
     }
   }
 
-  return ctx.store.transact(customerId, { now, planIds: [planId] }, (snapshot) => {
+  // The current period's grant is loaded even when spent: an upgrade ends it, and credits held from it must not outlive it.
+  const grantIds = current ? [currentPlanGrantId(current)] : [];
+  return ctx.store.transact(customerId, { now, planIds: [planId], grantIds }, (snapshot) => {
     const work = begin(snapshot, customerId, now);
     const sub = work.subscription;
     let effect: SubscriptionChange['effect'];
@@ -110,5 +113,6 @@ function newSubscription(customerId: string, planId: string, now: number, driven
     updatedAt: now,
     canceledAt: null,
     changeReason: null,
+    periodGrantId: null,
   };
 }

@@ -186,6 +186,7 @@ export function toSubscription(r: Row): Subscription {
     updatedAt: Number(r.updated_at),
     canceledAt: num(r.canceled_at),
     changeReason: (r.change_reason as string | null) ?? null,
+    periodGrantId: (r.period_grant_id as string | null) ?? null,
   };
 }
 
@@ -207,6 +208,7 @@ export function subscriptionParams(s: Subscription) {
     updated_at: s.updatedAt,
     canceled_at: s.canceledAt,
     change_reason: s.changeReason,
+    period_grant_id: s.periodGrantId,
   };
 }
 

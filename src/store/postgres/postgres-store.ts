@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { Customer, Generation, Grant, LedgerEntry, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../../domain/types.js';
 import { compareWithLedger, MALFORMED_ENTRIES_SQL } from '../audit.js';
 import { decodeGenerationCursor } from '../cursor.js';
-import { loadMigrations } from '../migrations.js';
+import { loadMigrations, loadRepeatable } from '../migrations.js';
 import * as rows from '../rows.js';
 import type {
   ApiKeyRecord,
@@ -38,7 +38,8 @@ const types = {
  */
 const SNAPSHOT_SQL = `
 WITH gens AS (
-  SELECT * FROM generations WHERE id = ANY($2::text[])
+  -- A generation named by id is found through its owner, whichever customer that is.
+  SELECT g.* FROM generation_ids r JOIN generations g ON g.customer_id = r.customer_id AND g.id = r.id WHERE r.id = ANY($2::text[])
   UNION
   SELECT * FROM generations WHERE customer_id = $1 AND status = 'reserved' AND hold_until <= $4
 ), sub AS (
@@ -107,6 +108,25 @@ export class PostgresStore implements Store {
         try {
           await client.query(m.sql);
           await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK');
+          throw err;
+        }
+      }
+      // Function definitions live in one file each and are replaced when the file changes.
+      await client.query('CREATE TABLE IF NOT EXISTS schema_functions (name text PRIMARY KEY, checksum text NOT NULL, applied_at bigint NOT NULL)');
+      const applied = new Map((await client.query('SELECT name, checksum FROM schema_functions')).rows.map((r) => [r.name as string, r.checksum as string]));
+      for (const f of loadRepeatable('postgres')) {
+        if (applied.get(f.name) === f.checksum) continue;
+        await client.query('BEGIN');
+        try {
+          await client.query(f.sql);
+          await client.query(
+            `INSERT INTO schema_functions (name, checksum, applied_at) VALUES ($1, $2, $3)
+             ON CONFLICT (name) DO UPDATE SET checksum = excluded.checksum, applied_at = excluded.applied_at`,
+            [f.name, f.checksum, Date.now()],
+          );
           await client.query('COMMIT');
         } catch (err) {
           await client.query('ROLLBACK');
@@ -192,6 +212,9 @@ export class PostgresStore implements Store {
         return;
       } catch (error) {
         if (client) await client.query('ROLLBACK').catch(() => {});
+        // Another customer took a generation id between our snapshot and our write:
+        // decide again on a snapshot that shows the id taken, so the write is refused.
+        if (isGenerationIdTaken(error) && attempt < MAX_ID_RACE_RETRIES) continue;
         if (batch.length > 1) {
           // A database error in a batch: run each write alone, so only the one at fault fails.
           for (const w of batch) await this.runBatch(customerId, [w]);
@@ -373,7 +396,10 @@ export class PostgresStore implements Store {
   }
 
   async getGeneration(id: string): Promise<Generation | null> {
-    const r = await this.one('SELECT * FROM generations WHERE id = $1 LIMIT 1', [id]);
+    const r = await this.one(
+      'SELECT g.* FROM generation_ids r JOIN generations g ON g.customer_id = r.customer_id AND g.id = r.id WHERE r.id = $1',
+      [id],
+    );
     return r ? rows.toGeneration(r) : null;
   }
 
@@ -549,6 +575,14 @@ interface CustomerQueue {
 
 /** The most writes one `purse_apply` call carries. */
 const MAX_BATCH = 128;
+
+/** How often a batch is decided again after losing a generation id to another customer's write. */
+const MAX_ID_RACE_RETRIES = 3;
+
+function isGenerationIdTaken(error: unknown): boolean {
+  const e = error as { code?: string; constraint?: string };
+  return e?.code === '23505' && e.constraint === 'generation_ids_pkey';
+}
 
 interface MergedLoad {
   now: number;

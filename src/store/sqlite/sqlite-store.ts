@@ -177,9 +177,10 @@ export class SqliteStore implements Store {
     }
     if (changes.subscription) {
       this.sql(`INSERT OR REPLACE INTO subscriptions (customer_id, id, plan_id, status, driven_by, anchor, period_index, current_period_start,
-                  current_period_end, cancel_at_period_end, pending_plan_id, provider_ref, created_at, updated_at, canceled_at, change_reason)
+                  current_period_end, cancel_at_period_end, pending_plan_id, provider_ref, created_at, updated_at, canceled_at, change_reason, period_grant_id)
                 VALUES (@customer_id, @id, @plan_id, @status, @driven_by, @anchor, @period_index, @current_period_start,
-                  @current_period_end, @cancel_at_period_end, @pending_plan_id, @provider_ref, @created_at, @updated_at, @canceled_at, @change_reason)`).run(
+                  @current_period_end, @cancel_at_period_end, @pending_plan_id, @provider_ref, @created_at, @updated_at, @canceled_at, @change_reason,
+                  @period_grant_id)`).run(
         rows.subscriptionParams(changes.subscription),
       );
     }
