@@ -175,6 +175,9 @@ async function invoicePaid(ctx: ServiceContext, event: PaymentEvent): Promise<Ev
         carry = rolloverCredits(previous.remaining, plan.rolloverMax);
         work.expireCurrentPlanGrant(sub, carry > 0 ? `period ended; ${carry} carried over` : 'period ended');
       }
+    } else if (sub.currentPeriodStart === start && sub.planId !== plan.id) {
+      // Another plan's period from the same instant (a change of plan at once, Rule 9): the old plan's credits end now.
+      work.expireCurrentPlanGrant(sub, `changed to ${plan.id}`);
     }
     const next = sub.currentPeriodStart <= start ? { ...sub, planId: plan.id, currentPeriodStart: start, currentPeriodEnd: end, periodGrantId } : sub;
     work.setSubscription({ ...next, status: sub.status === 'canceled' ? 'canceled' : 'active', updatedAt: work.now });
