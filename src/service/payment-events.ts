@@ -56,7 +56,7 @@ async function once(
   const key = `stripe:${event.id}`;
   const now = ctx.clock.now();
   return ctx.store.transact<EventOutcome>(customerId, { now, idempotencyKey: key, ...load }, (snapshot) => {
-    const work = begin(snapshot, customerId, now);
+    const work = begin(snapshot, customerId, now, ctx.alerts);
     if (snapshot.idempotency) return work.finish({ applied: false, duplicate: true });
     const note = apply(work) ?? undefined;
     work.catchUp();
@@ -135,7 +135,10 @@ async function subscriptionCheckoutCompleted(ctx: ServiceContext, event: Payment
   return once(ctx, event, meta[META.customer] ?? null, { planIds: planId ? [planId] : [] }, (work) => {
     const sub = adoptSubscription(work, meta, str(session.subscription));
     if (!sub) return 'the subscription and its plan are unknown';
-    if (sub.status === 'incomplete') work.setSubscription({ ...sub, status: 'active', updatedAt: work.now });
+    if (sub.status === 'incomplete') {
+      work.setSubscription({ ...sub, status: 'active', updatedAt: work.now });
+      work.emit('subscription.started', { subscription: { ...work.subscription! } });
+    }
   });
 }
 
@@ -181,6 +184,7 @@ async function invoicePaid(ctx: ServiceContext, event: PaymentEvent): Promise<Ev
     }
     const next = sub.currentPeriodStart <= start ? { ...sub, planId: plan.id, currentPeriodStart: start, currentPeriodEnd: end, periodGrantId } : sub;
     work.setSubscription({ ...next, status: sub.status === 'canceled' ? 'canceled' : 'active', updatedAt: work.now });
+    if (next !== sub) work.emit(sub.planId !== plan.id ? 'subscription.changed' : 'subscription.renewed', { subscription: { ...work.subscription! } });
     work.issuePlanGrant({ ...next, periodGrantId }, plan, start, end, carry);
   });
 }
@@ -195,9 +199,12 @@ async function subscriptionChanged(ctx: ServiceContext, event: PaymentEvent): Pr
     if (sub.status === 'canceled') return 'already canceled';
     if (event.type === 'customer.subscription.deleted' || obj.status === 'canceled') {
       work.setSubscription({ ...sub, status: 'canceled', canceledAt: sec(obj.ended_at) ?? work.now, cancelAtPeriodEnd: false, updatedAt: work.now });
+      work.emit('subscription.changed', { subscription: { ...work.subscription! } });
       return;
     }
-    work.setSubscription({ ...sub, cancelAtPeriodEnd: obj.cancel_at_period_end === true, updatedAt: work.now });
+    const cancelAtPeriodEnd = obj.cancel_at_period_end === true;
+    work.setSubscription({ ...sub, cancelAtPeriodEnd, updatedAt: work.now });
+    if (cancelAtPeriodEnd !== sub.cancelAtPeriodEnd) work.emit(cancelAtPeriodEnd ? 'subscription.canceled' : 'subscription.changed', { subscription: { ...work.subscription! } });
   });
 }
 
