@@ -103,18 +103,17 @@ class GenerationRun:
         exc_type: Optional[Type[BaseException]],
         exc: Optional[BaseException],
         tb: Optional[TracebackType],
-    ) -> bool:
+    ) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
         if exc_type is None:
             self._generation = self._purse.complete(self.id, units=self.units)
-            return False
+            return
         try:
             self._generation = self._purse.fail(self.id, reason=_reason(exc_type, exc))
         except Exception as err:
             self.fail_error = err
-        return False
 
 
 def _own_hold_seconds(generation: Generation) -> float:

@@ -7,6 +7,7 @@ from support import API_KEY, URL, client, customer_with_credits, new_tool, uid
 
 from purse import (
     ForbiddenError,
+    Money,
     InvalidRequestError,
     NotFoundError,
     Purse,
@@ -14,7 +15,7 @@ from purse import (
     UnauthorizedError,
 )
 
-USD_9 = {"amount": 900, "currency": "usd"}
+USD_9: Money = {"amount": 900, "currency": "usd"}
 
 
 class CatalogTests(unittest.TestCase):

@@ -43,7 +43,7 @@ class FaultyProxy:
                     self.end_headers()
                     self.wfile.write(b"Service Unavailable")
                     return
-                conn = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=10)
+                conn = http.client.HTTPConnection(upstream.hostname or "127.0.0.1", upstream.port, timeout=10)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
                 conn.request(self.command, self.path, body=body or None, headers=headers)
                 answer = conn.getresponse()

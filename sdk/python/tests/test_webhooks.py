@@ -7,6 +7,7 @@ import json
 import os
 import time
 import unittest
+from typing import Dict
 
 from purse import WebhookVerificationError, verify_webhook
 
@@ -21,7 +22,7 @@ def signature(key: bytes, msg_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
 
 
-def headers(timestamp: int, sig: str, msg_id: str = "evt_1") -> dict:
+def headers(timestamp: int, sig: str, msg_id: str = "evt_1") -> Dict[str, str]:
     return {"webhook-id": msg_id, "webhook-timestamp": str(timestamp), "webhook-signature": sig}
 
 
