@@ -75,6 +75,8 @@ class GenerationRun:
         return self.generation["cost"]
 
     def __enter__(self) -> "GenerationRun":
+        if self._generation is not None:
+            raise RuntimeError("a generation run is entered once; call purse.generate(...) again for another")
         self._generation = self._purse.reserve(
             self._customer_id, self._tool_id, units=self._reserve_units, id=self._id, metadata=self._metadata
         )

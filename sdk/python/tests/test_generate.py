@@ -26,6 +26,9 @@ class GenerateTests(unittest.TestCase):
         self.assertEqual(self.purse.get_generation(run.id)["metadata"], {"job": "ok"})
         after = self.purse.balance(customer)
         self.assertEqual((after["available"], after["reserved"]), (80, 0))
+        with self.assertRaises(RuntimeError):
+            run.__enter__()  # one run is one generation
+        self.assertEqual(len(self.purse.list_generations(customer)["data"]), 1)
 
     def test_the_block_may_charge_fewer_units(self) -> None:
         customer = customer_with_credits(self.purse, 100)
