@@ -1,7 +1,7 @@
 """The client: one method per route of Purse's HTTP API."""
 
 import uuid
-from typing import Any, Dict, Iterator, List, Optional, cast
+from typing import Any, Callable, Dict, Iterator, List, Optional, cast
 from urllib.parse import quote
 
 from ._generate import GenerationRun
@@ -48,6 +48,17 @@ def _seg(value: str) -> str:
 
 def _new_key() -> str:
     return uuid.uuid4().hex
+
+
+def _every(fetch: Callable[[Optional[str]], Any]) -> Iterator[Any]:
+    """Every item of a cursor-paged list: `fetch(cursor)` gives one page."""
+    cursor: Optional[str] = None
+    while True:
+        page = fetch(cursor)
+        yield from page["data"]
+        cursor = page["nextCursor"]
+        if not cursor:
+            return
 
 
 def _fields(**fields: Any) -> Dict[str, Any]:
@@ -222,13 +233,7 @@ class Purse:
 
     def iter_ledger(self, customer_id: str, *, page_size: int = PAGE_MAX) -> Iterator[LedgerEntry]:
         """Every ledger entry, newest first, fetched a page at a time."""
-        cursor: Optional[str] = None
-        while True:
-            page = self.ledger(customer_id, cursor=cursor, limit=page_size)
-            yield from page["data"]
-            cursor = page["nextCursor"]
-            if not cursor:
-                return
+        return _every(lambda cursor: self.ledger(customer_id, cursor=cursor, limit=page_size))
 
     def grant(
         self,
@@ -266,6 +271,10 @@ class Purse:
 
     def list_purchases(self, customer_id: str, *, cursor: Optional[str] = None, limit: Optional[int] = None) -> PurchasePage:
         return cast(PurchasePage, self._get("/v1/customers/%s/purchases" % _seg(customer_id), {"cursor": cursor, "limit": limit}))
+
+    def iter_purchases(self, customer_id: str, *, page_size: int = PAGE_MAX) -> Iterator[Purchase]:
+        """Every purchase of a customer, newest first, fetched a page at a time."""
+        return _every(lambda cursor: self.list_purchases(customer_id, cursor=cursor, limit=page_size))
 
     def get_purchase(self, purchase_id: str) -> Purchase:
         return cast(Purchase, self._get("/v1/purchases/" + _seg(purchase_id)))
@@ -327,6 +336,10 @@ class Purse:
     def list_generations(self, customer_id: str, *, cursor: Optional[str] = None, limit: Optional[int] = None) -> GenerationPage:
         """One page of a customer's generations, newest first."""
         return cast(GenerationPage, self._get("/v1/customers/%s/generations" % _seg(customer_id), {"cursor": cursor, "limit": limit}))
+
+    def iter_generations(self, customer_id: str, *, page_size: int = PAGE_MAX) -> Iterator[Generation]:
+        """Every generation of a customer, newest first, fetched a page at a time."""
+        return _every(lambda cursor: self.list_generations(customer_id, cursor=cursor, limit=page_size))
 
     def generate(
         self,
@@ -393,13 +406,7 @@ class Purse:
 
     def iter_events(self, *, customer_id: Optional[str] = None, type: Optional[str] = None, page_size: int = PAGE_MAX) -> Iterator[Event]:
         """Every event that matches, newest first, fetched a page at a time."""
-        cursor: Optional[str] = None
-        while True:
-            page = self.list_events(customer_id=customer_id, type=type, cursor=cursor, limit=page_size)
-            yield from page["data"]
-            cursor = page["nextCursor"]
-            if not cursor:
-                return
+        return _every(lambda cursor: self.list_events(customer_id=customer_id, type=type, cursor=cursor, limit=page_size))
 
     def get_event(self, event_id: str) -> Event:
         return cast(Event, self._get("/v1/events/" + _seg(event_id)))

@@ -120,6 +120,7 @@ class CreditTests(unittest.TestCase):
         self.assertEqual(self.purse.balance(customer)["breakdown"], [{"source": "addon", "available": 100, "expiresAt": None}])
         self.assertEqual(self.purse.get_purchase(purchase["id"])["grantId"], purchase["grantId"])
         self.assertEqual([p["id"] for p in self.purse.list_purchases(customer)["data"]], [purchase["id"]])
+        self.assertEqual([p["id"] for p in self.purse.iter_purchases(customer, page_size=1)], [purchase["id"]])
 
         refunded = self.purse.refund_purchase(purchase["id"], reason="changed their mind")
         self.assertEqual(refunded["status"], "refunded")

@@ -109,6 +109,7 @@ class GenerationTests(unittest.TestCase):
         self.assertIsNone(rest["nextCursor"])
         seen = [g["id"] for g in first["data"] + rest["data"]]
         self.assertEqual(sorted(seen), sorted(ids))
+        self.assertEqual([g["id"] for g in self.purse.iter_generations(customer, page_size=2)], seen)
 
 
 if __name__ == "__main__":
