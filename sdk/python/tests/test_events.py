@@ -67,7 +67,7 @@ class EventTests(unittest.TestCase):
         event = self._wait_for_event(endpoint["secret"], customer)
         self.assertEqual(event["type"], "credits.granted")
         self.assertTrue(event["id"].startswith("evt_"))
-        self.assertEqual(event["data"].get("id"), grant["id"])
+        self.assertEqual(event["data"]["grant"]["id"], grant["id"])
 
         self.assertIn(event["id"], [e["id"] for e in self.purse.list_events(customer_id=customer)["data"]])
         self.assertEqual(self.purse.get_event(event["id"])["type"], "credits.granted")
