@@ -16,9 +16,10 @@ interface Sent {
 /**
  * A transport that loses answers: every request reaches the real server, and
  * `lose(req, sent)` (sent: every request so far) decides whether the answer is dropped on the way back
- * ('network': the connection breaks; 502: a gateway error) or delivered.
+ * ('network': the connection breaks; 502: a gateway error; 429: a rate limit
+ * asking to come back in a second) or delivered.
  */
-function lossy(lose: (req: Sent, sent: Sent[]) => 'network' | 502 | undefined): { fetch: FetchLike; sent: Sent[] } {
+function lossy(lose: (req: Sent, sent: Sent[]) => 'network' | 502 | 429 | undefined): { fetch: FetchLike; sent: Sent[] } {
   const sent: Sent[] = [];
   const fetchLike: FetchLike = async (url, init) => {
     const req = { method: init.method, url, body: init.body, idempotencyKey: init.headers['idempotency-key'] };
@@ -27,6 +28,7 @@ function lossy(lose: (req: Sent, sent: Sent[]) => 'network' | 502 | undefined): 
     const fault = lose(req, sent);
     if (fault === 'network') throw new TypeError('fetch failed: connection reset');
     if (fault === 502) return new Response('<html>Bad Gateway</html>', { status: 502 });
+    if (fault === 429) return new Response('{"error":{"code":"rate_limited","message":"slow down"},"requestId":"r"}', { status: 429, headers: { 'retry-after': '1' } });
     return res;
   };
   return { fetch: fetchLike, sent };
@@ -192,6 +194,20 @@ describe('the SDK against a real server', () => {
     await expect(mover.moveTestClock({ advanceSeconds: 1 })).rejects.toThrow(/connection reset/);
     expect(once.sent).toHaveLength(1);
     expect(Date.parse(await purse.getTestClock()) - Date.parse(before)).toBe(1000);
+  });
+
+  it('waits as long as Retry-After says on a 429, and never retries an answer that is not a 429 or 5xx', async () => {
+    const { customerId, toolId } = await seed(purse, 10, 1);
+    const limited = lossy((_req, sent) => (sent.length === 1 ? 429 : undefined));
+    const client = new Purse({ baseUrl, apiKey: TEST_API_KEY, fetch: limited.fetch, retryDelayMs: 1 });
+    const started = Date.now();
+    const gen = await client.reserve({ customerId, toolId });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(limited.sent).toHaveLength(2);
+    await client.fail(gen.id);
+    const settled = await client.complete(gen.id).catch((e: unknown) => e);
+    expect(settled).toMatchObject({ status: 409, code: 'generation_settled' });
+    expect(limited.sent.filter((r) => r.url.endsWith('/complete'))).toHaveLength(1);
   });
 
   it("errors carry the contract's code, status, details and request id", async () => {
