@@ -13,7 +13,9 @@ import { authenticateRequest } from './auth.js';
 import type { RouteDeps, ZodApp } from './deps.js';
 import { sendError } from './errors.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { alertRoutes } from './routes/alerts.js';
 import { customerRoutes } from './routes/customers.js';
+import { eventRoutes } from './routes/events.js';
 import { demoRoutes } from './routes/demo.js';
 import { generationRoutes } from './routes/generations.js';
 import { grantRoutes } from './routes/grants.js';
@@ -139,7 +141,7 @@ export async function buildApp(options: AppOptions) {
     );
   }
 
-  const all = [healthRoutes, toolRoutes, planRoutes, pricingRoutes, customerRoutes, subscriptionRoutes, purchaseRoutes, grantRoutes, generationRoutes, reportRoutes, testClockRoutes, webhookRoutes, demoRoutes];
+  const all = [healthRoutes, toolRoutes, planRoutes, pricingRoutes, customerRoutes, subscriptionRoutes, purchaseRoutes, grantRoutes, generationRoutes, reportRoutes, alertRoutes, eventRoutes, testClockRoutes, webhookRoutes, demoRoutes];
   for (const routes of all) routes(app, deps);
   return app;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EVENT_TYPES } from '../domain/events.js';
 import { MAX_GENERATION_COST } from '../domain/pricing.js';
 
 /** Ids named by the app: customers, tools, generations (PRODUCT.md, "customer"). */
@@ -127,6 +128,10 @@ export const BalanceView = z
         pendingPlanId: z.string().nullable(),
       })
       .nullable(),
+    expiringSoon: z
+      .object({ credits: z.number().int(), expiresAt: Time })
+      .nullable()
+      .meta({ description: 'The credits that expire first, when that is within the customer\'s expiringSoonDays' }),
     asOf: Time,
   })
   .meta({ id: 'Balance' });
@@ -214,3 +219,20 @@ export const commonErrors = {
   403: ErrorResponse,
   404: ErrorResponse,
 };
+
+export const EventType = z.enum(EVENT_TYPES);
+
+export const EventView = z
+  .object({
+    id: z.string(),
+    type: EventType,
+    createdAt: Time,
+    customerId: z.string(),
+    sequence: z.number().int().meta({ description: "The event's place in its customer's order of events: 1, 2, 3 …" }),
+    data: z.record(z.string(), z.unknown()).meta({ description: 'The objects the event is about, as the API returns them anywhere else' }),
+  })
+  .meta({ id: 'Event' });
+
+export const AlertsView = z
+  .object({ lowBalance: z.array(z.number().int()), expiringSoonDays: z.number().int() })
+  .meta({ id: 'Alerts' });
