@@ -7,6 +7,7 @@ import type { ServiceContext } from './context.js';
 import { errors } from './errors.js';
 import { getEvent } from './events.js';
 import { newId } from './ids.js';
+import { readPage } from './paging.js';
 
 /** How many endpoints Purse keeps at most. */
 export const MAX_ENDPOINTS = 50;
@@ -80,11 +81,7 @@ export async function deleteEndpoint(ctx: ServiceContext, id: string): Promise<v
 
 export async function listAttempts(ctx: ServiceContext, endpointId: string, page: { cursor?: string; limit: number }) {
   await getEndpoint(ctx, endpointId);
-  if (page.cursor !== undefined && decodeAttemptCursor(page.cursor) === null) throw errors.badCursor();
-  const items = await ctx.store.listWebhookAttempts(endpointId, { before: page.cursor, limit: page.limit + 1 });
-  const more = items.length > page.limit;
-  const data = items.slice(0, page.limit);
-  return { data, nextCursor: more ? encodeAttemptCursor(data[data.length - 1]!) : null };
+  return readPage(page, decodeAttemptCursor, (p) => ctx.store.listWebhookAttempts(endpointId, p), encodeAttemptCursor);
 }
 
 /** Sends an event again: to one endpoint, or to every enabled endpoint that takes its type. */
