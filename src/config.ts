@@ -14,6 +14,8 @@ export interface Config {
   logLevel: string;
   /** A catalog file (tools, plans, packs) applied at start. */
   catalogPath: string | undefined;
+  /** Origins whose pages may call the customer-session routes (PURSE_CORS_ORIGINS); none by default. */
+  corsOrigins: string[];
   stripe: { secretKey: string; webhookSecret: string; publicUrl: string; apiBase?: string } | null;
 }
 
@@ -41,6 +43,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!(sweepSeconds > 0)) throw new ConfigError('PURSE_SWEEP_SECONDS must be a positive number');
   const idempotencyDays = Number(env.PURSE_IDEMPOTENCY_DAYS ?? 30);
   if (!(idempotencyDays >= 0)) throw new ConfigError('PURSE_IDEMPOTENCY_DAYS must be 0 (keep forever) or a number of days');
+  const corsOrigins = (env.PURSE_CORS_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim().replace(/\/$/, ''))
+    .filter((o) => o !== '');
+  for (const origin of corsOrigins) {
+    if (!/^https?:\/\/[^/?#\s*]+$/.test(origin)) throw new ConfigError(`PURSE_CORS_ORIGINS must be origins like https://app.example.com, separated by commas, not "${origin}"`);
+  }
   let stripe: Config['stripe'] = null;
   if (payments === 'stripe') {
     const secretKey = env.STRIPE_SECRET_KEY;
@@ -66,6 +75,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotencyDays,
     logLevel: env.LOG_LEVEL ?? 'info',
     catalogPath: env.PURSE_CATALOG || undefined,
+    corsOrigins,
     stripe,
   };
 }

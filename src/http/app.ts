@@ -8,6 +8,8 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import { errors } from '../service/errors.js';
 import { newId } from '../service/ids.js';
 import { authenticateRequest } from './auth.js';
+import { registerCors } from './cors.js';
+import { landingPage } from './landing.js';
 import type { RouteDeps } from './deps.js';
 import { sendError } from './errors.js';
 import { createMetrics } from './metrics.js';
@@ -67,6 +69,9 @@ export async function buildApp(options: AppOptions) {
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { url: '/openapi.json' } as never });
 
+  // CORS for PURSE_CORS_ORIGINS on the customer-session routes; before the auth hook, so refusals reach the page.
+  await registerCors(app, options.corsOrigins ?? []);
+
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
     const url = req.routeOptions.url;
@@ -89,20 +94,16 @@ export async function buildApp(options: AppOptions) {
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0]!;
     // The web app's own routes (/credits, /console/…) all load its index page.
-    if (web && req.method === 'GET' && !/^\/(v1|demo|docs|openapi\.json|healthz|metrics)(\/|$)/.test(path)) return reply.sendFile('index.html');
+    // Outside demo mode only the console is there: the studio's pages would have no session to show.
+    const page = options.demo ? !/^\/(v1|demo|docs|openapi\.json|healthz|metrics)(\/|$)/.test(path) : /^\/console(\/|$)/.test(path);
+    if (web && req.method === 'GET' && page) return reply.sendFile('index.html');
     return sendError(reply, req, errors.notFound('route', `${req.method} ${path}`));
   });
 
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
-  if (web) {
-    await app.register(fastifyStatic, { root: web, wildcard: false, maxAge: '1h', index: 'index.html' });
-  } else {
-    app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) =>
-      reply.type('text/html').send(
-        '<!doctype html><meta charset="utf-8"><title>Purse</title><h1>Purse</h1><p>Credits for generative-AI apps. The web app is not built (npm run build).</p>' +
-          '<ul><li><a href="/docs">API reference</a></li><li><a href="/openapi.json">OpenAPI document</a></li><li><a href="/v1/pricing">Pricing (JSON)</a></li></ul>',
-      ),
-    );
+  if (web) await app.register(fastifyStatic, { root: web, wildcard: false, maxAge: '1h', index: options.demo ? 'index.html' : false });
+  if (!web || !options.demo) {
+    app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) => reply.type('text/html').send(landingPage({ console: web !== null })));
   }
 
   const all = [healthRoutes, toolRoutes, planRoutes, pricingRoutes, customerRoutes, subscriptionRoutes, purchaseRoutes, grantRoutes, generationRoutes, reportRoutes, testClockRoutes, webhookRoutes, demoRoutes];
