@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import { num } from '../lib/format';
+import { num } from '@purse/react';
 
 export interface Series {
   key: string;

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { download, toCsv } from '../lib/csv';
+import { download, toCsv } from './csv';
 
 export interface Column<T> {
   header: string;
