@@ -1,9 +1,12 @@
 import { useBalance as useBalanceOf, type PurseConnection } from '@purse/react';
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { demoSession } from '../api/client';
 import type { DemoSession } from '../api/types';
 
 const Ctx = createContext<PurseConnection | null>(null);
+
+/** The shortest time between two fresh demo sessions. */
+const MINT_AGAIN_MS = 5000;
 
 /**
  * The demo studio's stand-in for an app's backend: it gets the demo customer's
@@ -13,7 +16,11 @@ const Ctx = createContext<PurseConnection | null>(null);
 export function BalanceProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<DemoSession | null>(null);
   const [failed, setFailed] = useState<Error | null>(null);
+  const lastFresh = useRef(0);
   const mint = useCallback((fresh: boolean) => {
+    // A refused session is minted again, at most once per MINT_AGAIN_MS: a server that keeps refusing is not flooded.
+    if (fresh && Date.now() - lastFresh.current < MINT_AGAIN_MS) return;
+    if (fresh) lastFresh.current = Date.now();
     demoSession(fresh).then(
       (s) => {
         setSession((old) => (old?.token === s.token ? old : s));
