@@ -43,13 +43,20 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!(sweepSeconds > 0)) throw new ConfigError('PURSE_SWEEP_SECONDS must be a positive number');
   const idempotencyDays = Number(env.PURSE_IDEMPOTENCY_DAYS ?? 30);
   if (!(idempotencyDays >= 0)) throw new ConfigError('PURSE_IDEMPOTENCY_DAYS must be 0 (keep forever) or a number of days');
+  // Written as browsers send them in Origin: lower-case host, no default port, no trailing slash.
   const corsOrigins = (env.PURSE_CORS_ORIGINS ?? '')
     .split(',')
     .map((o) => o.trim().replace(/\/$/, ''))
-    .filter((o) => o !== '');
-  for (const origin of corsOrigins) {
-    if (!/^https?:\/\/[^/?#\s*]+$/.test(origin)) throw new ConfigError(`PURSE_CORS_ORIGINS must be origins like https://app.example.com, separated by commas, not "${origin}"`);
-  }
+    .filter((o) => o !== '')
+    .map((origin) => {
+      const bad = new ConfigError(`PURSE_CORS_ORIGINS must be origins like https://app.example.com, separated by commas, not "${origin}"`);
+      if (!/^https?:\/\/[^/?#\s*]+$/i.test(origin)) throw bad;
+      try {
+        return new URL(origin).origin;
+      } catch {
+        throw bad;
+      }
+    });
   let stripe: Config['stripe'] = null;
   if (payments === 'stripe') {
     const secretKey = env.STRIPE_SECRET_KEY;

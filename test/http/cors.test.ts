@@ -129,10 +129,12 @@ describe('PURSE_CORS_ORIGINS', () => {
   it('reads comma-separated origins, without trailing slashes', () => {
     expect(readConfig({ PURSE_CORS_ORIGINS: 'https://app.example.com/, http://localhost:5173' }).corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
     expect(readConfig({}).corsOrigins).toEqual([]);
+    // As a browser writes its Origin header.
+    expect(readConfig({ PURSE_CORS_ORIGINS: 'HTTPS://App.Example.com:443,http://localhost:80' }).corsOrigins).toEqual(['https://app.example.com', 'http://localhost']);
   });
 
   it('refuses what is not an origin, naming the setting', () => {
-    for (const bad of ['app.example.com', 'https://app.example.com/path', '*', 'ftp://x.example.com']) {
+    for (const bad of ['app.example.com', 'https://app.example.com/path', '*', 'ftp://x.example.com', 'https://app.example.com:99999']) {
       expect(() => readConfig({ PURSE_CORS_ORIGINS: bad }), bad).toThrow(ConfigError);
       expect(() => readConfig({ PURSE_CORS_ORIGINS: bad }), bad).toThrow(/PURSE_CORS_ORIGINS/);
     }
