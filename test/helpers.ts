@@ -35,13 +35,15 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     demo: false,
     payments: 'sandbox',
     testClock: true,
-    sessionSecret: 'test-session-secret',
+    sessionSecret: 'test-session-secret-at-least-32-bytes',
     sweepSeconds: 3600,
     idempotencyDays: 30,
     logLevel: 'silent',
     stripe: null,
     catalogPath: undefined,
     corsOrigins: [],
+    sessionWritesPerMinute: 60,
+    metricsPort: null,
     ...overrides,
   };
 }
@@ -101,6 +103,7 @@ function processEnv(config: Config): Record<string, string> {
     PURSE_SESSION_SECRET: config.sessionSecret ?? '',
     PURSE_SWEEP_SECONDS: String(config.sweepSeconds),
     PURSE_PAYMENTS: config.payments,
+    PURSE_SESSION_WRITES_PER_MINUTE: String(config.sessionWritesPerMinute),
   };
   if (config.catalogPath) env.PURSE_CATALOG = config.catalogPath;
   if (config.corsOrigins.length > 0) env.PURSE_CORS_ORIGINS = config.corsOrigins.join(',');

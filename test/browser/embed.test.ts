@@ -81,7 +81,7 @@ describe.skipIf(!run)('Purse components on another origin, and / outside demo mo
         PURSE_DATABASE_URL: `sqlite:${join(dir, 'purse.db')}`,
         PURSE_DEMO: '1',
         PURSE_API_KEY: API_KEY,
-        PURSE_SESSION_SECRET: 'x',
+        PURSE_SESSION_SECRET: 'embed-test-session-secret-of-32-bytes',
         PURSE_PAYMENTS: 'sandbox',
         PURSE_CORS_ORIGINS: allowed.origin,
       },
