@@ -160,11 +160,13 @@ describe.skipIf(!run)('Purse components on another origin, and / outside demo mo
     await page.context().close();
   });
 
-  it('shows, outside demo mode, a page at / that points to the console and the docs', async () => {
+  it('shows, outside demo mode, a page at / that points to the console and the docs, within the Content-Security-Policy', async () => {
     const ctx = await browser.newContext({ viewport: { width: 375, height: 800 }, baseURL: plain.url });
+    await ctx.addInitScript(`window.__violations = []; document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective))`);
     const page = await ctx.newPage();
     await page.goto('/');
     expect(await page.getByTestId('landing-console').getAttribute('href')).toBe('/console');
+    expect(await page.evaluate('window.__violations')).toEqual([]);
     expect(await page.getByTestId('landing-docs').getAttribute('href')).toBe('/docs');
     expect(await page.locator('#root').count()).toBe(0);
     expect(await horizontalOverflow(page)).toBe(0);
