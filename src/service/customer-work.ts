@@ -2,7 +2,7 @@ import { isUsable } from '../domain/consumption.js';
 import { summarizeBalance } from '../domain/balance.js';
 import { expiryWarningAt, isDepletion, lowBalanceCrossings, type AlertSettings, type EventType } from '../domain/events.js';
 import { dueExpiries, isHoldDue } from '../domain/expiry.js';
-import { periodBounds, rolloverCredits } from '../domain/periods.js';
+import { isPeriodDue, periodBounds, rolloverCredits } from '../domain/periods.js';
 import { entryDeltas } from '../domain/ledger.js';
 import { planRefund, planReturn, splitForCharge } from '../domain/settlement.js';
 import type { Allocation, EntryType, Generation, Grant, Plan, Purchase, Subscription } from '../domain/types.js';
@@ -67,7 +67,7 @@ export class CustomerWork {
   catchUp(): void {
     // Events are applied in time order: each period boundary after the holds that ran out before it.
     const sub = this.subscription;
-    while (sub && sub.status === 'active' && sub.drivenBy === 'purse' && sub.currentPeriodEnd <= this.now) {
+    while (sub && isPeriodDue(sub, this.now)) {
       this.failHoldsDueBy(sub.currentPeriodEnd);
       this.renew(sub);
     }
@@ -89,11 +89,7 @@ export class CustomerWork {
    */
   private renew(sub: Subscription): void {
     const boundary = sub.currentPeriodEnd;
-    const plan = this.plan(sub.planId);
-    const ending = this.grants.get(currentPlanGrantId(sub));
-    const unused = ending && ending.voidedAt === null ? ending.remaining : 0;
-    const carry = rolloverCredits(unused, plan.rolloverMax);
-    if (ending && unused > 0) this.entry('expire', ending, unused, null, carry > 0 ? `period ended; ${carry} carried over` : 'period ended');
+    const carry = this.endPeriod(sub, this.plan(sub.planId));
     sub.updatedAt = this.now;
     this.subscriptionChanged = true;
     if (sub.cancelAtPeriodEnd) {
@@ -151,6 +147,19 @@ export class CustomerWork {
     };
     this.addGrant(grant);
     return grant;
+  }
+
+  /**
+   * Rule 8 at the end of a period, whoever drives it: the period's unused plan
+   * credits expire, and up to `plan`'s rollover cap of them is returned to be
+   * carried into the next period's grant.
+   */
+  endPeriod(sub: Subscription, plan: Plan): number {
+    const ending = this.grants.get(currentPlanGrantId(sub));
+    const unused = ending && ending.voidedAt === null ? ending.remaining : 0;
+    const carry = rolloverCredits(unused, plan.rolloverMax);
+    if (unused > 0) this.expireCurrentPlanGrant(sub, carry > 0 ? `period ended; ${carry} carried over` : 'period ended');
+    return carry;
   }
 
   /** Ends the current plan period at once (an upgrade): what is left of its grant expires. */

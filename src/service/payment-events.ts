@@ -3,7 +3,6 @@ import { META } from '../payments/stripe-provider.js';
 import type { ServiceContext } from './context.js';
 import { currentPlanGrantId, providerPeriodGrantId, type CustomerWork } from './customer-work.js';
 import { begin } from './generations.js';
-import { rolloverCredits } from '../domain/periods.js';
 import { markPaid, markRefunded } from './purchases.js';
 
 /** The part of a Stripe event Purse reads. */
@@ -170,11 +169,7 @@ async function invoicePaid(ctx: ServiceContext, event: PaymentEvent): Promise<Ev
     const periodGrantId = providerPeriodGrantId(sub.id, plan.id, start);
     if (work.grants.has(periodGrantId) || work.grants.has(`plan:${sub.id}:${start}`)) return 'this period was issued already';
     if (sub.currentPeriodStart < start) {
-      const previous = work.grants.get(currentPlanGrantId(sub));
-      if (previous && previous.voidedAt === null && previous.remaining > 0) {
-        carry = rolloverCredits(previous.remaining, plan.rolloverMax);
-        work.expireCurrentPlanGrant(sub, carry > 0 ? `period ended; ${carry} carried over` : 'period ended');
-      }
+      carry = work.endPeriod(sub, plan);
     } else if (sub.currentPeriodStart === start && sub.planId !== plan.id) {
       // Another plan's period from the same instant (a change of plan at once, Rule 9): the old plan's credits end now.
       work.expireCurrentPlanGrant(sub, `changed to ${plan.id}`);

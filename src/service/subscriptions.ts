@@ -1,4 +1,4 @@
-import { isUpgrade } from '../domain/periods.js';
+import { isPeriodDue, isUpgrade } from '../domain/periods.js';
 import type { Subscription } from '../domain/types.js';
 import { sandboxProvider } from '../payments/provider.js';
 import type { ServiceContext } from './context.js';
@@ -92,7 +92,7 @@ export async function getSubscription(ctx: ServiceContext, customerId: string): 
   await getCustomer(ctx, customerId);
   const now = ctx.clock.now();
   let sub = await ctx.store.getSubscription(customerId);
-  if (sub && sub.status === 'active' && sub.drivenBy === 'purse' && sub.currentPeriodEnd <= now) {
+  if (isPeriodDue(sub, now)) {
     sub = await ctx.store.transact(customerId, { now }, (snapshot) => {
       const work = begin(snapshot, customerId, now, ctx.alerts);
       return work.finish(work.subscription);
