@@ -14,6 +14,7 @@ import type {
   Tool,
   ToolPrice,
 } from '../domain/types.js';
+import type { AppliedMigration } from './migrations.js';
 
 /**
  * What one customer-scoped write needs loaded. The store always loads the
@@ -114,6 +115,8 @@ export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   readonly capabilities: StoreCapabilities;
   migrate(): Promise<void>;
+  /** The migrations this database has applied (none on a fresh one), for `purse migrate --status`. */
+  appliedMigrations(): Promise<AppliedMigration[]>;
   close(): Promise<void>;
 
   /**

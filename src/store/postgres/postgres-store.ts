@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { Customer, Generation, Grant, LedgerEntry, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../../domain/types.js';
 import { compareWithLedger, MALFORMED_ENTRIES_SQL } from '../audit.js';
 import { decodeGenerationCursor } from '../cursor.js';
-import { loadMigrations, loadRepeatable } from '../migrations.js';
+import { loadMigrations, loadRepeatable, type AppliedMigration } from '../migrations.js';
 import * as rows from '../rows.js';
 import type {
   ApiKeyRecord,
@@ -137,6 +137,16 @@ export class PostgresStore implements Store {
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
       client.release();
     }
+  }
+
+  async appliedMigrations(): Promise<AppliedMigration[]> {
+    const exists = await this.one("SELECT to_regclass('schema_migrations') IS NOT NULL AS present");
+    if (!exists?.present) return [];
+    return (await this.query('SELECT version, name, applied_at FROM schema_migrations ORDER BY version')).map((r) => ({
+      version: Number(r.version),
+      name: String(r.name),
+      appliedAt: Number(r.applied_at),
+    }));
   }
 
   async close(): Promise<void> {

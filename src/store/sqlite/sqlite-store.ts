@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import type { Customer, Generation, Grant, LedgerEntry, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../../domain/types.js';
 import { compareWithLedger, MALFORMED_ENTRIES_SQL } from '../audit.js';
 import { decodeGenerationCursor } from '../cursor.js';
-import { loadMigrations } from '../migrations.js';
+import { loadMigrations, type AppliedMigration } from '../migrations.js';
 import type {
   ApiKeyRecord,
   AuditReport,
@@ -92,6 +92,14 @@ export class SqliteStore implements Store {
     });
     // IMMEDIATE takes the write lock first, so processes starting together migrate one at a time.
     apply.immediate();
+  }
+
+  async appliedMigrations(): Promise<AppliedMigration[]> {
+    const table = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+    if (!table) return [];
+    return (this.db.prepare('SELECT version, name, applied_at FROM schema_migrations ORDER BY version').all() as { version: number; name: string; applied_at: number }[]).map(
+      (r) => ({ version: r.version, name: r.name, appliedAt: r.applied_at }),
+    );
   }
 
   async close(): Promise<void> {
