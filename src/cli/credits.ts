@@ -19,6 +19,7 @@ export async function grantCommand(ctx: ServiceContext, io: CliIo, args: string[
   });
   const [customerId, amount] = positionals;
   if (!customerId || amount === undefined) throw new CliError('grant needs CUSTOMER AMOUNT --reason TEXT', 2);
+  if (values.reason === undefined) throw errors.invalid('reason', 'is required: say why with --reason TEXT');
   const body = parse(GrantBody, {
     amount: Number(amount),
     source: values.source,
@@ -37,6 +38,7 @@ export async function voidCommand(ctx: ServiceContext, io: CliIo, args: string[]
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { reason: { type: 'string' } } });
   const [grantId] = positionals;
   if (!grantId) throw new CliError('void needs GRANT --reason TEXT', 2);
+  if (values.reason === undefined) throw errors.invalid('reason', 'is required: say why with --reason TEXT');
   const { reason } = parse(VoidBody, { reason: values.reason });
   const before = await ctx.store.findGrant(grantId);
   const grant = await voidGrant(ctx, grantId, reason);
