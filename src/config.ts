@@ -19,6 +19,13 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
+/** PURSE_DATABASE_URL, all the operator commands (`purse keys`, `ledger-check`) need. */
+export function readDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const databaseUrl = env.PURSE_DATABASE_URL ?? 'sqlite:./data/purse.db';
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) throw new ConfigError('PURSE_DATABASE_URL must be sqlite:PATH or postgres://…');
+  return databaseUrl;
+}
+
 /**
  * Reads the configuration. `npm start` turns the demo catalog on by default;
  * `node dist/main.js` in production starts empty unless PURSE_DEMO=1.
@@ -35,7 +42,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a port number, not "${env.PORT}"`);
   const payments = env.PURSE_PAYMENTS ?? 'sandbox';
   if (payments !== 'sandbox' && payments !== 'stripe') throw new ConfigError(`PURSE_PAYMENTS must be sandbox or stripe, not "${payments}"`);
-  const databaseUrl = readDatabaseUrl(env);
+  const databaseUrl = env.PURSE_DATABASE_URL ?? 'sqlite:./data/purse.db';
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) throw new ConfigError('PURSE_DATABASE_URL must be sqlite:PATH or postgres://…');
   const sweepSeconds = Number(env.PURSE_SWEEP_SECONDS ?? 5);
   if (!(sweepSeconds > 0)) throw new ConfigError('PURSE_SWEEP_SECONDS must be a positive number');
   const idempotencyDays = Number(env.PURSE_IDEMPOTENCY_DAYS ?? 30);
@@ -67,11 +75,4 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     catalogPath: env.PURSE_CATALOG || undefined,
     stripe,
   };
-}
-
-/** PURSE_DATABASE_URL, read alone: the server's setting that the `purse` command shares. */
-export function readDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string {
-  const databaseUrl = env.PURSE_DATABASE_URL || 'sqlite:./data/purse.db';
-  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) throw new ConfigError('PURSE_DATABASE_URL must be sqlite:PATH or postgres://…');
-  return databaseUrl;
 }

@@ -7,14 +7,16 @@ import type { Store } from './store.js';
  * and applies pending migrations unless `migrate` is false (`purse migrate --status` only looks).
  */
 export async function openStore(url: string, opts: { migrate?: boolean } = {}): Promise<Store> {
-  const store = openAdapter(url);
-  if (opts.migrate ?? true) await store.migrate();
-  return store;
-}
-
-function openAdapter(url: string): Store {
-  if (url.startsWith('sqlite:')) return new SqliteStore(sqlitePath(url));
-  if (/^postgres(ql)?:\/\//.test(url)) return new PostgresStore(url);
+  if (url.startsWith('sqlite:')) {
+    const store = new SqliteStore(url.slice('sqlite:'.length) || ':memory:');
+    if (opts.migrate ?? true) await store.migrate();
+    return store;
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const store = new PostgresStore(url);
+    if (opts.migrate ?? true) await store.migrate();
+    return store;
+  }
   throw new Error(`Purse has no adapter for ${url.split(':')[0]}; use sqlite:PATH or postgres://…`);
 }
 

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,6 +99,8 @@ describe.skipIf(ON_POSTGRES)('purse backup and restore on SQLite', () => {
     expect(backup.err).toBe('');
     expect(backup.code).toBe(0);
     expect(backup.out).toContain(`Backed up to ${backupFile}`);
+    // Owner-only: it holds hashed keys and the session secret.
+    expect(statSync(backupFile).mode & 0o777).toBe(0o600);
     const during = acknowledged.filter((t) => t >= started && t <= ended).length;
     expect(during).toBeGreaterThan(0);
     const afterBackup = acknowledged.length;
@@ -162,7 +164,7 @@ describe.skipIf(ON_POSTGRES)('purse backup and restore on SQLite', () => {
       const copyDb = new Database(restoredUrl.slice('sqlite:'.length), { readonly: true });
       const remaining = (copyDb.prepare('SELECT sum(remaining) AS n FROM grants WHERE customer_id = ?').get(customers[0]) as { n: number }).n;
       copyDb.close();
-      expect((await res.json()).available).toBe(remaining);
+      expect(((await res.json()) as { available: number }).available).toBe(remaining);
     } finally {
       await second.stop();
     }

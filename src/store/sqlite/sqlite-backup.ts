@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /**
  * Pages copied per step of SQLite's online backup: all of them. One step is one
@@ -37,6 +38,8 @@ export async function backupSqlite(source: string, dest: string): Promise<Backup
   try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     await db.backup(partial, { progress: () => ALL_PAGES });
+    // Owner-only, like the database: it holds hashed keys and, unless PURSE_SESSION_SECRET is set, the session secret.
+    chmodSync(partial, 0o600);
     const summary = inspect(partial);
     renameSync(partial, dest);
     return { ...summary, path: dest };
@@ -61,12 +64,14 @@ export async function restoreSqlite(backup: string, target: string, opts: { repl
   } else if (existsSync(`${target}-wal`)) {
     throw new BackupError(`${target}-wal is left from a database that is gone; move it away before restoring`);
   }
+  mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
   const db = new Database(backup, { readonly: true, fileMustExist: true });
   try {
     await db.backup(target, { progress: () => ALL_PAGES });
   } finally {
     db.close();
   }
+  chmodSync(target, 0o600);
   return { ...inspect(target), path: target };
 }
 
