@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util';
 import { applyCatalogFile, CatalogFileError, diffCatalog, readCatalogFile, readCurrentCatalog, type CatalogChange } from '../catalog-file.js';
 import type { ServiceContext } from '../service/context.js';
 import { CliError, type CliIo } from './context.js';
@@ -8,8 +9,9 @@ import { CliError, type CliIo } from './context.js';
  * deactivates (never deletes) tools, plans and packs it no longer names.
  */
 export async function catalogCommand(ctx: ServiceContext, io: CliIo, args: string[]): Promise<number> {
-  const [sub, path, ...rest] = args;
-  const json = rest.includes('--json');
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
+  const [sub, path] = positionals;
+  const json = values.json;
   if ((sub !== 'diff' && sub !== 'apply') || !path) throw new CliError('catalog takes diff FILE or apply FILE', 2);
   let file;
   try {
