@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadMigrations, migrationStatus, type MigrationStatus } from '../store/migrations.js';
+import { loadMigrations, loadRepeatable, migrationStatus, type MigrationStatus } from '../store/migrations.js';
 import { openStore, sqlitePath } from '../store/open-store.js';
 import { backupSqlite, BackupError, restoreSqlite, type BackupSummary } from '../store/sqlite/sqlite-backup.js';
 import type { Store } from '../store/store.js';
@@ -58,22 +58,25 @@ export async function migrateCommand(url: string, io: CliIo, args: string[]): Pr
   const { values } = parseArgs({ args, options: { status: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });
   const dialect = url.startsWith('sqlite:') ? 'sqlite' : 'postgres';
   const known = loadMigrations(dialect);
+  const functions = loadRepeatable(dialect);
   if (values.status && dialect === 'sqlite' && !existsSync(sqlitePath(url))) {
     // Opening would create the file; a status only looks.
     return printStatus(io, migrationStatus([], known), values.json, 'There is no database there yet: every migration is pending.');
   }
   const store = await openStore(url, { migrate: false });
+  const status = async () => migrationStatus(await store.appliedMigrations(), known, { applied: await store.appliedFunctions(), known: functions });
   try {
-    const before = migrationStatus(await store.appliedMigrations(), known);
+    const before = await status();
     if (values.status) return printStatus(io, before, values.json);
     if (before.unknown.length > 0) {
       io.err(`This database has applied migrations this build does not know (${before.unknown.map((m) => m.name).join(', ')}): it was used by a newer Purse.`);
     }
     await store.migrate();
-    const after = migrationStatus(await store.appliedMigrations(), known);
-    if (before.pending.length === 0) io.out(`Nothing to apply: all ${after.applied.length} migrations are applied.`);
+    const after = await status();
+    if (before.pending.length === 0 && before.pendingFunctions.length === 0) io.out(`Nothing to apply: all ${after.applied.length} migrations are applied.`);
     for (const m of before.pending) io.out(`applied ${m.name}`);
-    return after.pending.length === 0 ? 0 : 1;
+    for (const f of before.pendingFunctions) io.out(`applied function ${f}`);
+    return after.pending.length === 0 && after.pendingFunctions.length === 0 ? 0 : 1;
   } finally {
     await store.close();
   }
@@ -85,13 +88,16 @@ function printStatus(io: CliIo, status: MigrationStatus, json: boolean, note?: s
       applied: status.applied.map((m) => ({ version: m.version, name: m.name, appliedAt: new Date(m.appliedAt).toISOString() })),
       pending: status.pending.map((m) => ({ version: m.version, name: m.name })),
       unknown: status.unknown.map((m) => ({ version: m.version, name: m.name })),
+      pendingFunctions: status.pendingFunctions,
     }, null, 2));
     return 0;
   }
   if (note) io.out(note);
   for (const m of status.applied) io.out(`applied  ${m.name}  ${new Date(m.appliedAt).toISOString()}${status.unknown.includes(m) ? '  (unknown to this build: a newer Purse applied it)' : ''}`);
   for (const m of status.pending) io.out(`pending  ${m.name}`);
-  io.out(`${status.applied.length} applied, ${status.pending.length} pending.${status.pending.length > 0 ? ' `purse migrate` or starting the server applies them.' : ''}`);
+  for (const f of status.pendingFunctions) io.out(`pending  function ${f} (new or changed; applied again)`);
+  const waiting = status.pending.length + status.pendingFunctions.length;
+  io.out(`${status.applied.length} applied, ${status.pending.length} pending.${waiting > 0 ? ' `purse migrate` or starting the server applies them.' : ''}`);
   return 0;
 }
 

@@ -36,7 +36,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   try {
     const url = readDatabaseUrl(io.env);
-    io.out(`Database: ${describeDatabase(url)}`);
+    // With --json, stdout is the JSON alone (for jq); the database goes to stderr.
+    (args.includes('--json') ? io.err : io.out)(`Database: ${describeDatabase(url)}`);
     if (command === 'backup') return await backupCommand(url, io, args);
     if (command === 'restore') return await restoreCommand(url, io, args);
     if (command === 'migrate') return await migrateCommand(url, io, args);

@@ -55,14 +55,21 @@ export interface MigrationStatus {
   applied: AppliedMigration[];
   pending: Migration[];
   unknown: AppliedMigration[];
+  /** Repeatable files (function definitions) that are new or changed since last applied. */
+  pendingFunctions: string[];
 }
 
-export function migrationStatus(applied: AppliedMigration[], known: Migration[]): MigrationStatus {
+export function migrationStatus(
+  applied: AppliedMigration[],
+  known: Migration[],
+  functions: { applied: Map<string, string>; known: RepeatableSql[] } = { applied: new Map(), known: [] },
+): MigrationStatus {
   const done = new Set(applied.map((m) => m.version));
   const knownVersions = new Set(known.map((m) => m.version));
   return {
     applied: [...applied].sort((a, b) => a.version - b.version),
     pending: known.filter((m) => !done.has(m.version)),
     unknown: applied.filter((m) => !knownVersions.has(m.version)).sort((a, b) => a.version - b.version),
+    pendingFunctions: functions.known.filter((f) => functions.applied.get(f.name) !== f.checksum).map((f) => f.name),
   };
 }

@@ -117,6 +117,8 @@ export interface Store {
   migrate(): Promise<void>;
   /** The migrations this database has applied (none on a fresh one), for `purse migrate --status`. */
   appliedMigrations(): Promise<AppliedMigration[]>;
+  /** The checksum of each repeatable SQL file (a function's definition) as last applied. */
+  appliedFunctions(): Promise<Map<string, string>>;
   close(): Promise<void>;
 
   /**

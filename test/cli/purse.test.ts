@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeDatabase } from '../../src/cli/context.js';
 import { runCli } from '../../src/cli/run.js';
-import { loadMigrations } from '../../src/store/migrations.js';
+import { loadMigrations, loadRepeatable } from '../../src/store/migrations.js';
 import { openStore } from '../../src/store/open-store.js';
 import { seedCustomer, startTestPurse, uid } from '../helpers.js';
 import { createTestDatabase, ON_POSTGRES } from '../pg.js';
@@ -82,7 +82,8 @@ describe('the purse command', () => {
     }
     const shown = await purse(p.databaseUrl, 'customers', 'show', customerId, '--json');
     expect(shown.code).toBe(0);
-    const json = JSON.parse(shown.out.slice(shown.out.indexOf('\n') + 1));
+    const json = JSON.parse(shown.out);
+    expect(shown.err).toBe(`Database: ${describeDatabase(p.databaseUrl)}`);
     const api = (await p.call('GET', `/v1/customers/${customerId}/balance`)).body;
     expect(json.balance).toEqual({ ...api, asOf: json.balance.asOf });
     expect(json.balance).toMatchObject({ available: 34, reserved: 6 });
@@ -171,9 +172,11 @@ describe('purse migrate', () => {
     const db = await emptyDatabase();
     try {
       const known = loadMigrations(ON_POSTGRES ? 'postgres' : 'sqlite');
+      const functions = loadRepeatable(ON_POSTGRES ? 'postgres' : 'sqlite');
       const before = await purse(db.url, 'migrate', '--status');
       expect(before.code).toBe(0);
       for (const m of known) expect(before.out).toContain(`pending  ${m.name}`);
+      for (const f of functions) expect(before.out).toContain(`pending  function ${f.name}`);
       expect(before.out).toContain(`0 applied, ${known.length} pending.`);
       // Only looked: nothing was created.
       if (!ON_POSTGRES) expect(existsSync(db.url.slice('sqlite:'.length))).toBe(false);
@@ -188,9 +191,10 @@ describe('purse migrate', () => {
       for (const m of known) expect(applied.out).toContain(`applied ${m.name}`);
 
       const after = await purse(db.url, 'migrate', '--status', '--json');
-      const status = JSON.parse(after.out.slice(after.out.indexOf('\n') + 1));
+      const status = JSON.parse(after.out);
       expect(status.applied.map((m: { name: string }) => m.name)).toEqual(known.map((m) => m.name));
       expect(status.pending).toEqual([]);
+      expect(status.pendingFunctions).toEqual([]);
       expect((await purse(db.url, 'migrate')).out).toContain(`Nothing to apply: all ${known.length} migrations are applied.`);
     } finally {
       await db.drop();
@@ -211,6 +215,26 @@ describe('purse migrate', () => {
       const status = await purse(db.url, 'migrate', '--status');
       expect(status.out).toContain('9999_from_the_future');
       expect(status.out).toContain('unknown to this build');
+    } finally {
+      await db.drop();
+    }
+  });
+});
+
+describe.runIf(ON_POSTGRES)('purse migrate on PostgreSQL', () => {
+  it('lists a function whose file changed as pending, and applies it again', async () => {
+    const db = await createTestDatabase();
+    try {
+      const store = await openStore(db.url);
+      await (store as unknown as { pool: { query(s: string): Promise<unknown> } }).pool.query("UPDATE schema_functions SET checksum = 'an older definition'");
+      await store.close();
+      const [f] = loadRepeatable('postgres');
+      const status = await purse(db.url, 'migrate', '--status');
+      expect(status.out).toContain(`pending  function ${f!.name}`);
+      const applied = await purse(db.url, 'migrate');
+      expect(applied.out).toContain(`applied function ${f!.name}`);
+      expect(applied.code).toBe(0);
+      expect((await purse(db.url, 'migrate', '--status')).out).not.toContain('pending  function');
     } finally {
       await db.drop();
     }
@@ -239,7 +263,7 @@ describe('purse catalog', () => {
 
       const diff = await purse(q.databaseUrl, 'catalog', 'diff', file, '--json');
       expect(diff.code).toBe(0);
-      const changes = JSON.parse(diff.out.slice(diff.out.indexOf('\n') + 1)).changes;
+      const changes = JSON.parse(diff.out).changes;
       expect(changes).toEqual([
         { kind: 'tool', id: changed, action: 'update', fields: [{ field: 'credits', from: 2, to: 5 }, { field: 'holdSeconds', from: 900, to: 600 }] },
         { kind: 'tool', id: added, action: 'create', fields: expect.arrayContaining([{ field: 'credits', from: null, to: 7 }]) },

@@ -139,6 +139,12 @@ export class PostgresStore implements Store {
     }
   }
 
+  async appliedFunctions(): Promise<Map<string, string>> {
+    const exists = await this.one("SELECT to_regclass('schema_functions') IS NOT NULL AS present");
+    if (!exists?.present) return new Map();
+    return new Map((await this.query('SELECT name, checksum FROM schema_functions')).map((r) => [String(r.name), String(r.checksum)]));
+  }
+
   async appliedMigrations(): Promise<AppliedMigration[]> {
     const exists = await this.one("SELECT to_regclass('schema_migrations') IS NOT NULL AS present");
     if (!exists?.present) return [];

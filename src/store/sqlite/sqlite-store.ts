@@ -94,6 +94,11 @@ export class SqliteStore implements Store {
     apply.immediate();
   }
 
+  /** SQLite has no repeatable SQL files. */
+  async appliedFunctions(): Promise<Map<string, string>> {
+    return new Map();
+  }
+
   async appliedMigrations(): Promise<AppliedMigration[]> {
     const table = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
     if (!table) return [];
