@@ -113,6 +113,7 @@ describe.skipIf(ON_POSTGRES)('purse backup and restore on SQLite', () => {
     const restored = await purse(restoredUrl, 'restore', backupFile);
     expect(restored.err).toBe('');
     expect(restored.code).toBe(0);
+    expect(statSync(restoredUrl.slice('sqlite:'.length)).mode & 0o777).toBe(0o600);
     const check = await purse(restoredUrl, 'ledger', 'check');
     expect(check.code).toBe(0);
     expect(check.out).toContain('Every balance equals its ledger.');

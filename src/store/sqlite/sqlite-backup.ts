@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -37,9 +37,8 @@ export async function backupSqlite(source: string, dest: string): Promise<Backup
   const db = new Database(source, { fileMustExist: true });
   try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    createOwnerOnly(partial);
     await db.backup(partial, { progress: () => ALL_PAGES });
-    // Owner-only, like the database: it holds hashed keys and, unless PURSE_SESSION_SECRET is set, the session secret.
-    chmodSync(partial, 0o600);
     const summary = inspect(partial);
     renameSync(partial, dest);
     return { ...summary, path: dest };
@@ -65,13 +64,13 @@ export async function restoreSqlite(backup: string, target: string, opts: { repl
     throw new BackupError(`${target}-wal is left from a database that is gone; move it away before restoring`);
   }
   mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+  createOwnerOnly(target);
   const db = new Database(backup, { readonly: true, fileMustExist: true });
   try {
     await db.backup(target, { progress: () => ALL_PAGES });
   } finally {
     db.close();
   }
-  chmodSync(target, 0o600);
   return { ...inspect(target), path: target };
 }
 
@@ -117,4 +116,13 @@ function inUse(path: string): boolean {
   } finally {
     db.close();
   }
+}
+
+/**
+ * Makes `path` owner-only (0600) before anything is written to it: a copy holds
+ * hashed keys and, unless PURSE_SESSION_SECRET is set, the session secret.
+ */
+function createOwnerOnly(path: string): void {
+  closeSync(openSync(path, 'a', 0o600));
+  chmodSync(path, 0o600);
 }
