@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { redactDatabaseUrl } from '../config.js';
 import type { ServiceContext } from '../service/context.js';
 import { systemClock, TestClock } from '../service/clock.js';
 import { openStore, sqlitePath } from '../store/open-store.js';
@@ -30,10 +31,7 @@ export function describeDatabase(url: string): string {
     const path = sqlitePath(url);
     return path === ':memory:' ? 'sqlite::memory:' : `sqlite:${resolve(path)}`;
   }
-  const u = new URL(url);
-  if (u.password) u.password = '***';
-  if (u.searchParams.has('password')) u.searchParams.set('password', '***');
-  return u.toString();
+  return redactDatabaseUrl(url);
 }
 
 /**

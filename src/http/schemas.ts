@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EVENT_TYPES } from '../domain/events.js';
 import { MAX_GENERATION_COST } from '../domain/pricing.js';
 
 /** Ids named by the app: customers, tools, generations (PRODUCT.md, "customer"). */
@@ -127,6 +128,10 @@ export const BalanceView = z
         pendingPlanId: z.string().nullable(),
       })
       .nullable(),
+    expiringSoon: z
+      .object({ credits: z.number().int(), expiresAt: Time })
+      .nullable()
+      .meta({ description: 'The credits that expire first, when that is within the customer\'s expiringSoonDays' }),
     asOf: Time,
   })
   .meta({ id: 'Balance' });
@@ -135,6 +140,8 @@ export const Money = z.strictObject({
   amount: z.number().int().min(0).max(100_000_000_00),
   currency: z.string().regex(/^[a-z]{3}$/, 'must be a lower-case ISO 4217 code such as usd'),
 });
+/** A pack's price: at least 1 minor unit, so no session takes credits for nothing (free credits come from grants or a plan priced 0). */
+export const PackPrice = Money.extend({ amount: z.number().int().min(1).max(100_000_000_00) });
 const MoneyView = z.object({ amount: z.number().int(), currency: z.string() });
 
 export const PlanView = z
@@ -212,3 +219,20 @@ export const commonErrors = {
   403: ErrorResponse,
   404: ErrorResponse,
 };
+
+export const EventType = z.enum(EVENT_TYPES);
+
+export const EventView = z
+  .object({
+    id: z.string(),
+    type: EventType,
+    createdAt: Time,
+    customerId: z.string(),
+    sequence: z.number().int().meta({ description: "The event's place in its customer's order of events: 1, 2, 3 …" }),
+    data: z.record(z.string(), z.unknown()).meta({ description: 'The objects the event is about, as the API returns them anywhere else' }),
+  })
+  .meta({ id: 'Event' });
+
+export const AlertsView = z
+  .object({ lowBalance: z.array(z.number().int()), expiringSoonDays: z.number().int() })
+  .meta({ id: 'Alerts' });

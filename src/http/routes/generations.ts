@@ -17,7 +17,8 @@ export const ReserveBody = z.strictObject({
 });
 export type ReserveBody = z.infer<typeof ReserveBody>;
 
-export const CompleteBody = z.strictObject({ units: z.number().int().min(0).max(1_000_000).optional() });
+/** A job that made nothing is a failure: complete names at least one unit (fail it instead). */
+export const CompleteBody = z.strictObject({ units: Units.optional() });
 export const FailBody = z.strictObject({ reason: Reason.optional() });
 export const ExtendBody = z.strictObject({ holdSeconds: z.number().int().min(1).max(generations.MAX_HOLD_SECONDS) });
 export const RefundBody = z.strictObject({ reason: Reason, amount: PositiveCredits.optional() });

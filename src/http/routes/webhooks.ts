@@ -9,7 +9,7 @@ import { ErrorResponse } from '../schemas.js';
  * Stripe's events, accepted only with a valid `Stripe-Signature` and applied
  * exactly once. Registered when STRIPE_WEBHOOK_SECRET is set.
  */
-export function webhookRoutes(app: ZodApp, { ctx, stripeWebhookSecret }: RouteDeps): void {
+export function webhookRoutes(app: ZodApp, { ctx, metrics, stripeWebhookSecret }: RouteDeps): void {
   if (!stripeWebhookSecret) return;
   app.register(async (scope) => {
     // The signature covers the exact bytes Stripe sent: keep the body as text.
@@ -20,10 +20,10 @@ export function webhookRoutes(app: ZodApp, { ctx, stripeWebhookSecret }: RouteDe
       schema: {
         tags: ['payments'],
         summary: "Stripe's events",
-        description: 'checkout.session.completed, invoice.paid, customer.subscription.updated/deleted and charge.refunded are applied, each exactly once.',
+        description: 'checkout.session.completed, invoice.paid, customer.subscription.updated/deleted and charge.refunded are applied, each exactly once. An event that contradicts the stored purchase (customer, pack, amount or currency paid) is acknowledged with `mismatch: true` and changes nothing.',
         security: [],
         headers: z.object({ 'stripe-signature': z.string().min(1).max(2000) }),
-        response: { 200: z.object({ received: z.literal(true), applied: z.boolean(), duplicate: z.boolean(), note: z.string().optional() }), 400: ErrorResponse },
+        response: { 200: z.object({ received: z.literal(true), applied: z.boolean(), duplicate: z.boolean(), note: z.string().optional(), mismatch: z.boolean().optional() }), 400: ErrorResponse },
       },
       handler: async (req) => {
         let event;
@@ -33,7 +33,10 @@ export function webhookRoutes(app: ZodApp, { ctx, stripeWebhookSecret }: RouteDe
           throw errors.invalid('Stripe-Signature', 'does not match the payload and the endpoint secret');
         }
         const outcome = await applyPaymentEvent(ctx, event);
-        if (outcome.note) req.log.info({ event: event.id, type: event.type, note: outcome.note }, 'stripe event');
+        if (outcome.mismatch) {
+          metrics.paymentMismatches.inc({ type: event.type });
+          req.log.warn({ event: event.id, type: event.type, note: outcome.note }, 'stripe event does not match what Purse knows; acknowledged, nothing changed');
+        } else if (outcome.note) req.log.info({ event: event.id, type: event.type, note: outcome.note }, 'stripe event');
         return { received: true as const, ...outcome };
       },
     });

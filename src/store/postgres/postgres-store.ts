@@ -1,7 +1,8 @@
 import pg from 'pg';
 import type { Customer, Generation, Grant, LedgerEntry, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../../domain/types.js';
 import { compareWithLedger, MALFORMED_ENTRIES_SQL } from '../audit.js';
-import { decodeGenerationCursor } from '../cursor.js';
+import { decodeEventCursor, decodeGenerationCursor } from '../cursor.js';
+import type { AlertSettings, PurseEvent } from '../../domain/events.js';
 import { loadMigrations, loadRepeatable, type AppliedMigration } from '../migrations.js';
 import * as rows from '../rows.js';
 import type {
@@ -15,6 +16,7 @@ import type {
   Page,
   Store,
   StoreCapabilities,
+  EventFilter,
 } from '../store.js';
 
 type Row = Record<string, unknown>;
@@ -468,6 +470,7 @@ export class PostgresStore implements Store {
       `SELECT customer_id FROM generations WHERE status = 'reserved' AND hold_until <= $1
        UNION SELECT customer_id FROM grants WHERE remaining > 0 AND voided_at IS NULL AND expires_at IS NOT NULL AND expires_at <= $1
        UNION SELECT customer_id FROM subscriptions WHERE status = 'active' AND driven_by = 'purse' AND current_period_end <= $1
+       UNION SELECT customer_id FROM grants WHERE warn_at IS NOT NULL AND warn_at <= $1 AND remaining > 0 AND voided_at IS NULL
        LIMIT $2`,
       [now, limit],
     );
@@ -562,6 +565,33 @@ export class PostgresStore implements Store {
     return (await this.pool.query('UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [at, id])).rowCount! > 0;
   }
 
+  async setCustomerAlerts(customerId: string, alerts: Partial<AlertSettings> | null): Promise<void> {
+    await this.query('UPDATE customers SET alerts = $1 WHERE id = $2', [alerts ? JSON.stringify(alerts) : null, customerId]);
+  }
+
+  async listEvents(filter: EventFilter, page: Page): Promise<PurseEvent[]> {
+    const c = decodeEventCursor(page.before);
+    if (filter.customerId !== undefined) {
+      return (
+        await this.query('SELECT * FROM events WHERE customer_id = $1 AND seq < $2 AND ($3::text IS NULL OR type = $3) ORDER BY seq DESC LIMIT $4', [
+          filter.customerId, c ? c.seq : Number.MAX_SAFE_INTEGER, filter.type ?? null, page.limit,
+        ])
+      ).map(rows.toEvent);
+    }
+    return (
+      await this.query(
+        `SELECT * FROM events WHERE ($1::text IS NULL OR type = $1) AND ($2::int IS NULL OR (created_at, customer_id, seq) < ($3, $4, $5))
+          ORDER BY created_at DESC, customer_id DESC, seq DESC LIMIT $6`,
+        [filter.type ?? null, c ? 1 : null, c?.createdAt ?? 0, c?.customerId ?? '', c?.seq ?? 0, page.limit],
+      )
+    ).map(rows.toEvent);
+  }
+
+  async getEvent(id: string): Promise<PurseEvent | null> {
+    const r = await this.one('SELECT * FROM events WHERE id = $1 LIMIT 1', [id]);
+    return r ? rows.toEvent(r) : null;
+  }
+
   async getMeta(key: string): Promise<string | null> {
     const r = await this.one('SELECT value FROM meta WHERE key = $1', [key]);
     return r ? (r.value as string) : null;
@@ -644,6 +674,7 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes
   const insert = { grants: new Map<string, Grant>(), generations: new Map<string, Generation>(), purchases: new Map<string, Purchase>() };
   const update = { grants: new Map<string, Grant>(), generations: new Map<string, Generation>(), purchases: new Map<string, Purchase>() };
   const ledger: CustomerChanges['ledger'] = [];
+  const events: CustomerChanges['events'] = [];
   const newKeys: IdempotencyRecord[] = [];
   let subscriptionChanged = false;
 
@@ -680,6 +711,7 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes
     upsert(insert.generations, update.generations, generations, c.insertGenerations, c.updateGenerations);
     upsert(insert.purchases, update.purchases, purchases, c.insertPurchases, c.updatePurchases);
     ledger.push(...c.ledger);
+    events.push(...c.events);
     if (c.idempotency) {
       idempotency.set(c.idempotency.key, c.idempotency);
       newKeys.push(c.idempotency);
@@ -692,7 +724,7 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes
   });
 
   const nothing =
-    insert.grants.size + update.grants.size + insert.generations.size + update.generations.size + insert.purchases.size + update.purchases.size + ledger.length + newKeys.length === 0 &&
+    insert.grants.size + update.grants.size + insert.generations.size + update.generations.size + insert.purchases.size + update.purchases.size + ledger.length + newKeys.length + events.length === 0 &&
     !subscriptionChanged;
   if (nothing) return { outcomes, changes: null };
   const changes = JSON.stringify({
@@ -712,6 +744,7 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes
     subscription: subscriptionChanged && subscription ? [rows.subscriptionParams(subscription)] : [],
     insertPurchases: [...insert.purchases.values()].map(rows.purchaseParams),
     updatePurchases: [...update.purchases.values()].map(rows.purchaseParams),
+    events: events.map((e) => ({ id: e.id, type: e.type, created_at: e.createdAt, data: JSON.stringify(e.data) })),
   });
   return { outcomes, changes };
 }

@@ -11,12 +11,12 @@ BEGIN
   END IF;
 
   IF jsonb_array_length(p_changes->'insertGrants') > 0 THEN
-    INSERT INTO grants (customer_id, id, source, amount, remaining, expires_at, priority, created_at, voided_at, reason, origin)
-    SELECT customer_id, id, source, amount, remaining, expires_at, priority, created_at, voided_at, reason, origin
+    INSERT INTO grants (customer_id, id, source, amount, remaining, expires_at, priority, created_at, voided_at, reason, origin, warn_at)
+    SELECT customer_id, id, source, amount, remaining, expires_at, priority, created_at, voided_at, reason, origin, warn_at
       FROM jsonb_populate_recordset(NULL::grants, p_changes->'insertGrants');
   END IF;
   IF jsonb_array_length(p_changes->'updateGrants') > 0 THEN
-    UPDATE grants g SET remaining = u.remaining, voided_at = u.voided_at, expires_at = u.expires_at, reason = u.reason
+    UPDATE grants g SET remaining = u.remaining, voided_at = u.voided_at, expires_at = u.expires_at, reason = u.reason, warn_at = u.warn_at
       FROM jsonb_populate_recordset(NULL::grants, p_changes->'updateGrants') u
      WHERE g.customer_id = p_customer AND u.customer_id = p_customer AND g.id = u.id;
   END IF;
@@ -71,6 +71,13 @@ BEGIN
            grant_id = u.grant_id, paid_at = u.paid_at, refunded_at = u.refunded_at
       FROM jsonb_populate_recordset(NULL::purchases, p_changes->'updatePurchases') u
      WHERE p.customer_id = p_customer AND u.customer_id = p_customer AND p.id = u.id;
+  END IF;
+  IF jsonb_array_length(p_changes->'events') > 0 THEN
+    -- Numbered after the customer's last event; the version check above serializes writers of one customer.
+    INSERT INTO events (customer_id, seq, id, type, created_at, data)
+    SELECT p_customer, last.seq + e.n, e.value->>'id', e.value->>'type', (e.value->>'created_at')::bigint, e.value->>'data'
+      FROM (SELECT coalesce(max(seq), 0) AS seq FROM events WHERE customer_id = p_customer) last,
+           jsonb_array_elements(p_changes->'events') WITH ORDINALITY AS e(value, n);
   END IF;
   RETURN true;
 END $$;
