@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -165,7 +165,8 @@ describe('purse migrate', () => {
   /** A database no Purse has opened yet. */
   async function emptyDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
     if (ON_POSTGRES) return createTestDatabase();
-    return { url: `sqlite:${join(mkdtempSync(join(tmpdir(), 'purse-migrate-')), 'purse.db')}`, drop: async () => {} };
+    const dir = mkdtempSync(join(tmpdir(), 'purse-migrate-'));
+    return { url: `sqlite:${join(dir, 'purse.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
 
   it('--status lists pending migrations without applying them; migrate applies them; --status then lists them applied', async () => {
