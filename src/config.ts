@@ -23,6 +23,8 @@ export interface Config {
   stripe: { secretKey: string; webhookSecret: string; publicUrl: string; apiBase?: string } | null;
   /** Alert defaults for customers without their own: PURSE_LOW_BALANCE, PURSE_EXPIRING_SOON_DAYS. */
   alerts?: AlertSettings;
+  /** Webhook delivery: the first retry's wait, failures in a row that disable an endpoint, the idle poll. */
+  webhooks?: { retryBaseMs: number; maxFailures: number; pollMs: number };
 }
 
 export class ConfigError extends Error {}
@@ -101,8 +103,19 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const expiringSoonDays = Number(env.PURSE_EXPIRING_SOON_DAYS ?? DEFAULT_ALERTS.expiringSoonDays);
   if (!Number.isInteger(expiringSoonDays) || expiringSoonDays < 0 || expiringSoonDays > 365) throw new ConfigError('PURSE_EXPIRING_SOON_DAYS must be a whole number of days from 0 to 365');
+  const whole = (name: string, fallback: number, min: number) => {
+    const value = Number(env[name] ?? fallback);
+    if (!Number.isSafeInteger(value) || value < min) throw new ConfigError(`${name} must be a whole number of at least ${min}, not "${env[name]}"`);
+    return value;
+  };
+  const webhooks = {
+    retryBaseMs: whole('PURSE_WEBHOOK_RETRY_BASE_MS', 5_000, 10),
+    maxFailures: whole('PURSE_WEBHOOK_MAX_FAILURES', 100, 1),
+    pollMs: whole('PURSE_WEBHOOK_POLL_MS', 1_000, 10),
+  };
   return {
     alerts: { lowBalance, expiringSoonDays },
+    webhooks,
     port,
     host: env.HOST ?? '127.0.0.1',
     databaseUrl,

@@ -16,6 +16,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { alertRoutes } from './routes/alerts.js';
 import { customerRoutes } from './routes/customers.js';
 import { eventRoutes } from './routes/events.js';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints.js';
 import { demoRoutes } from './routes/demo.js';
 import { generationRoutes } from './routes/generations.js';
 import { grantRoutes } from './routes/grants.js';
@@ -141,7 +142,7 @@ export async function buildApp(options: AppOptions) {
     );
   }
 
-  const all = [healthRoutes, toolRoutes, planRoutes, pricingRoutes, customerRoutes, subscriptionRoutes, purchaseRoutes, grantRoutes, generationRoutes, reportRoutes, alertRoutes, eventRoutes, testClockRoutes, webhookRoutes, demoRoutes];
+  const all = [healthRoutes, toolRoutes, planRoutes, pricingRoutes, customerRoutes, subscriptionRoutes, purchaseRoutes, grantRoutes, generationRoutes, reportRoutes, alertRoutes, eventRoutes, webhookEndpointRoutes, testClockRoutes, webhookRoutes, demoRoutes];
   for (const routes of all) routes(app, deps);
   return app;
 }
