@@ -8,6 +8,7 @@ import { planRefund, planReturn, splitForCharge } from '../domain/settlement.js'
 import type { Allocation, EntryType, Generation, Grant, Plan, Purchase, Subscription } from '../domain/types.js';
 import { noChanges, type CustomerSnapshot, type Decision, type IdempotencyRecord } from '../store/store.js';
 import { newId } from './ids.js';
+import { currentPlanGrantId } from '../domain/grant-ids.js';
 
 /**
  * One customer's working set inside a write: the snapshot the store loaded, the
@@ -346,23 +347,6 @@ export class CustomerWork {
       createdAt: this.now,
     });
   }
-}
-
-/**
- * The id of the current period's plan grant: the one the subscription names, or,
- * on a subscription stored before it named one, the id derived from its start.
- */
-export function currentPlanGrantId(sub: Pick<Subscription, 'id' | 'periodGrantId' | 'currentPeriodStart'>): string {
-  return sub.periodGrantId ?? `plan:${sub.id}:${sub.currentPeriodStart}`;
-}
-
-/**
- * The id of the plan grant of a period the payment provider started: derived from
- * (subscription, plan, period start), so a second notice of the same period finds
- * the grant, and a period of another plan that starts at the same instant does not.
- */
-export function providerPeriodGrantId(subscriptionId: string, planId: string, periodStart: number): string {
-  return `plan:${subscriptionId}:${planId}:${periodStart}`;
 }
 
 function snapshotOf(gen: Generation): Generation {

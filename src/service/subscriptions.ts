@@ -4,7 +4,7 @@ import { sandboxProvider } from '../payments/provider.js';
 import type { ServiceContext } from './context.js';
 import { getCustomer } from './customers.js';
 import { errors } from './errors.js';
-import { currentPlanGrantId } from './customer-work.js';
+import { currentPlanGrantId } from '../domain/grant-ids.js';
 import { begin } from './generations.js';
 import { newId } from './ids.js';
 import { getPlan } from './plans.js';
