@@ -6,6 +6,7 @@ import { attemptParams, deliveryParams, endpointFailedParams, endpointParams, ne
 import { endpointWants, type AlertSettings, type EventType, type PurseEvent, type WebhookAttempt, type WebhookDelivery, type WebhookEndpoint } from '../../domain/events.js';
 import { loadMigrations, loadRepeatable, type AppliedMigration } from '../migrations.js';
 import * as rows from '../rows.js';
+import { RowChanges } from '../row-changes.js';
 import type {
   ApiKeyRecord,
   AuditReport,
@@ -759,20 +760,19 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes
   const purchases = new Map(loaded.purchases.map((p) => [p.id, p]));
   const idempotency = new Map(loaded.idempotency);
   let subscription = loaded.subscription;
-  const insert = { grants: new Map<string, Grant>(), generations: new Map<string, Generation>(), purchases: new Map<string, Purchase>() };
-  const update = { grants: new Map<string, Grant>(), generations: new Map<string, Generation>(), purchases: new Map<string, Purchase>() };
+  const written = { grants: new RowChanges<Grant>(), generations: new RowChanges<Generation>(), purchases: new RowChanges<Purchase>() };
   const ledger: CustomerChanges['ledger'] = [];
   const events: CustomerChanges['events'] = [];
   const newKeys: IdempotencyRecord[] = [];
   let subscriptionChanged = false;
 
-  const upsert = <T extends { id: string }>(ins: Map<string, T>, upd: Map<string, T>, state: Map<string, T>, inserted: T[], updated: T[]) => {
+  const upsert = <T extends { id: string }>(rows: RowChanges<T>, state: Map<string, T>, inserted: T[], updated: T[]) => {
     for (const row of inserted) {
-      ins.set(row.id, row);
+      rows.insert(row);
       state.set(row.id, row);
     }
     for (const row of updated) {
-      (ins.has(row.id) ? ins : upd).set(row.id, row);
+      rows.update(row);
       state.set(row.id, row);
     }
   };
@@ -795,9 +795,9 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes
       return { ok: false, error };
     }
     const c = decision.changes;
-    upsert(insert.grants, update.grants, grants, c.insertGrants, c.updateGrants);
-    upsert(insert.generations, update.generations, generations, c.insertGenerations, c.updateGenerations);
-    upsert(insert.purchases, update.purchases, purchases, c.insertPurchases, c.updatePurchases);
+    upsert(written.grants, grants, c.insertGrants, c.updateGrants);
+    upsert(written.generations, generations, c.insertGenerations, c.updateGenerations);
+    upsert(written.purchases, purchases, c.insertPurchases, c.updatePurchases);
     ledger.push(...c.ledger);
     events.push(...c.events);
     if (c.idempotency) {
@@ -812,14 +812,14 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes
   });
 
   const nothing =
-    insert.grants.size + update.grants.size + insert.generations.size + update.generations.size + insert.purchases.size + update.purchases.size + ledger.length + newKeys.length + events.length === 0 &&
+    written.grants.size + written.generations.size + written.purchases.size + ledger.length + newKeys.length + events.length === 0 &&
     !subscriptionChanged;
   if (nothing) return { outcomes, changes: null };
   const changes = JSON.stringify({
-    insertGrants: [...insert.grants.values()].map(rows.grantParams),
-    updateGrants: [...update.grants.values()].map(rows.grantParams),
-    insertGenerations: [...insert.generations.values()].map(rows.generationParams),
-    updateGenerations: [...update.generations.values()].map(rows.generationParams),
+    insertGrants: written.grants.inserted.map(rows.grantParams),
+    updateGrants: written.grants.updated.map(rows.grantParams),
+    insertGenerations: written.generations.inserted.map(rows.generationParams),
+    updateGenerations: written.generations.updated.map(rows.generationParams),
     ledger: ledger.map(rows.ledgerParams),
     idempotency: newKeys.map((k) => ({
       customer_id: loaded.customerId,
@@ -830,8 +830,8 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes
       created_at: k.createdAt,
     })),
     subscription: subscriptionChanged && subscription ? [rows.subscriptionParams(subscription)] : [],
-    insertPurchases: [...insert.purchases.values()].map(rows.purchaseParams),
-    updatePurchases: [...update.purchases.values()].map(rows.purchaseParams),
+    insertPurchases: written.purchases.inserted.map(rows.purchaseParams),
+    updatePurchases: written.purchases.updated.map(rows.purchaseParams),
     events: events.map((e) => ({ id: e.id, type: e.type, created_at: e.createdAt, data: JSON.stringify(e.data) })),
   });
   return { outcomes, changes };
