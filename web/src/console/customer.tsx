@@ -118,41 +118,43 @@ export function CustomerPage({ customerId }: { customerId: string }) {
               <h2 id="bd-heading">Breakdown</h2>
               <Breakdown balance={balance} planName={subscription ? planName(subscription.planId) : undefined} />
             </section>
-            <section className="card stack" aria-labelledby="sub-heading" data-testid="subscription">
-              <h2 id="sub-heading">Subscription</h2>
-              {subscription ? (
-                <dl className="facts">
-                  <dt>Plan</dt>
-                  <dd>{planName(subscription.planId)}</dd>
-                  <dt>Status</dt>
-                  <dd>{subscription.cancelAtPeriodEnd ? `${subscription.status}, cancels on ${date(subscription.currentPeriodEnd)}` : subscription.status}</dd>
-                  <dt>Current period</dt>
-                  <dd>
-                    {date(subscription.currentPeriodStart)} – {date(subscription.currentPeriodEnd)}
-                  </dd>
-                  {subscription.pendingPlanId && (
-                    <>
-                      <dt>Next plan</dt>
-                      <dd>{planName(subscription.pendingPlanId)}</dd>
-                    </>
-                  )}
-                </dl>
-              ) : (
-                <p className="muted">Not subscribed to a plan.</p>
-              )}
-              {subscription?.changeReason && <p className="muted small break">Reason for the last change: {subscription.changeReason}</p>}
-              <div className="row wrap">
-                <button type="button" className="btn btn-secondary" onClick={() => { setPlanId(subscription?.planId ?? plans[0]?.id ?? ''); setAction({ kind: 'plan' }); }}>
-                  {subscription ? 'Change plan' : 'Subscribe'}
-                </button>
-                {subscription && !subscription.cancelAtPeriodEnd && subscription.status !== 'canceled' && (
-                  <button type="button" className="btn btn-ghost danger-text" onClick={() => setAction({ kind: 'cancel' })}>
-                    Cancel plan
-                  </button>
+            <div className="stack-lg">
+              <section className="card stack" aria-labelledby="sub-heading" data-testid="subscription">
+                <h2 id="sub-heading">Subscription</h2>
+                {subscription ? (
+                  <dl className="facts">
+                    <dt>Plan</dt>
+                    <dd>{planName(subscription.planId)}</dd>
+                    <dt>Status</dt>
+                    <dd>{subscription.cancelAtPeriodEnd ? `${subscription.status}, cancels on ${date(subscription.currentPeriodEnd)}` : subscription.status}</dd>
+                    <dt>Current period</dt>
+                    <dd>
+                      {date(subscription.currentPeriodStart)} – {date(subscription.currentPeriodEnd)}
+                    </dd>
+                    {subscription.pendingPlanId && (
+                      <>
+                        <dt>Next plan</dt>
+                        <dd>{planName(subscription.pendingPlanId)}</dd>
+                      </>
+                    )}
+                  </dl>
+                ) : (
+                  <p className="muted">Not subscribed to a plan.</p>
                 )}
-              </div>
-            </section>
-            <AlertsCard customerId={customer.id} alerts={alerts} onSaved={reload} />
+                {subscription?.changeReason && <p className="muted small break">Reason for the last change: {subscription.changeReason}</p>}
+                <div className="row wrap">
+                  <button type="button" className="btn btn-secondary" onClick={() => { setPlanId(subscription?.planId ?? plans[0]?.id ?? ''); setAction({ kind: 'plan' }); }}>
+                    {subscription ? 'Change plan' : 'Subscribe'}
+                  </button>
+                  {subscription && !subscription.cancelAtPeriodEnd && subscription.status !== 'canceled' && (
+                    <button type="button" className="btn btn-ghost danger-text" onClick={() => setAction({ kind: 'cancel' })}>
+                      Cancel plan
+                    </button>
+                  )}
+                </div>
+              </section>
+              <AlertsCard customerId={customer.id} alerts={alerts} onSaved={reload} />
+            </div>
           </div>
 
           <section className="card stack" aria-labelledby="grants-heading">
