@@ -1,5 +1,4 @@
 import fastifyHelmet from '@fastify/helmet';
-import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import { existsSync } from 'node:fs';
@@ -9,10 +8,11 @@ import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { errors } from '../service/errors.js';
 import { newId } from '../service/ids.js';
-import { authenticateRequest } from './auth.js';
+import { addRequestHooks } from './hooks.js';
+import { limitSessionWrites } from './session-limit.js';
 import { registerCors } from './cors.js';
 import { landingPage } from './landing.js';
-import type { RouteDeps, ZodApp } from './deps.js';
+import type { RouteDeps } from './deps.js';
 import { sendError } from './errors.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { alertRoutes } from './routes/alerts.js';
@@ -42,9 +42,6 @@ export interface AppOptions extends Omit<RouteDeps, 'metrics'> {
 
 /** Requests larger than this are refused with 413 before they are parsed. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
-
-/** The deepest JSON body or query accepted; a deeper one is refused with 400 before anything reads it. */
-export const MAX_JSON_DEPTH = 32;
 
 /** Path parameters up to this long reach the routes (a 128-character id, every character percent-encoded); longer ones are refused with 400. */
 const MAX_PARAM_LENGTH = 128 * 3;
@@ -107,24 +104,7 @@ export async function buildApp(options: AppOptions) {
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { url: '/openapi.json', validatorUrl: null } as never });
 
-  app.addHook('onRequest', async (req, reply) => {
-    reply.header('x-request-id', req.id);
-    const url = req.routeOptions.url;
-    // Probes answer without touching the store (not even the test clock): /readyz reads it itself.
-    if (url === undefined || url.startsWith('/docs') || url === '/healthz' || url === '/readyz') return;
-    // Routes outside the API (the web app's files) are public; every API route says who may call it.
-    if (!url.startsWith('/v1/') && !url.startsWith('/demo/') && req.routeOptions.config?.access === undefined) return;
-    await deps.testClock?.sync();
-    await authenticateRequest(deps.ctx, deps.auth, req);
-  });
-  // No text column anywhere takes a NUL character (PostgreSQL refuses it): refuse it here, by field.
-  app.addHook('preValidation', async (req) => {
-    const where = findNul(req.body, '') ?? findNul(req.query, '');
-    if (where !== null) throw errors.invalid(where || 'body', 'must not contain the NUL character');
-  });
-  app.addHook('onResponse', async (req, reply) => {
-    metrics.requests.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
-  });
+  addRequestHooks(app, deps);
   app.setErrorHandler((err, req, reply) => sendError(reply, req, err));
   const web = options.webRoot && existsSync(join(options.webRoot, 'index.html')) ? options.webRoot : null;
   app.setNotFoundHandler((req, reply) => {
@@ -148,55 +128,3 @@ export async function buildApp(options: AppOptions) {
 }
 
 export type PurseApp = Awaited<ReturnType<typeof buildApp>>;
-
-/**
- * Limits what customer sessions may write (@fastify/rate-limit): every route a
- * session may call that is not a read gets a per-customer budget of `perMinute`
- * writes; secret keys are never limited. Runs after authentication, so the
- * session's customer is known. The count is kept per process.
- */
-async function limitSessionWrites(app: ZodApp, perMinute: number): Promise<void> {
-  // Before the plugin's own onRoute hook: mark the routes it must guard.
-  app.addHook('onRoute', (route) => {
-    const methods = [route.method].flat();
-    if (route.config?.access === 'customer' && methods.some((m) => m !== 'GET' && m !== 'HEAD')) {
-      route.config = { ...route.config, rateLimit: {} };
-    }
-  });
-  await app.register(fastifyRateLimit, {
-    global: false,
-    hook: 'preHandler',
-    max: perMinute,
-    timeWindow: 60_000,
-    keyGenerator: (req) => (req.principal?.kind === 'session' ? `customer:${req.principal.customerId}` : 'secret'),
-    allowList: (req) => req.principal?.kind !== 'session',
-    errorResponseBuilder: (_req, context) => errors.rateLimited(Math.max(1, Math.ceil(context.ttl / 1000))),
-  });
-}
-
-/**
- * The path of the first string (or key) holding a NUL character, or null.
- * Walks with its own stack, so no body can overflow the call stack; deeper than
- * MAX_JSON_DEPTH is refused.
- */
-function findNul(root: unknown, rootPath: string): string | null {
-  const stack: { value: unknown; path: string; depth: number }[] = [{ value: root, path: rootPath, depth: 0 }];
-  while (stack.length > 0) {
-    const { value, path, depth } = stack.pop()!;
-    if (typeof value === 'string') {
-      if (value.includes('\u0000')) return path;
-      continue;
-    }
-    if (value === null || typeof value !== 'object') continue;
-    if (depth >= MAX_JSON_DEPTH) throw errors.invalid(path || 'body', `is nested more than ${MAX_JSON_DEPTH} levels deep`);
-    const entries = Object.entries(value);
-    // Pushed in reverse, so the first field is looked at first.
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const [key, inner] = entries[i]!;
-      const at = path ? `${path}.${key}` : key;
-      if (key.includes('\u0000')) return at;
-      stack.push({ value: inner, path: at, depth: depth + 1 });
-    }
-  }
-  return null;
-}

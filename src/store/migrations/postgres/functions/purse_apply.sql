@@ -2,8 +2,8 @@
 -- one the decision was made on, and answers whether it did. The only definition of the
 -- function: the migrator (re)creates it under the migration lock whenever this file changes,
 -- after the numbered migrations, so shipped migrations are never copied to change it.
--- {{table.insert}} and {{table.update=row}} are filled from WRITTEN_COLUMNS (src/store/rows.ts)
--- as the file is applied: a new column is named there once.
+-- The double-brace column lists are filled from WRITTEN_COLUMNS (src/store/rows.ts) as the file
+-- is applied (written-sql.ts, expandColumns): a new column is named there once.
 CREATE OR REPLACE FUNCTION purse_apply(p_customer text, p_version bigint, p_changes jsonb) RETURNS boolean
 LANGUAGE plpgsql AS $$
 BEGIN
