@@ -1,5 +1,5 @@
 import fastifyStatic from '@fastify/static';
-import fastifySwagger from '@fastify/swagger';
+import fastifySwagger, { type SwaggerTransformObject } from '@fastify/swagger';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -59,11 +59,14 @@ export async function buildApp(options: AppOptions) {
         version: '1.0.0',
         description: 'Credits for generative-AI apps: plans, packs, generations that reserve, complete and fail, and the ledger behind them.',
       },
+      servers: [{ url: '/', description: 'This Purse server' }],
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A secret API key (sk_…) or a customer session (cs_…)' } } },
       security: [{ bearerAuth: [] }],
+      tags: API_TAGS,
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    // Every schema with an id is emitted twice (FooInput and Foo); keep the ones the API names.
+    transformObject: (doc) => withoutUnusedSchemas(jsonSchemaTransformObject(doc)),
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { url: '/openapi.json' } as never });
 
@@ -111,6 +114,40 @@ export async function buildApp(options: AppOptions) {
 }
 
 export type PurseApp = Awaited<ReturnType<typeof buildApp>>;
+
+/** The groups of the API reference, in the order /docs shows them. */
+const API_TAGS = [
+  { name: 'generations', description: 'Reserve credits before a job, then complete (charge) or fail (give back) it' },
+  { name: 'credits', description: "A customer's balance, ledger and grants; operators' grants and voids" },
+  { name: 'customers', description: "The app's end users, and customer sessions for front ends" },
+  { name: 'tools', description: 'Generative tools and what each generation costs' },
+  { name: 'plans', description: 'Subscription plans: credits every period' },
+  { name: 'packs', description: 'Add-on credit packs' },
+  { name: 'pricing', description: 'The public price list' },
+  { name: 'subscriptions', description: 'Subscribe, change plan, cancel at period end' },
+  { name: 'purchases', description: 'Buying packs, and refunding a purchase' },
+  { name: 'reports', description: 'Credits issued, spent, refunded and expired; what is still owed' },
+  { name: 'payments', description: "The payment provider's notices" },
+  { name: 'test clock', description: 'Move time forward in tests (PURSE_TEST_CLOCK=1 only)' },
+  { name: 'operations', description: 'Liveness and metrics' },
+];
+
+/** The document without component schemas that no operation reaches (directly or through another schema). */
+function withoutUnusedSchemas(doc: ReturnType<SwaggerTransformObject>): ReturnType<SwaggerTransformObject> {
+  const components = (doc as { components?: { schemas?: Record<string, unknown> } }).components;
+  const schemas = components?.schemas;
+  if (!schemas) return doc;
+  const refsIn = (value: unknown) => [...JSON.stringify(value).matchAll(/"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!);
+  const used = new Set<string>();
+  const pending = refsIn({ ...doc, components: { ...components, schemas: {} } });
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+    if (used.has(name) || !(name in schemas)) continue;
+    used.add(name);
+    pending.push(...refsIn(schemas[name]));
+  }
+  const kept = Object.fromEntries(Object.entries(schemas).filter(([name]) => used.has(name)));
+  return { ...doc, components: { ...components, schemas: kept } } as typeof doc;
+}
 
 /** The path of the first string (or key) holding a NUL character, or null. */
 function findNul(value: unknown, path: string): string | null {
