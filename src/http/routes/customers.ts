@@ -29,7 +29,11 @@ export const PutCustomerBody = z.strictObject({
 }).meta(requestExample({ name: 'Ada Lovelace', email: 'ada@example.com', metadata: { team: 'design' } }));
 export type PutCustomerBody = z.infer<typeof PutCustomerBody>;
 
-export const SessionBody = z.strictObject({ ttlSeconds: z.number().int().min(60).max(MAX_SESSION_SECONDS).optional() }).meta(requestExample({ ttlSeconds: 3600 }));
+/** No body at all is the same as {}. */
+export const SessionBody = z
+  .strictObject({ ttlSeconds: z.number().int().min(60).max(MAX_SESSION_SECONDS).optional() })
+  .nullish()
+  .meta(requestExample({ ttlSeconds: 3600 }));
 const CustomerParams = z.object({ customerId: Id });
 
 /** Customers, their sessions, and what they may read of their own credits. */
@@ -82,7 +86,7 @@ export function customerRoutes(app: ZodApp, { ctx, auth }: RouteDeps): void {
       description:
         "Your backend mints it with a secret key and hands it to the customer's browser. The token (`cs_…`, 1 hour by default, at most 24) may read this customer's balance, ledger and generations, read the pricing, and buy packs for this customer.",
       params: CustomerParams,
-      body: SessionBody.optional(),
+      body: SessionBody,
       response: {
         201: json('The session token and when it expires', z.object({ token: z.string(), customerId: z.string(), expiresAt: z.string().meta({ format: 'date-time' }) })),
         ...commonErrors,

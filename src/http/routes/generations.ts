@@ -17,8 +17,9 @@ export const ReserveBody = z.strictObject({
 }).meta(requestExample({ customerId: 'u_42', toolId: 'text-to-image', units: 2, metadata: { prompt: 'a lighthouse at dusk' } }));
 export type ReserveBody = z.infer<typeof ReserveBody>;
 
-export const CompleteBody = z.strictObject({ units: z.number().int().min(0).max(1_000_000).optional() }).meta(requestExample({ units: 1 }));
-export const FailBody = z.strictObject({ reason: Reason.optional() }).meta(requestExample({ reason: 'model_error' }));
+// No body at all (a bare `curl -X POST`) is the same as {}.
+export const CompleteBody = z.strictObject({ units: z.number().int().min(0).max(1_000_000).optional() }).nullish().meta(requestExample({ units: 1 }));
+export const FailBody = z.strictObject({ reason: Reason.optional() }).nullish().meta(requestExample({ reason: 'model_error' }));
 export const ExtendBody = z.strictObject({ holdSeconds: z.number().int().min(1).max(generations.MAX_HOLD_SECONDS) }).meta(requestExample({ holdSeconds: 600 }));
 export const RefundBody = z.strictObject({ reason: Reason, amount: PositiveCredits.optional() }).meta(requestExample({ reason: 'The picture came out blank' }));
 
@@ -69,7 +70,7 @@ export function generationRoutes(app: ZodApp, { ctx, metrics }: RouteDeps): void
       description:
         'Charges the reserved credits. It may name fewer `units` than reserved (the difference goes back), never more. Repeating it answers the first result; after a fail it answers 409 `generation_settled`.',
       params: GenerationParams,
-      body: CompleteBody.optional(),
+      body: CompleteBody,
       response: { 200: json('The completed generation: `charged` credits and `chargedUnits`', GenerationView), ...settleErrors },
     },
     handler: async (req, reply) => {
@@ -90,7 +91,7 @@ export function generationRoutes(app: ZodApp, { ctx, metrics }: RouteDeps): void
       description:
         'Returns every reserved credit to the grant it came from (credits whose grant expired meanwhile expire with it). Repeating it answers the first result; after a complete it answers 409 `generation_settled`.',
       params: GenerationParams,
-      body: FailBody.optional(),
+      body: FailBody,
       response: { 200: json('The failed generation; its credits are available again', GenerationView), ...settleErrors },
     },
     handler: async (req, reply) => {
