@@ -10,6 +10,7 @@ import { newId } from '../service/ids.js';
 import { authenticateRequest } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import { sendError } from './errors.js';
+import { ERROR_EXAMPLES } from './schemas.js';
 import { createMetrics } from './metrics.js';
 import { customerRoutes } from './routes/customers.js';
 import { demoRoutes } from './routes/demo.js';
@@ -64,7 +65,7 @@ export async function buildApp(options: AppOptions) {
       security: [{ bearerAuth: [] }],
       tags: API_TAGS,
     },
-    transform: jsonSchemaTransform,
+    transform: (route) => withErrorExamples(jsonSchemaTransform(route)),
     // Every schema with an id is emitted twice (FooInput and Foo); keep the ones the API names.
     transformObject: (doc) => withoutUnusedSchemas(jsonSchemaTransformObject(doc)),
   });
@@ -131,6 +132,17 @@ const API_TAGS = [
   { name: 'test clock', description: 'Move time forward in tests (PURSE_TEST_CLOCK=1 only)' },
   { name: 'operations', description: 'Liveness and metrics' },
 ];
+
+/** Gives each error response the example of its status (one Error schema serves them all, so it cannot carry them). */
+function withErrorExamples<T extends { schema: unknown }>(route: T): T {
+  type Media = { schema?: { $ref?: string }; example?: unknown };
+  const responses = (route.schema as { response?: Record<string, { content?: Record<string, Media> }> } | undefined)?.response ?? {};
+  for (const [status, response] of Object.entries(responses)) {
+    const media = response.content?.['application/json'];
+    if (media?.schema?.$ref === '#/components/schemas/Error' && ERROR_EXAMPLES[status]) media.example = ERROR_EXAMPLES[status];
+  }
+  return route;
+}
 
 /** The document without component schemas that no operation reaches (directly or through another schema). */
 function withoutUnusedSchemas(doc: ReturnType<SwaggerTransformObject>): ReturnType<SwaggerTransformObject> {

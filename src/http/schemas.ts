@@ -32,11 +32,17 @@ export const ErrorResponse = z
     }),
     requestId: z.string(),
   })
-  .meta({
-    id: 'Error',
-    description: 'Every error answer',
-    examples: [{ error: { code: 'insufficient_credits', message: 'needs 8 credits, 5 available', details: { available: 5, required: 8 } }, requestId: 'req_3f9c2a71d0b84e5f' }],
-  });
+  .meta({ id: 'Error', description: 'Every error answer' });
+
+/** What each error status looks like, for the examples of the OpenAPI document. */
+export const ERROR_EXAMPLES: Record<string, z.input<typeof ErrorResponse>> = {
+  400: { error: { code: 'invalid_request', message: 'units: Too small: expected number to be >=1', details: { field: 'units', location: 'body', fields: ['units'] } }, requestId: 'req_1m89tvd1m00hv6vp600q1' },
+  401: { error: { code: 'unauthorized', message: 'a valid API key or customer session is required' }, requestId: 'req_1m89tvd1m00hv6vp600q2' },
+  402: { error: { code: 'insufficient_credits', message: '8 credits are required and 5 are available', details: { available: 5, required: 8 } }, requestId: 'req_1m89tvd1m00hv6vp600q3' },
+  403: { error: { code: 'forbidden', message: "a customer session may only see its own customer's credits" }, requestId: 'req_1m89tvd1m00hv6vp600q4' },
+  404: { error: { code: 'not_found', message: 'customer u_42 does not exist', details: { resource: 'customer', id: 'u_42' } }, requestId: 'req_1m89tvd1m00hv6vp600q5' },
+  409: { error: { code: 'generation_settled', message: 'generation gen_1 is already failed', details: { id: 'gen_1', status: 'failed' } }, requestId: 'req_1m89tvd1m00hv6vp600q6' },
+};
 
 /** A documented JSON response: what it means, and the schema of its body (the form fastify-type-provider-zod documents and types). */
 export function json<T extends z.ZodType>(description: string, schema: T) {
