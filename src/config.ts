@@ -1,3 +1,5 @@
+import type { AlertSettings } from './domain/events.js';
+import { DEFAULT_ALERTS, MAX_THRESHOLDS } from './service/alerts.js';
 /** Purse's settings, read from the environment (PRODUCT.md, "Configuration"). */
 export interface Config {
   port: number;
@@ -15,6 +17,8 @@ export interface Config {
   /** A catalog file (tools, plans, packs) applied at start. */
   catalogPath: string | undefined;
   stripe: { secretKey: string; webhookSecret: string; publicUrl: string; apiBase?: string } | null;
+  /** Alert defaults for customers without their own: PURSE_LOW_BALANCE, PURSE_EXPIRING_SOON_DAYS. */
+  alerts?: AlertSettings;
 }
 
 export class ConfigError extends Error {}
@@ -53,7 +57,14 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(env.STRIPE_API_BASE ? { apiBase: env.STRIPE_API_BASE } : {}),
     };
   }
+  const lowBalance = (env.PURSE_LOW_BALANCE ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
+  if (lowBalance.some((n) => !Number.isSafeInteger(n) || n < 1) || lowBalance.length > MAX_THRESHOLDS) {
+    throw new ConfigError(`PURSE_LOW_BALANCE must be up to ${MAX_THRESHOLDS} whole numbers of credits, comma-separated (e.g. 100,10), not "${env.PURSE_LOW_BALANCE}"`);
+  }
+  const expiringSoonDays = Number(env.PURSE_EXPIRING_SOON_DAYS ?? DEFAULT_ALERTS.expiringSoonDays);
+  if (!Number.isInteger(expiringSoonDays) || expiringSoonDays < 0 || expiringSoonDays > 365) throw new ConfigError('PURSE_EXPIRING_SOON_DAYS must be a whole number of days from 0 to 365');
   return {
+    alerts: { lowBalance, expiringSoonDays },
     port,
     host: env.HOST ?? '127.0.0.1',
     databaseUrl,

@@ -33,7 +33,7 @@ export async function createPurse(config: Config, opts: { store?: Store; logger?
   const testClock = config.testClock ? new TestClock(Date.now(), store) : null;
   await testClock?.start();
   const payments = config.stripe ? createStripeProvider(config.stripe) : sandboxProvider;
-  const ctx: ServiceContext = { store, clock: testClock ?? systemClock, payments };
+  const ctx: ServiceContext = { store, clock: testClock ?? systemClock, payments, ...(config.alerts ? { alerts: config.alerts } : {}) };
   const auth = { envApiKey: config.apiKey, sessionSecret: await sessionSecret(ctx, config.sessionSecret) };
   if (config.catalogPath) await applyCatalog(ctx, readCatalogFile(config.catalogPath));
   if (config.demo) await loadDemo(ctx);

@@ -194,3 +194,102 @@ export interface Outstanding {
   reserved: number;
   total: number;
 }
+
+/** `GET /v1/tools/{id}/prices`: one price a tool has had, from when. */
+export interface ToolPrice {
+  credits: number;
+  unit: string;
+  effectiveAt: string;
+}
+
+/** `PUT /v1/customers/{id}/subscription`: the subscription after the change, and what the change did. */
+export interface SubscriptionChange extends Subscription {
+  /** A Stripe Checkout page to pay the first period, when Stripe drives the subscription. */
+  checkoutUrl: string | null;
+  effect: 'started' | 'upgraded' | 'downgrade_scheduled' | 'resumed' | 'unchanged' | 'checkout';
+}
+
+/** `GET /v1/reports/credits`: one line per day in the range, and their sum. */
+export interface CreditsReport {
+  days: CreditsDay[];
+  totals: Omit<CreditsDay, 'date'>;
+}
+
+/** The closed set of error codes an answer may carry (PRODUCT.md, "HTTP API"). */
+export type ErrorCode =
+  | 'invalid_request'
+  | 'unauthorized'
+  | 'insufficient_credits'
+  | 'forbidden'
+  | 'not_found'
+  | 'idempotency_conflict'
+  | 'generation_settled'
+  | 'invalid_state'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'internal_error';
+
+/** The closed set of event types (issue 12). */
+export type EventType =
+  | 'credits.granted'
+  | 'credits.low'
+  | 'credits.depleted'
+  | 'credits.expiring_soon'
+  | 'credits.expired'
+  | 'credits.voided'
+  | 'generation.completed'
+  | 'generation.failed'
+  | 'generation.refunded'
+  | 'purchase.paid'
+  | 'purchase.refunded'
+  | 'subscription.started'
+  | 'subscription.renewed'
+  | 'subscription.changed'
+  | 'subscription.canceled';
+
+/**
+ * One event, as the events feed lists it and as a webhook delivers it. `data`
+ * holds the object as the API returns it (the generation, the grant, the
+ * purchase, the balance …).
+ */
+export interface PurseEvent<T = Record<string, unknown>> {
+  /** `evt_…`, the same on every delivery of this event: deduplicate on it. */
+  id: string;
+  type: EventType;
+  createdAt: string;
+  customerId: string;
+  data: T;
+}
+
+/** A URL of the app's backend that receives signed events. */
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  /** The event types it receives; all types when none were named. */
+  events: EventType[] | null;
+  description: string | null;
+  status: 'enabled' | 'disabled';
+  createdAt: string;
+  [field: string]: unknown;
+}
+
+/** `POST /v1/webhook-endpoints`: the only answer that shows the signing secret. */
+export interface CreatedWebhookEndpoint extends WebhookEndpoint {
+  /** `whsec_…`: keep it; `verifyWebhook` checks deliveries with it. */
+  secret: string;
+}
+
+/** One attempt to deliver an event to an endpoint. */
+export interface WebhookDelivery {
+  id: string;
+  eventId: string;
+  [field: string]: unknown;
+}
+
+/** `GET` / `PUT /v1/customers/{id}/alerts`: a customer's alert thresholds. */
+export interface Alerts {
+  /** `credits.low` fires when the available balance crosses down through each of these. */
+  lowBalance: number[];
+  /** `credits.expiring_soon` fires this many days before credits expire. */
+  expiringSoonDays: number;
+}

@@ -1,3 +1,4 @@
+import type { AlertSettings } from './events.js';
 /**
  * The product's nouns as plain data. Times are epoch milliseconds (UTC); credits
  * are whole numbers. Nothing here does IO.
@@ -26,6 +27,8 @@ export interface Grant {
   reason: string | null;
   /** What issued it: a purchase, a plan period, an operator. */
   origin: GrantOrigin | null;
+  /** When `credits.expiring_soon` is due for it; null once announced, or never. */
+  warnAt?: number | null;
 }
 
 export interface GrantOrigin {
@@ -120,6 +123,8 @@ export interface Customer {
   name: string | null;
   email: string | null;
   metadata: Record<string, unknown> | null;
+  /** The customer's own alert settings; what is missing takes the configured defaults. */
+  alerts?: Partial<AlertSettings> | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -184,6 +189,8 @@ export interface Subscription {
   canceledAt: number | null;
   /** Why the latest plan change or cancellation was made, as the operator gave it. */
   changeReason: string | null;
+  /** The plan grant of the current period (null before any, or on rows from before it was kept). */
+  periodGrantId: string | null;
 }
 
 export type PurchaseStatus = 'pending' | 'paid' | 'refunded' | 'canceled';

@@ -12,7 +12,9 @@ import type { RouteDeps } from './deps.js';
 import { sendError } from './errors.js';
 import { ERROR_EXAMPLES } from './schemas.js';
 import { createMetrics } from './metrics.js';
+import { alertRoutes } from './routes/alerts.js';
 import { customerRoutes } from './routes/customers.js';
+import { eventRoutes } from './routes/events.js';
 import { demoRoutes } from './routes/demo.js';
 import { generationRoutes } from './routes/generations.js';
 import { grantRoutes } from './routes/grants.js';
@@ -109,7 +111,7 @@ export async function buildApp(options: AppOptions) {
     );
   }
 
-  const all = [healthRoutes, toolRoutes, planRoutes, pricingRoutes, customerRoutes, subscriptionRoutes, purchaseRoutes, grantRoutes, generationRoutes, reportRoutes, testClockRoutes, webhookRoutes, demoRoutes];
+  const all = [healthRoutes, toolRoutes, planRoutes, pricingRoutes, customerRoutes, subscriptionRoutes, purchaseRoutes, grantRoutes, generationRoutes, reportRoutes, alertRoutes, eventRoutes, testClockRoutes, webhookRoutes, demoRoutes];
   for (const routes of all) routes(app, deps);
   return app;
 }
@@ -128,6 +130,7 @@ const API_TAGS = [
   { name: 'subscriptions', description: 'Subscribe, change plan, cancel at period end' },
   { name: 'purchases', description: 'Buying packs, and refunding a purchase' },
   { name: 'reports', description: 'Credits issued, spent, refunded and expired; what is still owed' },
+  { name: 'events', description: 'What changed, in order: the events feed and the alert settings that fire credits.low and credits.expiring_soon' },
   { name: 'payments', description: "The payment provider's notices" },
   { name: 'test clock', description: 'Move time forward in tests (PURSE_TEST_CLOCK=1 only)' },
   { name: 'operations', description: 'Liveness and metrics' },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EVENT_TYPES } from '../domain/events.js';
 import { MAX_GENERATION_COST } from '../domain/pricing.js';
 import type { ErrorCode } from '../service/errors.js';
 import { STATUS_BY_CODE } from './errors.js';
@@ -179,12 +180,16 @@ export const BalanceView = z
         pendingPlanId: z.string().nullable(),
       })
       .nullable(),
+    expiringSoon: z
+      .object({ credits: z.number().int(), expiresAt: Time })
+      .nullable()
+      .meta({ description: 'The credits that expire first, when that is within the customer\'s expiringSoonDays' }),
     asOf: Time,
   })
   .meta({
     id: 'Balance',
     description: 'What a customer can spend now, what running generations hold, and where the credits come from',
-    examples: [{ customerId: 'u_42', available: 130, reserved: 4, breakdown: [{ source: 'plan', available: 30, expiresAt: '2026-12-01T00:00:00.000Z' }, { source: 'addon', available: 100, expiresAt: null }], subscription: { planId: 'pro', status: 'active', currentPeriodEnd: '2026-12-01T00:00:00.000Z', cancelAtPeriodEnd: false, pendingPlanId: null }, asOf: '2026-11-23T22:00:00.000Z' }],
+    examples: [{ customerId: 'u_42', available: 130, reserved: 4, breakdown: [{ source: 'plan', available: 30, expiresAt: '2026-12-01T00:00:00.000Z' }, { source: 'addon', available: 100, expiresAt: null }], subscription: { planId: 'pro', status: 'active', currentPeriodEnd: '2026-12-01T00:00:00.000Z', cancelAtPeriodEnd: false, pendingPlanId: null }, expiringSoon: null, asOf: '2026-11-23T22:00:00.000Z' }],
   });
 
 export const Money = z.strictObject({
@@ -289,3 +294,24 @@ export const commonErrors = {
 export const conflictError = errorResponse(
   '`idempotency_conflict`: this key (or generation id) was used with another body; `generation_settled`: the generation was already settled the other way; `invalid_state`: not possible in its current state',
 );
+
+export const EventType = z.enum(EVENT_TYPES);
+
+export const EventView = z
+  .object({
+    id: z.string(),
+    type: EventType,
+    createdAt: Time,
+    customerId: z.string(),
+    sequence: z.number().int().meta({ description: "The event's place in its customer's order of events: 1, 2, 3 …" }),
+    data: z.record(z.string(), z.unknown()).meta({ description: 'The objects the event is about, as the API returns them anywhere else' }),
+  })
+  .meta({
+    id: 'Event',
+    description: 'A change that matters to the app, written in the same transaction as the change',
+    examples: [{ id: 'evt_1m89tvd5q00bf85c7nv0k', type: 'credits.low', createdAt: '2026-11-23T22:00:00.000Z', customerId: 'u_42', sequence: 7, data: { balance: { available: 8, reserved: 0 }, threshold: 10 } }],
+  });
+
+export const AlertsView = z
+  .object({ lowBalance: z.array(z.number().int()), expiringSoonDays: z.number().int() })
+  .meta({ id: 'Alerts', description: "A customer's alert settings", examples: [{ lowBalance: [50, 10], expiringSoonDays: 7 }] });

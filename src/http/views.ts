@@ -1,6 +1,7 @@
 import type { BreakdownLine } from '../domain/balance.js';
 import type { Customer, Generation, Grant, LedgerEntry, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../domain/types.js';
 import type { Balance } from '../service/customers.js';
+import type { PurseEvent } from '../domain/events.js';
 
 /** Domain objects as the API shows them: ISO times, string ids for entries. */
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -85,7 +86,17 @@ export const view = {
           pendingPlanId: b.subscription.pendingPlanId,
         }
       : null,
+    expiringSoon: b.expiringSoon ? { credits: b.expiringSoon.credits, expiresAt: iso(b.expiringSoon.expiresAt) } : null,
     asOf: iso(b.asOf),
+  }),
+  /** An event with its data rendered as the API renders each object anywhere else. */
+  event: (e: PurseEvent) => ({
+    id: e.id,
+    type: e.type,
+    createdAt: iso(e.createdAt),
+    customerId: e.customerId,
+    sequence: e.seq ?? 0,
+    data: renderEventData(e.data),
   }),
   plan: (p: Plan) => ({
     id: p.id,
@@ -139,3 +150,20 @@ export const view = {
     refundedAt: isoOrNull(p.refundedAt),
   }),
 };
+
+/** Each object in an event's data as its own view; times as ISO instants. */
+function renderEventData(data: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) {
+    if (key === 'grant') out.grant = view.grant(value as Grant);
+    else if (key === 'generation') out.generation = view.generation(value as Generation);
+    else if (key === 'purchase') out.purchase = view.purchase(value as Purchase);
+    else if (key === 'subscription') out.subscription = view.subscription(value as Subscription);
+    else if (key === 'balance') {
+      const b = value as { customerId: string; available: number; breakdown: BreakdownLine[]; asOf: number };
+      out.balance = { customerId: b.customerId, available: b.available, breakdown: b.breakdown.map(view.breakdown), asOf: iso(b.asOf) };
+    } else if (key === 'expiresAt') out.expiresAt = isoOrNull(value as number | null);
+    else out[key] = value;
+  }
+  return out;
+}

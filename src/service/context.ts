@@ -1,3 +1,4 @@
+import type { AlertSettings } from '../domain/events.js';
 import type { PaymentProvider } from '../payments/provider.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from './clock.js';
@@ -8,4 +9,6 @@ export interface ServiceContext {
   clock: Clock;
   /** Who takes payments; the sandbox unless configured otherwise. */
   payments?: PaymentProvider;
+  /** Alert settings for customers that have none of their own (PURSE_LOW_BALANCE, PURSE_EXPIRING_SOON_DAYS). */
+  alerts?: AlertSettings;
 }

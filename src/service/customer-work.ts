@@ -1,10 +1,13 @@
 import { isUsable } from '../domain/consumption.js';
+import { summarizeBalance } from '../domain/balance.js';
+import { expiryWarningAt, isDepletion, lowBalanceCrossings, type AlertSettings, type EventType } from '../domain/events.js';
 import { dueExpiries, isHoldDue } from '../domain/expiry.js';
 import { periodBounds, rolloverCredits } from '../domain/periods.js';
 import { entryDeltas } from '../domain/ledger.js';
 import { planRefund, planReturn, splitForCharge } from '../domain/settlement.js';
 import type { Allocation, EntryType, Generation, Grant, Plan, Purchase, Subscription } from '../domain/types.js';
 import { noChanges, type CustomerSnapshot, type Decision, type IdempotencyRecord } from '../store/store.js';
+import { newId } from './ids.js';
 
 /**
  * One customer's working set inside a write: the snapshot the store loaded, the
@@ -25,17 +28,31 @@ export class CustomerWork {
   private readonly touchedPurchases = new Set<string>();
   subscription: Subscription | null;
   private subscriptionChanged = false;
+  /** The available balance before this write, for the low-balance alerts (Rule 15). */
+  private readonly availableBefore: number;
 
   constructor(
     readonly customerId: string,
     snapshot: CustomerSnapshot,
     readonly now: number,
+    readonly alerts: AlertSettings = { lowBalance: [], expiringSoonDays: 0 },
   ) {
     for (const g of snapshot.grants) this.grants.set(g.id, { ...g });
     for (const g of snapshot.generations) if (g.customerId === customerId) this.generations.set(g.id, { ...g, allocations: [...g.allocations] });
     for (const p of snapshot.plans) this.plans.set(p.id, p);
     for (const p of snapshot.purchases) if (p.customerId === customerId) this.purchases.set(p.id, { ...p });
     this.subscription = snapshot.subscription ? { ...snapshot.subscription } : null;
+    this.availableBefore = this.available();
+  }
+
+  /** Credits that can be reserved now. */
+  available(): number {
+    return summarizeBalance([...this.grants.values()], this.now).available;
+  }
+
+  /** Records an event of this write (Rule 14); it is written in the same transaction. */
+  emit(type: EventType, data: Record<string, unknown>): void {
+    this.changes.events.push({ id: newId('evt'), customerId: this.customerId, type, createdAt: this.now, data });
   }
 
   /** Grants with credits that can be reserved now. */
@@ -73,7 +90,7 @@ export class CustomerWork {
   private renew(sub: Subscription): void {
     const boundary = sub.currentPeriodEnd;
     const plan = this.plan(sub.planId);
-    const ending = this.grants.get(planGrantId(sub, sub.currentPeriodStart));
+    const ending = this.grants.get(currentPlanGrantId(sub));
     const unused = ending && ending.voidedAt === null ? ending.remaining : 0;
     const carry = rolloverCredits(unused, plan.rolloverMax);
     if (ending && unused > 0) this.entry('expire', ending, unused, null, carry > 0 ? `period ended; ${carry} carried over` : 'period ended');
@@ -81,6 +98,8 @@ export class CustomerWork {
     this.subscriptionChanged = true;
     if (sub.cancelAtPeriodEnd) {
       Object.assign(sub, { status: 'canceled', canceledAt: boundary, cancelAtPeriodEnd: false, pendingPlanId: null });
+      // subscription.canceled told the app when the cancellation was asked for; this is its taking effect.
+      this.emit('subscription.changed', { subscription: { ...sub } });
       return;
     }
     if (sub.pendingPlanId) {
@@ -88,26 +107,33 @@ export class CustomerWork {
     } else {
       sub.periodIndex += 1;
     }
-    this.startPeriod(sub, carry);
+    this.startPeriod(sub, carry, 'subscription.renewed');
   }
 
-  /** Sets the subscription's current period from its anchor and index and issues its plan grant. */
-  startPeriod(sub: Subscription, carry = 0): void {
+  /**
+   * Sets the subscription's current period from its anchor and index and issues its
+   * plan grant. The grant gets a new id of its own, named on the subscription: the
+   * period starts once because the subscription moves to it in the same write, and
+   * two periods that start in the same millisecond (an upgrade right after a start)
+   * still get a grant each.
+   */
+  startPeriod(sub: Subscription, carry = 0, event: 'subscription.started' | 'subscription.renewed' | 'subscription.changed' = 'subscription.started'): void {
     const plan = this.plan(sub.planId);
     const { start, end } = periodBounds(sub.anchor, plan.period, sub.periodIndex);
-    Object.assign(sub, { currentPeriodStart: start, currentPeriodEnd: end, updatedAt: this.now });
+    Object.assign(sub, { currentPeriodStart: start, currentPeriodEnd: end, updatedAt: this.now, periodGrantId: newId('plan') });
     this.subscription = sub;
     this.subscriptionChanged = true;
+    this.emit(event, { subscription: { ...sub } });
     this.issuePlanGrant(sub, plan, start, end, carry);
   }
 
   /**
-   * Issues the plan grant of the period starting at `start`, at most once: its id
-   * is derived from (subscription, period start), so a second issue is a no-op
-   * here and a key violation in the store.
+   * Issues the plan grant of the period starting at `start` under the id the
+   * subscription names for it, at most once: a second issue is a no-op here and a
+   * key violation in the store.
    */
   issuePlanGrant(sub: Subscription, plan: Plan, start: number, end: number, carry = 0): Grant | null {
-    const id = planGrantId(sub, start);
+    const id = currentPlanGrantId(sub);
     const amount = plan.creditsPerPeriod + carry;
     if (this.grants.has(id) || amount <= 0) return this.grants.get(id) ?? null;
     const grant: Grant = {
@@ -129,7 +155,7 @@ export class CustomerWork {
 
   /** Ends the current plan period at once (an upgrade): what is left of its grant expires. */
   expireCurrentPlanGrant(sub: Subscription, reason: string): void {
-    const grant = this.grants.get(planGrantId(sub, sub.currentPeriodStart));
+    const grant = this.grants.get(currentPlanGrantId(sub));
     if (grant && grant.voidedAt === null && grant.remaining > 0) this.entry('expire', grant, grant.remaining, null, reason);
     if (grant && grant.expiresAt !== null && grant.expiresAt > this.now) {
       grant.expiresAt = this.now;
@@ -160,8 +186,21 @@ export class CustomerWork {
   addGrant(grant: Grant): void {
     this.grants.set(grant.id, grant);
     this.newGrants.add(grant.id);
+    grant.warnAt = expiryWarningAt(grant.expiresAt, this.alerts.expiringSoonDays);
     grant.remaining = 0;
     this.entry('grant', grant, grant.amount, null, grant.reason);
+    this.emit('credits.granted', { grant: { ...grant } });
+  }
+
+  /** Moves every live grant's expiry announcement to the customer's current window (not yet announced ones only). */
+  rescheduleExpiryWarnings(): void {
+    for (const grant of this.grants.values()) {
+      if (grant.voidedAt !== null || grant.remaining === 0 || grant.warnAt === null) continue;
+      const warnAt = expiryWarningAt(grant.expiresAt, this.alerts.expiringSoonDays);
+      if (warnAt === (grant.warnAt ?? null)) continue;
+      grant.warnAt = warnAt;
+      this.touchedGrants.add(grant.id);
+    }
   }
 
   /** Holds a new generation's allocations, already planned in consumption order. */
@@ -179,6 +218,7 @@ export class CustomerWork {
     this.giveBack(released, gen, 'release', 'completed with fewer units');
     Object.assign(gen, { status: 'completed', chargedUnits: units, charged: charge, settledAt: this.now });
     this.touch(gen);
+    this.emit('generation.completed', { generation: snapshotOf(gen) });
   }
 
   /** Returns every reserved credit to the grant it came from (Rules 6 and 7). */
@@ -186,6 +226,7 @@ export class CustomerWork {
     this.giveBack(gen.allocations, gen, 'release', reason, at);
     Object.assign(gen, { status: 'failed', failureReason: reason, settledAt: this.now });
     this.touch(gen);
+    this.emit('generation.failed', { generation: snapshotOf(gen), reason });
   }
 
   /** Gives back `amount` of what a completed generation was charged (Rule 11). */
@@ -194,6 +235,7 @@ export class CustomerWork {
     this.giveBack(planRefund(charged, gen.refunded, amount), gen, 'refund', reason);
     gen.refunded += amount;
     this.touch(gen);
+    this.emit('generation.refunded', { generation: snapshotOf(gen), amount, reason });
   }
 
   /** Takes back what is left of a grant; credits held from it lapse when they return. */
@@ -211,6 +253,7 @@ export class CustomerWork {
 
   /** What the store must write, with the answer to return now and to replay later. */
   finish<R>(result: R, idempotency?: Omit<IdempotencyRecord, 'createdAt' | 'response'> & { response?: unknown }): Decision<R> {
+    this.raiseAlerts();
     const changes = this.changes;
     for (const id of this.touchedGrants) {
       const grant = this.grants.get(id)!;
@@ -224,6 +267,34 @@ export class CustomerWork {
     if (this.subscriptionChanged) changes.subscription = this.subscription;
     if (idempotency) changes.idempotency = { ...idempotency, response: idempotency.response ?? result, createdAt: this.now };
     return { changes, result };
+  }
+
+  /**
+   * Rule 15: a low-balance alert for each threshold the balance crossed downwards
+   * in this write, `credits.depleted` when it reached zero, and the expiry
+   * announcement of every grant whose time has come (once: it is then cleared).
+   */
+  private raiseAlerts(): void {
+    const after = this.available();
+    const crossed = lowBalanceCrossings(this.availableBefore, after, this.alerts.lowBalance);
+    if (crossed.length > 0 || isDepletion(this.availableBefore, after)) {
+      const balance = this.balanceData();
+      for (const threshold of crossed) this.emit('credits.low', { threshold, balance });
+      if (isDepletion(this.availableBefore, after)) this.emit('credits.depleted', { balance });
+    }
+    for (const grant of this.grants.values()) {
+      if (grant.warnAt === null || grant.warnAt === undefined || grant.warnAt > this.now) continue;
+      if (grant.voidedAt === null && grant.remaining > 0 && grant.expiresAt !== null && grant.expiresAt > this.now) {
+        this.emit('credits.expiring_soon', { grant: { ...grant, warnAt: null }, credits: grant.remaining, expiresAt: grant.expiresAt });
+      }
+      grant.warnAt = null;
+      this.touchedGrants.add(grant.id);
+    }
+  }
+
+  private balanceData(): Record<string, unknown> {
+    const { available, breakdown } = summarizeBalance([...this.grants.values()], this.now);
+    return { customerId: this.customerId, available, breakdown, asOf: this.now };
   }
 
   private giveBack(parts: readonly Allocation[], gen: Generation, type: 'release' | 'refund', reason: string, at = this.now): void {
@@ -251,6 +322,8 @@ export class CustomerWork {
     grant.remaining += deltas.availableDelta;
     if (grant.remaining < 0) throw new Error(`grant ${grant.id} would go negative`);
     this.touchedGrants.add(grant.id);
+    if (type === 'expire') this.emit('credits.expired', { grant: { ...grant }, amount, reason });
+    if (type === 'void') this.emit('credits.voided', { grant: { ...grant }, amount, reason });
     this.changes.ledger.push({
       customerId: this.customerId,
       type,
@@ -266,7 +339,23 @@ export class CustomerWork {
   }
 }
 
-/** The id of the plan grant of one period: unique per (subscription, period start). */
-export function planGrantId(sub: Pick<Subscription, 'id'>, periodStart: number): string {
-  return `plan:${sub.id}:${periodStart}`;
+/**
+ * The id of the current period's plan grant: the one the subscription names, or,
+ * on a subscription stored before it named one, the id derived from its start.
+ */
+export function currentPlanGrantId(sub: Pick<Subscription, 'id' | 'periodGrantId' | 'currentPeriodStart'>): string {
+  return sub.periodGrantId ?? `plan:${sub.id}:${sub.currentPeriodStart}`;
+}
+
+/**
+ * The id of the plan grant of a period the payment provider started: derived from
+ * (subscription, plan, period start), so a second notice of the same period finds
+ * the grant, and a period of another plan that starts at the same instant does not.
+ */
+export function providerPeriodGrantId(subscriptionId: string, planId: string, periodStart: number): string {
+  return `plan:${subscriptionId}:${planId}:${periodStart}`;
+}
+
+function snapshotOf(gen: Generation): Generation {
+  return { ...gen, allocations: [...gen.allocations] };
 }

@@ -1,6 +1,7 @@
 import { summarizeBalance, type BreakdownLine } from '../domain/balance.js';
 import { hasExpired } from '../domain/consumption.js';
 import type { Customer, LedgerEntry, Subscription } from '../domain/types.js';
+import { alertSettings, DEFAULT_ALERTS } from './alerts.js';
 import type { ServiceContext } from './context.js';
 import { errors } from './errors.js';
 import { begin } from './generations.js';
@@ -39,7 +40,18 @@ export interface Balance {
   breakdown: BreakdownLine[];
   /** The subscription while it is active (or waiting for its first payment). */
   subscription: Subscription | null;
+  /** The credits that expire first, when that is within the customer's announcement window. */
+  expiringSoon: { credits: number; expiresAt: number } | null;
   asOf: number;
+}
+
+/** The first expiry among the breakdown's lines, with every credit that lapses then, if within `days`. */
+function soonestExpiry(lines: readonly BreakdownLine[], now: number, days: number): Balance['expiringSoon'] {
+  const dated = lines.filter((l): l is BreakdownLine & { expiresAt: number } => l.expiresAt !== null && l.expiresAt > now);
+  if (dated.length === 0 || days <= 0) return null;
+  const first = Math.min(...dated.map((l) => l.expiresAt));
+  if (first - now > days * 86_400_000) return null;
+  return { credits: dated.filter((l) => l.expiresAt === first).reduce((sum, l) => sum + l.available, 0), expiresAt: first };
 }
 
 /** Something time has made due for this customer: a hold ran out, a grant expired, a period ended. */
@@ -54,7 +66,7 @@ function isDue(view: { grants: { expiresAt: number | null }[]; holdsDue: boolean
 
 /** What a customer can spend now, what running generations hold, and where it comes from. */
 export async function getBalance(ctx: ServiceContext, customerId: string): Promise<Balance> {
-  await getCustomer(ctx, customerId);
+  const customer = await getCustomer(ctx, customerId);
   const now = ctx.clock.now();
   let view = await ctx.store.readBalance(customerId, now);
   if (isDue(view, now)) {
@@ -63,7 +75,8 @@ export async function getBalance(ctx: ServiceContext, customerId: string): Promi
   }
   const { available, breakdown } = summarizeBalance(view.grants, now);
   const subscription = view.subscription && view.subscription.status !== 'canceled' ? view.subscription : null;
-  return { customerId, available, reserved: view.reserved, breakdown, subscription, asOf: now };
+  const expiringSoon = soonestExpiry(breakdown, now, alertSettings(customer, ctx.alerts ?? DEFAULT_ALERTS).expiringSoonDays);
+  return { customerId, available, reserved: view.reserved, breakdown, subscription, expiringSoon, asOf: now };
 }
 
 /** Ledger entries, newest first, paged by the id of the last one seen. */
@@ -78,7 +91,7 @@ export async function getLedger(ctx: ServiceContext, customerId: string, page: {
 
 /** Fails holds that ran out and expires grants, for one customer (Rule 7). */
 export async function catchUpCustomer(ctx: ServiceContext, customerId: string, now = ctx.clock.now()): Promise<void> {
-  await ctx.store.transact(customerId, { now }, (snapshot) => begin(snapshot, customerId, now).finish(undefined));
+  await ctx.store.transact(customerId, { now }, (snapshot) => begin(snapshot, customerId, now, ctx.alerts).finish(undefined));
 }
 
 async function catchUpIfDue(ctx: ServiceContext, customerId: string): Promise<void> {

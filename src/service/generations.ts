@@ -5,6 +5,8 @@ import type { CustomerSnapshot } from '../store/store.js';
 import { encodeGenerationCursor } from '../store/cursor.js';
 import type { ServiceContext } from './context.js';
 import { CustomerWork } from './customer-work.js';
+import { alertSettings, DEFAULT_ALERTS } from './alerts.js';
+import type { AlertSettings } from '../domain/events.js';
 import { errors } from './errors.js';
 import { newId } from './ids.js';
 import { replayFor, requestHash } from './idempotency.js';
@@ -60,7 +62,7 @@ export async function reserve(ctx: ServiceContext, input: ReserveInput): Promise
   const hash = requestHash({ customerId: input.customerId, toolId: input.toolId, units, metadata: input.metadata ?? null });
   const now = ctx.clock.now();
   const answer = await ctx.store.transact<Answer<Generation>>(input.customerId, { now, generationIds: [id], idempotencyKey: key }, (snapshot) => {
-    const work = begin(snapshot, input.customerId, now);
+    const work = begin(snapshot, input.customerId, now, ctx.alerts);
     const replay = replayFor(snapshot, key, hash);
     if (replay) return work.finish({ statusCode: replay.statusCode, body: replay.response as Generation, replayed: true });
     if (snapshot.generations.some((g) => g.id === id)) throw errors.idempotencyConflict(key);
@@ -126,7 +128,7 @@ async function settle(
   const key = `${action}:${id}`;
   const now = ctx.clock.now();
   return ctx.store.transact<Answer<Generation>>(customerId, { now, generationIds: [id], idempotencyKey: key }, (snapshot) => {
-    const work = begin(snapshot, customerId, now);
+    const work = begin(snapshot, customerId, now, ctx.alerts);
     const gen = work.generations.get(id);
     if (!gen) throw errors.notFound('generation', id);
     const wanted = action === 'complete' ? 'completed' : 'failed';
@@ -155,7 +157,7 @@ export async function extend(ctx: ServiceContext, id: string, holdSeconds: numbe
   const customerId = await ownerOf(ctx, id);
   const now = ctx.clock.now();
   return ctx.store.transact(customerId, { now, generationIds: [id] }, (snapshot) => {
-    const work = begin(snapshot, customerId, now);
+    const work = begin(snapshot, customerId, now, ctx.alerts);
     const gen = work.generations.get(id);
     if (!gen) throw errors.notFound('generation', id);
     if (gen.status !== 'reserved') throw errors.generationSettled(id, gen.status);
@@ -176,7 +178,7 @@ export async function refund(
   const hash = requestHash(input);
   const now = ctx.clock.now();
   return ctx.store.transact<Answer<Generation>>(customerId, { now, generationIds: [id], idempotencyKey: key }, (snapshot) => {
-    const work = begin(snapshot, customerId, now);
+    const work = begin(snapshot, customerId, now, ctx.alerts);
     if (key) {
       const replay = replayFor(snapshot, key, hash);
       if (replay) return work.finish({ statusCode: replay.statusCode, body: replay.response as Generation, replayed: true });
@@ -205,7 +207,7 @@ export async function getGeneration(ctx: ServiceContext, id: string, authorize: 
   const now = ctx.clock.now();
   if (gen.status !== 'reserved' || gen.holdUntil > now) return gen;
   return ctx.store.transact(gen.customerId, { now, generationIds: [id] }, (snapshot) => {
-    const work = begin(snapshot, gen.customerId, now);
+    const work = begin(snapshot, gen.customerId, now, ctx.alerts);
     return work.finish(snapshotOf(work.generations.get(id)!));
   });
 }
@@ -218,9 +220,9 @@ export async function listGenerations(ctx: ServiceContext, customerId: string, p
 }
 
 /** Starts a write on one customer: it must exist, and time is caught up first. */
-export function begin(snapshot: CustomerSnapshot, customerId: string, now: number): CustomerWork {
+export function begin(snapshot: CustomerSnapshot, customerId: string, now: number, alertDefaults: AlertSettings = DEFAULT_ALERTS): CustomerWork {
   if (!snapshot.customer) throw errors.notFound('customer', customerId);
-  const work = new CustomerWork(customerId, snapshot, now);
+  const work = new CustomerWork(customerId, snapshot, now, alertSettings(snapshot.customer, alertDefaults));
   work.catchUp();
   return work;
 }

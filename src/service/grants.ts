@@ -28,7 +28,7 @@ export async function grantCredits(
   const key = idempotencyKey === undefined ? undefined : `grant:${idempotencyKey}`;
   const hash = requestHash(input);
   return ctx.store.transact<Answer<Grant>>(customerId, { now, idempotencyKey: key }, (snapshot) => {
-    const work = begin(snapshot, customerId, now);
+    const work = begin(snapshot, customerId, now, ctx.alerts);
     if (key) {
       const replay = replayFor(snapshot, key, hash);
       if (replay) return work.finish({ statusCode: replay.statusCode, body: replay.response as Grant, replayed: true });
@@ -58,7 +58,7 @@ export async function voidGrant(ctx: ServiceContext, grantId: string, reason: st
   if (!found) throw errors.notFound('grant', grantId);
   const now = ctx.clock.now();
   return ctx.store.transact(found.customerId, { now, grantIds: [grantId] }, (snapshot) => {
-    const work = begin(snapshot, found.customerId, now);
+    const work = begin(snapshot, found.customerId, now, ctx.alerts);
     const grant = work.grants.get(grantId)!;
     if (grant.voidedAt === null) work.voidGrant(grant, reason);
     return work.finish({ ...grant });

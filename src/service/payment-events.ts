@@ -1,7 +1,7 @@
 import type { Purchase, Subscription } from '../domain/types.js';
 import { META } from '../payments/stripe-provider.js';
 import type { ServiceContext } from './context.js';
-import { planGrantId, type CustomerWork } from './customer-work.js';
+import { currentPlanGrantId, providerPeriodGrantId, type CustomerWork } from './customer-work.js';
 import { begin } from './generations.js';
 import { rolloverCredits } from '../domain/periods.js';
 import { markPaid, markRefunded } from './purchases.js';
@@ -56,7 +56,7 @@ async function once(
   const key = `stripe:${event.id}`;
   const now = ctx.clock.now();
   return ctx.store.transact<EventOutcome>(customerId, { now, idempotencyKey: key, ...load }, (snapshot) => {
-    const work = begin(snapshot, customerId, now);
+    const work = begin(snapshot, customerId, now, ctx.alerts);
     if (snapshot.idempotency) return work.finish({ applied: false, duplicate: true });
     const note = apply(work) ?? undefined;
     work.catchUp();
@@ -135,7 +135,10 @@ async function subscriptionCheckoutCompleted(ctx: ServiceContext, event: Payment
   return once(ctx, event, meta[META.customer] ?? null, { planIds: planId ? [planId] : [] }, (work) => {
     const sub = adoptSubscription(work, meta, str(session.subscription));
     if (!sub) return 'the subscription and its plan are unknown';
-    if (sub.status === 'incomplete') work.setSubscription({ ...sub, status: 'active', updatedAt: work.now });
+    if (sub.status === 'incomplete') {
+      work.setSubscription({ ...sub, status: 'active', updatedAt: work.now });
+      work.emit('subscription.started', { subscription: { ...work.subscription! } });
+    }
   });
 }
 
@@ -155,23 +158,34 @@ async function invoicePaid(ctx: ServiceContext, event: PaymentEvent): Promise<Ev
   if (start === null || end === null || end <= start) return { applied: false, duplicate: false, note: 'the invoice has no period' };
   // The period's grant is loaded even when spent, so a second notice finds it and issues nothing.
   const subscriptionId = meta[META.subscription];
-  const grantIds = subscriptionId ? [planGrantId({ id: subscriptionId }, start)] : [];
+  const current = subscriptionId ? await ctx.store.getSubscription(meta[META.customer] ?? '') : null;
+  const periodPlanId = planId ?? current?.planId;
+  // Before plan grants named their plan, a Stripe period's grant was `plan:<subscription>:<start>`: load both forms.
+  const grantIds = subscriptionId
+    ? [`plan:${subscriptionId}:${start}`, ...(periodPlanId ? [providerPeriodGrantId(subscriptionId, periodPlanId, start)] : []), ...(current ? [currentPlanGrantId(current)] : [])]
+    : [];
   return once(ctx, event, meta[META.customer] ?? null, { planIds: planId ? [planId] : [], grantIds }, (work) => {
     const sub = adoptSubscription(work, meta, str(details.subscription ?? invoice.subscription));
     if (!sub) return 'the subscription and its plan are unknown';
     if (sub.status === 'canceled' && sub.canceledAt !== null && sub.canceledAt <= start) return 'the subscription ended before this period';
     const plan = work.plan(planId ?? sub.planId);
     let carry = 0;
+    const periodGrantId = providerPeriodGrantId(sub.id, plan.id, start);
+    if (work.grants.has(periodGrantId) || work.grants.has(`plan:${sub.id}:${start}`)) return 'this period was issued already';
     if (sub.currentPeriodStart < start) {
-      const previous = work.grants.get(planGrantId(sub, sub.currentPeriodStart));
+      const previous = work.grants.get(currentPlanGrantId(sub));
       if (previous && previous.voidedAt === null && previous.remaining > 0) {
         carry = rolloverCredits(previous.remaining, plan.rolloverMax);
         work.expireCurrentPlanGrant(sub, carry > 0 ? `period ended; ${carry} carried over` : 'period ended');
       }
+    } else if (sub.currentPeriodStart === start && sub.planId !== plan.id) {
+      // Another plan's period from the same instant (a change of plan at once, Rule 9): the old plan's credits end now.
+      work.expireCurrentPlanGrant(sub, `changed to ${plan.id}`);
     }
-    const next = sub.currentPeriodStart <= start ? { ...sub, planId: plan.id, currentPeriodStart: start, currentPeriodEnd: end } : sub;
+    const next = sub.currentPeriodStart <= start ? { ...sub, planId: plan.id, currentPeriodStart: start, currentPeriodEnd: end, periodGrantId } : sub;
     work.setSubscription({ ...next, status: sub.status === 'canceled' ? 'canceled' : 'active', updatedAt: work.now });
-    work.issuePlanGrant(next, plan, start, end, carry);
+    if (next !== sub) work.emit(sub.planId !== plan.id ? 'subscription.changed' : 'subscription.renewed', { subscription: { ...work.subscription! } });
+    work.issuePlanGrant({ ...next, periodGrantId }, plan, start, end, carry);
   });
 }
 
@@ -185,9 +199,12 @@ async function subscriptionChanged(ctx: ServiceContext, event: PaymentEvent): Pr
     if (sub.status === 'canceled') return 'already canceled';
     if (event.type === 'customer.subscription.deleted' || obj.status === 'canceled') {
       work.setSubscription({ ...sub, status: 'canceled', canceledAt: sec(obj.ended_at) ?? work.now, cancelAtPeriodEnd: false, updatedAt: work.now });
+      work.emit('subscription.changed', { subscription: { ...work.subscription! } });
       return;
     }
-    work.setSubscription({ ...sub, cancelAtPeriodEnd: obj.cancel_at_period_end === true, updatedAt: work.now });
+    const cancelAtPeriodEnd = obj.cancel_at_period_end === true;
+    work.setSubscription({ ...sub, cancelAtPeriodEnd, updatedAt: work.now });
+    if (cancelAtPeriodEnd !== sub.cancelAtPeriodEnd) work.emit(cancelAtPeriodEnd ? 'subscription.canceled' : 'subscription.changed', { subscription: { ...work.subscription! } });
   });
 }
 
@@ -222,6 +239,7 @@ function adoptSubscription(work: CustomerWork, meta: Record<string, string>, str
     updatedAt: work.now,
     canceledAt: null,
     changeReason: null,
+    periodGrantId: null,
   };
   work.setSubscription(sub);
   return sub;

@@ -46,14 +46,14 @@ export async function buyPack(ctx: ServiceContext, customerId: string, packId: s
   if (key) {
     // A retry must not open a second checkout: answer from the first attempt if there was one.
     const first = await ctx.store.transact(customerId, { now, idempotencyKey: key }, (snapshot) => {
-      const work = begin(snapshot, customerId, now);
+      const work = begin(snapshot, customerId, now, ctx.alerts);
       return work.finish(replayFor(snapshot, key, hash));
     });
     if (first) return { statusCode: first.statusCode, body: first.response as Purchase, replayed: true };
   }
   const start = await payments.startPackCheckout({ purchase, pack, customer });
   return ctx.store.transact<Answer<Purchase>>(customerId, { now, idempotencyKey: key }, (snapshot) => {
-    const work = begin(snapshot, customerId, now);
+    const work = begin(snapshot, customerId, now, ctx.alerts);
     if (key) {
       const replay = replayFor(snapshot, key, hash);
       if (replay) return work.finish({ statusCode: replay.statusCode, body: replay.response as Purchase, replayed: true });
@@ -88,6 +88,7 @@ export function markPaid(work: CustomerWork, purchase: Purchase, paymentRef: str
   work.addGrant(grant);
   Object.assign(purchase, { status: 'paid', paidAt: work.now, grantId: grant.id, paymentRef: paymentRef ?? purchase.paymentRef });
   work.touchPurchase(purchase);
+  work.emit('purchase.paid', { purchase: { ...purchase } });
   return grant;
 }
 
@@ -104,6 +105,7 @@ export function markRefunded(work: CustomerWork, purchase: Purchase, reason: str
   }
   Object.assign(purchase, { status: 'refunded', refundedAt: work.now });
   work.touchPurchase(purchase);
+  work.emit('purchase.refunded', { purchase: { ...purchase } });
 }
 
 /** An operator's refund of a sandbox purchase (Stripe refunds arrive as `charge.refunded`). */
@@ -113,7 +115,7 @@ export async function refundPurchase(ctx: ServiceContext, purchaseId: string, re
   if (found.provider !== 'sandbox') throw errors.invalidState('refund Stripe purchases in Stripe; Purse applies the charge.refunded event');
   const now = ctx.clock.now();
   return ctx.store.transact(found.customerId, { now, purchaseIds: [purchaseId], grantIds: found.grantId ? [found.grantId] : [] }, (snapshot) => {
-    const work = begin(snapshot, found.customerId, now);
+    const work = begin(snapshot, found.customerId, now, ctx.alerts);
     const purchase = work.purchases.get(purchaseId)!;
     if (purchase.status === 'pending' || purchase.status === 'canceled') throw errors.invalidState(`purchase ${purchaseId} is ${purchase.status}`);
     markRefunded(work, purchase, `purchase refunded: ${reason}`);

@@ -4,6 +4,7 @@ import { sandboxProvider } from '../payments/provider.js';
 import type { ServiceContext } from './context.js';
 import { getCustomer } from './customers.js';
 import { errors } from './errors.js';
+import { currentPlanGrantId } from './customer-work.js';
 import { begin } from './generations.js';
 import { newId } from './ids.js';
 import { getPlan } from './plans.js';
@@ -35,7 +36,7 @@ export async function changePlan(ctx: ServiceContext, customerId: string, planId
     const start = await payments.startSubscriptionCheckout({ subscription, plan, customer });
     if (!start.paid) {
       return ctx.store.transact(customerId, { now, planIds: [planId] }, (snapshot) => {
-        const work = begin(snapshot, customerId, now);
+        const work = begin(snapshot, customerId, now, ctx.alerts);
         if (work.subscription?.status === 'active') throw errors.invalidState('the customer already has an active subscription');
         work.setSubscription({ ...subscription, providerRef: start.providerRef });
         return work.finish({ subscription: work.subscription!, checkoutUrl: start.checkoutUrl, effect: 'checkout' as const });
@@ -43,8 +44,10 @@ export async function changePlan(ctx: ServiceContext, customerId: string, planId
     }
   }
 
-  return ctx.store.transact(customerId, { now, planIds: [planId] }, (snapshot) => {
-    const work = begin(snapshot, customerId, now);
+  // The current period's grant is loaded even when spent: an upgrade ends it, and credits held from it must not outlive it.
+  const grantIds = current ? [currentPlanGrantId(current)] : [];
+  return ctx.store.transact(customerId, { now, planIds: [planId], grantIds }, (snapshot) => {
+    const work = begin(snapshot, customerId, now, ctx.alerts);
     const sub = work.subscription;
     let effect: SubscriptionChange['effect'];
     if (!sub || sub.status !== 'active') {
@@ -52,13 +55,17 @@ export async function changePlan(ctx: ServiceContext, customerId: string, planId
       effect = 'started';
     } else if (sub.planId === planId) {
       effect = sub.cancelAtPeriodEnd || sub.pendingPlanId ? 'resumed' : 'unchanged';
-      if (effect === 'resumed') work.setSubscription({ ...sub, cancelAtPeriodEnd: false, pendingPlanId: null, updatedAt: now, changeReason: reason });
+      if (effect === 'resumed') {
+        work.setSubscription({ ...sub, cancelAtPeriodEnd: false, pendingPlanId: null, updatedAt: now, changeReason: reason });
+        work.emit('subscription.changed', { subscription: { ...work.subscription! } });
+      }
     } else if (isUpgrade(work.plan(sub.planId), plan)) {
       work.expireCurrentPlanGrant(sub, reason ? `upgraded to ${planId}: ${reason}` : `upgraded to ${planId}`);
-      work.startPeriod({ ...sub, planId, anchor: now, periodIndex: 0, cancelAtPeriodEnd: false, pendingPlanId: null, changeReason: reason });
+      work.startPeriod({ ...sub, planId, anchor: now, periodIndex: 0, cancelAtPeriodEnd: false, pendingPlanId: null, changeReason: reason }, 0, 'subscription.changed');
       effect = 'upgraded';
     } else {
       work.setSubscription({ ...sub, pendingPlanId: planId, cancelAtPeriodEnd: false, updatedAt: now, changeReason: reason });
+      work.emit('subscription.changed', { subscription: { ...work.subscription! } });
       effect = 'downgrade_scheduled';
     }
     return work.finish({ subscription: work.subscription!, checkoutUrl: null, effect });
@@ -69,10 +76,13 @@ export async function changePlan(ctx: ServiceContext, customerId: string, planId
 export async function cancelSubscription(ctx: ServiceContext, customerId: string, reason: string | null = null): Promise<Subscription> {
   const now = ctx.clock.now();
   return ctx.store.transact(customerId, { now }, (snapshot) => {
-    const work = begin(snapshot, customerId, now);
+    const work = begin(snapshot, customerId, now, ctx.alerts);
     const sub = work.subscription;
     if (!sub || sub.status !== 'active') throw errors.notFound('subscription of customer', customerId);
-    if (!sub.cancelAtPeriodEnd) work.setSubscription({ ...sub, cancelAtPeriodEnd: true, pendingPlanId: null, updatedAt: now, changeReason: reason });
+    if (!sub.cancelAtPeriodEnd) {
+      work.setSubscription({ ...sub, cancelAtPeriodEnd: true, pendingPlanId: null, updatedAt: now, changeReason: reason });
+      work.emit('subscription.canceled', { subscription: { ...work.subscription! } });
+    }
     return work.finish(work.subscription!);
   });
 }
@@ -84,7 +94,7 @@ export async function getSubscription(ctx: ServiceContext, customerId: string): 
   let sub = await ctx.store.getSubscription(customerId);
   if (sub && sub.status === 'active' && sub.drivenBy === 'purse' && sub.currentPeriodEnd <= now) {
     sub = await ctx.store.transact(customerId, { now }, (snapshot) => {
-      const work = begin(snapshot, customerId, now);
+      const work = begin(snapshot, customerId, now, ctx.alerts);
       return work.finish(work.subscription);
     });
   }
@@ -110,5 +120,6 @@ function newSubscription(customerId: string, planId: string, now: number, driven
     updatedAt: now,
     canceledAt: null,
     changeReason: null,
+    periodGrantId: null,
   };
 }

@@ -12,3 +12,18 @@ export function decodeGenerationCursor(cursor: string | undefined): { createdAt:
   if (dot < 1 || !Number.isSafeInteger(createdAt)) return null;
   return { createdAt, id: cursor.slice(dot + 1) };
 }
+
+/** Events are paged by (createdAt, customer, seq), newest first; the cursor carries all three. */
+export function encodeEventCursor(e: { createdAt: number; seq?: number; customerId: string }): string {
+  return `${e.createdAt}.${e.seq ?? 0}.${e.customerId}`;
+}
+
+export function decodeEventCursor(cursor: string | undefined): { createdAt: number; seq: number; customerId: string } | null {
+  if (cursor === undefined) return null;
+  const m = /^(\d+)\.(\d+)\.(.+)$/.exec(cursor);
+  if (!m) return null;
+  const createdAt = Number(m[1]);
+  const seq = Number(m[2]);
+  if (!Number.isSafeInteger(createdAt) || !Number.isSafeInteger(seq)) return null;
+  return { createdAt, seq, customerId: m[3]! };
+}

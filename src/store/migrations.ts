@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
@@ -16,4 +17,24 @@ export function loadMigrations(dialect: 'sqlite' | 'postgres'): Migration[] {
     .filter((f) => /^\d{4}_[\w-]+\.sql$/.test(f))
     .sort()
     .map((file) => ({ version: Number(file.slice(0, 4)), name: file.replace(/\.sql$/, ''), sql: readFileSync(join(dir, file), 'utf8') }));
+}
+
+/** A repeatable SQL file (a function's one definition), applied again whenever its checksum changes. */
+export interface RepeatableSql {
+  name: string;
+  sql: string;
+  checksum: string;
+}
+
+/** Reads `migrations/<dialect>/functions/*.sql`, in name order. */
+export function loadRepeatable(dialect: 'sqlite' | 'postgres'): RepeatableSql[] {
+  const dir = join(fileURLToPath(new URL('.', import.meta.url)), 'migrations', dialect, 'functions');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => /^[\w-]+\.sql$/.test(f))
+    .sort()
+    .map((file) => {
+      const sql = readFileSync(join(dir, file), 'utf8');
+      return { name: file.replace(/\.sql$/, ''), sql, checksum: createHash('sha256').update(sql).digest('hex') };
+    });
 }

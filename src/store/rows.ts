@@ -1,3 +1,4 @@
+import type { PurseEvent } from '../domain/events.js';
 import type { Customer, Generation, Grant, GrantSource, LedgerEntry, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../domain/types.js';
 import type { ApiKeyRecord } from './store.js';
 
@@ -20,6 +21,7 @@ export function toGrant(r: Row): Grant {
     voidedAt: num(r.voided_at),
     reason: (r.reason as string | null) ?? null,
     origin: json(r.origin),
+    warnAt: num(r.warn_at),
   };
 }
 
@@ -67,6 +69,7 @@ export function toCustomer(r: Row): Customer {
     name: (r.name as string | null) ?? null,
     email: (r.email as string | null) ?? null,
     metadata: json(r.metadata),
+    alerts: json(r.alerts),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
@@ -115,6 +118,7 @@ export function grantParams(g: Grant) {
     voided_at: g.voidedAt,
     reason: g.reason,
     origin: g.origin ? JSON.stringify(g.origin) : null,
+    warn_at: g.warnAt ?? null,
   };
 }
 
@@ -186,6 +190,7 @@ export function toSubscription(r: Row): Subscription {
     updatedAt: Number(r.updated_at),
     canceledAt: num(r.canceled_at),
     changeReason: (r.change_reason as string | null) ?? null,
+    periodGrantId: (r.period_grant_id as string | null) ?? null,
   };
 }
 
@@ -207,6 +212,7 @@ export function subscriptionParams(s: Subscription) {
     updated_at: s.updatedAt,
     canceled_at: s.canceledAt,
     change_reason: s.changeReason,
+    period_grant_id: s.periodGrantId,
   };
 }
 
@@ -264,5 +270,16 @@ export function ledgerParams(e: import('../domain/types.js').NewLedgerEntry) {
     reserved_delta: e.reservedDelta,
     reason: e.reason,
     created_at: e.createdAt,
+  };
+}
+
+export function toEvent(r: Row): PurseEvent {
+  return {
+    id: r.id as string,
+    customerId: r.customer_id as string,
+    type: r.type as PurseEvent['type'],
+    createdAt: Number(r.created_at),
+    data: JSON.parse(String(r.data)),
+    seq: Number(r.seq),
   };
 }

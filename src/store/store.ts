@@ -1,3 +1,4 @@
+import type { AlertSettings, EventType, PurseEvent } from '../domain/events.js';
 import type {
   Customer,
   EntryType,
@@ -69,6 +70,8 @@ export interface CustomerChanges {
   subscription: Subscription | null;
   insertPurchases: Purchase[];
   updatePurchases: Purchase[];
+  /** Events of these changes, in order; the store numbers them after the customer's last. */
+  events: PurseEvent[];
 }
 
 export interface Decision<R> {
@@ -80,6 +83,11 @@ export interface Page {
   /** Return items strictly before this cursor (exclusive), newest first. */
   before?: string;
   limit: number;
+}
+
+export interface EventFilter {
+  customerId?: string;
+  type?: EventType;
 }
 
 /** What the ledger check found: one line per disagreement, none when all is well. */
@@ -174,6 +182,12 @@ export interface Store {
    */
   pruneIdempotency(before: number, limit: number): Promise<number>;
 
+  /** Sets (or, with null, clears) a customer's own alert settings. */
+  setCustomerAlerts(customerId: string, alerts: Partial<AlertSettings> | null): Promise<void>;
+  /** Events newest first (by time, then each customer's own order), optionally of one customer or type. */
+  listEvents(filter: EventFilter, page: Page): Promise<PurseEvent[]>;
+  getEvent(id: string): Promise<PurseEvent | null>;
+
   insertApiKey(key: ApiKeyRecord): Promise<void>;
   findApiKeyByHash(hash: string): Promise<ApiKeyRecord | null>;
   listApiKeys(): Promise<ApiKeyRecord[]>;
@@ -198,5 +212,6 @@ export function noChanges(): CustomerChanges {
     subscription: null,
     insertPurchases: [],
     updatePurchases: [],
+    events: [],
   };
 }

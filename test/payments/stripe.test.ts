@@ -185,3 +185,34 @@ describe('subscriptions driven by Stripe', () => {
     expect((await p.ctx.store.audit()).problems).toEqual([]);
   });
 });
+
+describe('Stripe periods that start at the same instant (issue 10, item 1)', () => {
+  it('a period of another plan from the same instant issues its grant and ends the old one; repeats issue nothing', async () => {
+    const customer = uid('cus');
+    const [pro, max] = [uid('plan'), uid('plan')];
+    await p.call('PUT', `/v1/customers/${customer}`, {});
+    await p.call('PUT', `/v1/plans/${pro}`, { name: 'Pro', creditsPerPeriod: 500, price: { amount: 2000, currency: 'usd' } });
+    await p.call('PUT', `/v1/plans/${max}`, { name: 'Max', creditsPerPeriod: 1000, price: { amount: 4000, currency: 'usd' } });
+    const started = await p.call('PUT', `/v1/customers/${customer}/subscription`, { planId: pro });
+    const stripeSub = `sub_${uid()}`;
+    const start = Math.floor(p.ctx.clock.now() / 1000);
+    const invoice = (planId: string) =>
+      event('invoice.paid', {
+        object: 'invoice',
+        parent: {
+          type: 'subscription_details',
+          subscription_details: { subscription: stripeSub, metadata: { purse_customer_id: customer, purse_subscription_id: started.body.id, purse_plan_id: planId } },
+        },
+        lines: { data: [{ period: { start, end: start + 30 * 86_400 } }] },
+      });
+    await deliver(invoice(pro));
+    expect(await available(customer)).toBe(500);
+    await deliver(invoice(max));
+    expect(await available(customer)).toBe(1000);
+    expect((await p.call('GET', `/v1/customers/${customer}/subscription`)).body.planId).toBe(max);
+    // The same period again, as a new notice: nothing more.
+    expect((await deliver(invoice(max))).body.applied).toBe(true);
+    expect(await available(customer)).toBe(1000);
+    expect((await p.ctx.store.audit()).problems).toEqual([]);
+  });
+});

@@ -1,9 +1,38 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Purse, PurseError } from '../../sdk/src/index.js';
+import { Purse, PurseError, type FetchLike } from '../../sdk/src/index.js';
 import { startTestPurse, TEST_API_KEY, uid, type TestPurse } from '../helpers.js';
 
 let server: TestPurse;
 let purse: Purse;
+let baseUrl: string;
+
+interface Sent {
+  method: string;
+  url: string;
+  body: string | undefined;
+  idempotencyKey: string | undefined;
+}
+
+/**
+ * A transport that loses answers: every request reaches the real server, and
+ * `lose(req, sent)` (sent: every request so far) decides whether the answer is dropped on the way back
+ * ('network': the connection breaks; 502: a gateway error; 429: a rate limit
+ * asking to come back in a second) or delivered.
+ */
+function lossy(lose: (req: Sent, sent: Sent[]) => 'network' | 502 | 429 | undefined): { fetch: FetchLike; sent: Sent[] } {
+  const sent: Sent[] = [];
+  const fetchLike: FetchLike = async (url, init) => {
+    const req = { method: init.method, url, body: init.body, idempotencyKey: init.headers['idempotency-key'] };
+    sent.push(req);
+    const res = await fetch(url, init);
+    const fault = lose(req, sent);
+    if (fault === 'network') throw new TypeError('fetch failed: connection reset');
+    if (fault === 502) return new Response('<html>Bad Gateway</html>', { status: 502 });
+    if (fault === 429) return new Response('{"error":{"code":"rate_limited","message":"slow down"},"requestId":"r"}', { status: 429, headers: { 'retry-after': '1' } });
+    return res;
+  };
+  return { fetch: fetchLike, sent };
+}
 
 async function listen(p: TestPurse): Promise<string> {
   await p.app.listen({ port: 0, host: '127.0.0.1' });
@@ -22,7 +51,8 @@ async function seed(client: Purse, credits: number, toolCredits: number, holdSec
 
 beforeAll(async () => {
   server = await startTestPurse();
-  purse = new Purse({ baseUrl: await listen(server), apiKey: TEST_API_KEY });
+  baseUrl = await listen(server);
+  purse = new Purse({ baseUrl, apiKey: TEST_API_KEY });
 });
 afterAll(async () => server.close());
 
@@ -103,5 +133,142 @@ describe('the SDK against a real server', () => {
     const b = await purse.reserve({ id, customerId, toolId });
     expect(b).toEqual(a);
     expect((await purse.balance(customerId)).reserved).toBe(1);
+  });
+
+  it('makes the generation id before the first attempt, so a retry after a lost answer reserves once', async () => {
+    const { customerId, toolId } = await seed(purse, 10, 3);
+    const t = lossy((req, sent) => (sent.length === 1 && req.url.endsWith('/v1/generations') ? 'network' : undefined));
+    const client = new Purse({ baseUrl, apiKey: TEST_API_KEY, fetch: t.fetch, retryDelayMs: 1 });
+    const gen = await client.reserve({ id: undefined, customerId, toolId });
+    expect(t.sent).toHaveLength(2);
+    const ids = t.sent.map((r) => JSON.parse(r.body!).id);
+    expect(ids[0]).toEqual(expect.any(String));
+    expect(ids[1]).toBe(ids[0]);
+    expect(gen.id).toBe(ids[0]);
+    expect(await purse.balance(customerId)).toMatchObject({ available: 7, reserved: 3 });
+  });
+
+  it('generate survives lost answers to its reserve and complete: one generation, charged once', async () => {
+    const { customerId, toolId } = await seed(purse, 10, 2);
+    const t = lossy((req, sent) => (req.method === 'POST' && sent.filter((r) => r.url === req.url).length === 1 ? 'network' : undefined));
+    const client = new Purse({ baseUrl, apiKey: TEST_API_KEY, fetch: t.fetch, retryDelayMs: 1 });
+    const { generation } = await client.generate(customerId, toolId, async () => 'ok', { units: 2 });
+    expect(generation).toMatchObject({ status: 'completed', charged: 4 });
+    expect(t.sent.map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual([
+      'POST /v1/generations',
+      'POST /v1/generations',
+      `POST /v1/generations/${generation.id}/complete`,
+      `POST /v1/generations/${generation.id}/complete`,
+    ]);
+    expect((await purse.listGenerations(customerId)).data).toHaveLength(1);
+    expect(await purse.balance(customerId)).toMatchObject({ available: 6, reserved: 0 });
+  });
+
+  it('retries a grant and a purchase after a 502 with the same Idempotency-Key: one grant, one purchase', async () => {
+    const customerId = uid('sdk');
+    const packId = uid('pack');
+    await purse.putCustomer(customerId);
+    await purse.putPack(packId, { name: 'Pack', credits: 100, price: { amount: 500, currency: 'usd' } });
+    const t = lossy((req, sent) => (req.method === 'POST' && sent.filter((r) => r.url === req.url).length === 1 ? 502 : undefined));
+    const client = new Purse({ baseUrl, apiKey: TEST_API_KEY, fetch: t.fetch, retryDelayMs: 1 });
+    await client.grant(customerId, { amount: 5, source: 'bonus', reason: 'welcome' });
+    const purchase = await client.buyPack(customerId, packId);
+    expect(purchase.status).toBe('paid');
+    expect(t.sent).toHaveLength(4);
+    expect(t.sent[1]!.idempotencyKey).toEqual(t.sent[0]!.idempotencyKey);
+    expect(t.sent[3]!.idempotencyKey).toEqual(t.sent[2]!.idempotencyKey);
+    expect(t.sent[0]!.idempotencyKey).not.toEqual(t.sent[2]!.idempotencyKey);
+    expect((await purse.balance(customerId)).available).toBe(105);
+    expect((await purse.listPurchases(customerId)).data).toHaveLength(1);
+  });
+
+  it('gives up after the configured retries, and never repeats a write that is not safe to repeat', async () => {
+    const down = lossy(() => 'network');
+    const client = new Purse({ baseUrl, apiKey: TEST_API_KEY, fetch: down.fetch, retries: 3, retryDelayMs: 1 });
+    await expect(client.getTool('anything')).rejects.toThrow(/connection reset/);
+    expect(down.sent).toHaveLength(4);
+
+    const before = await purse.getTestClock();
+    const once = lossy(() => 'network');
+    const mover = new Purse({ baseUrl, apiKey: TEST_API_KEY, fetch: once.fetch, retryDelayMs: 1 });
+    await expect(mover.moveTestClock({ advanceSeconds: 1 })).rejects.toThrow(/connection reset/);
+    expect(once.sent).toHaveLength(1);
+    expect(Date.parse(await purse.getTestClock()) - Date.parse(before)).toBe(1000);
+  });
+
+  it('waits as long as Retry-After says on a 429, and never retries an answer that is not a 429 or 5xx', async () => {
+    const { customerId, toolId } = await seed(purse, 10, 1);
+    const limited = lossy((_req, sent) => (sent.length === 1 ? 429 : undefined));
+    const client = new Purse({ baseUrl, apiKey: TEST_API_KEY, fetch: limited.fetch, retryDelayMs: 1 });
+    const started = Date.now();
+    const gen = await client.reserve({ customerId, toolId });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(limited.sent).toHaveLength(2);
+    await client.fail(gen.id);
+    const settled = await client.complete(gen.id).catch((e: unknown) => e);
+    expect(settled).toMatchObject({ status: 409, code: 'generation_settled' });
+    expect(limited.sent.filter((r) => r.url.endsWith('/complete'))).toHaveLength(1);
+  });
+
+  it("errors carry the contract's code, status, details and request id", async () => {
+    const err = (await purse.putTool(uid('tool'), { name: 'Bad', credits: -1 }).catch((e: unknown) => e)) as PurseError;
+    expect(err).toBeInstanceOf(PurseError);
+    expect(err).toMatchObject({ status: 400, code: 'invalid_request', details: { field: 'credits' } });
+    expect(err.requestId).toEqual(expect.any(String));
+    const missing = (await purse.getGeneration(uid('gen')).catch((e: unknown) => e)) as PurseError;
+    expect(missing).toMatchObject({ status: 404, code: 'not_found' });
+  });
+
+  it('covers the catalog, subscriptions with a reason, purchases, grants, reports and search', async () => {
+    const customerId = uid('sdk');
+    const [toolId, planId, bigPlanId, packId] = [uid('tool'), uid('plan'), uid('plan'), uid('pack')];
+    expect(await purse.putTool(toolId, { name: 'Upscale', credits: 2, unit: 'image' })).toMatchObject({ id: toolId, credits: 2, unit: 'image' });
+    await purse.putTool(toolId, { name: 'Upscale', credits: 3, unit: 'image' });
+    expect((await purse.toolPrices(toolId)).map((p) => p.credits).sort()).toEqual([2, 3]);
+    expect((await purse.listTools()).some((t) => t.id === toolId)).toBe(true);
+    await purse.putPlan(planId, { name: 'Pro', creditsPerPeriod: 50, price: { amount: 900, currency: 'usd' } });
+    await purse.putPlan(bigPlanId, { name: 'Max', creditsPerPeriod: 200, price: { amount: 2900, currency: 'usd' }, rollover: { max: 20 } });
+    await purse.putPack(packId, { name: 'Pack', credits: 30, price: { amount: 300, currency: 'usd' } });
+    expect((await purse.listPlans()).map((p) => p.id)).toEqual(expect.arrayContaining([planId, bigPlanId]));
+    expect((await purse.listPacks()).map((p) => p.id)).toContain(packId);
+    const pricing = await purse.pricing();
+    expect(pricing.tools.find((t) => t.id === toolId)).toMatchObject({ credits: 3 });
+    expect(pricing.packs.find((p) => p.id === packId)).toMatchObject({ credits: 30 });
+
+    await purse.putCustomer(customerId, { name: 'Ada Lovelace', email: `${customerId}@example.com` });
+    expect((await purse.searchCustomers(customerId)).map((c) => c.id)).toEqual([customerId]);
+    expect(await purse.subscribe(customerId, planId, { reason: 'trial converted' })).toMatchObject({ planId, effect: 'started', changeReason: 'trial converted' });
+    // A second later: an upgrade in the same millisecond as the period start loses its credits (issue 10, item 1).
+    await purse.moveTestClock({ advanceSeconds: 1 });
+    expect(await purse.subscribe(customerId, bigPlanId, { reason: 'needs more' })).toMatchObject({ planId: bigPlanId, effect: 'upgraded', changeReason: 'needs more' });
+    expect(await purse.cancelSubscription(customerId, { reason: 'too expensive' })).toMatchObject({ cancelAtPeriodEnd: true, changeReason: 'too expensive' });
+    expect(await purse.getSubscription(customerId)).toMatchObject({ planId: bigPlanId, cancelAtPeriodEnd: true });
+    expect(await purse.subscribe(customerId, bigPlanId)).toMatchObject({ effect: 'resumed', cancelAtPeriodEnd: false });
+    expect(await purse.cancelSubscription(customerId)).toMatchObject({ cancelAtPeriodEnd: true });
+
+    const purchase = await purse.buyPack(customerId, packId);
+    expect(await purse.getPurchase(purchase.id)).toEqual(purchase);
+    expect((await purse.listPurchases(customerId, { limit: 5 })).data.map((p) => p.id)).toEqual([purchase.id]);
+    const grant = await purse.grant(customerId, { amount: 7, source: 'adjustment', reason: 'goodwill' });
+    expect((await purse.balance(customerId)).available).toBe(200 + 30 + 7);
+    expect(await purse.voidGrant(grant.id, 'by mistake')).toMatchObject({ id: grant.id, remaining: 0 });
+    expect(await purse.refundPurchase(purchase.id, 'not wanted')).toMatchObject({ status: 'refunded' });
+    expect((await purse.listGrants(customerId)).map((g) => g.source).sort()).toEqual(['addon', 'adjustment', 'plan', 'plan']);
+    expect((await purse.balance(customerId)).available).toBe(200);
+
+    const { generation } = await purse.generate(customerId, toolId, async () => 'done');
+    const refunded = await purse.refund(generation.id, { reason: 'bad result', amount: 1 });
+    expect(refunded).toMatchObject({ charged: 3, refunded: 1 });
+    expect((await purse.getGeneration(generation.id)).refunded).toBe(1);
+    const tools = await purse.toolsReport();
+    expect(tools.find((t) => t.toolId === toolId)).toMatchObject({ generations: 1, completed: 1, creditsCharged: 3, creditsRefunded: 1 });
+    const credits = await purse.creditsReport();
+    expect(credits.totals.spent).toBeGreaterThanOrEqual(3);
+    expect(credits.days.length).toBe(30);
+    expect((await purse.outstanding()).total).toBeGreaterThanOrEqual(198);
+    const session = await purse.createSession(customerId, 600);
+    const asCustomer = new Purse({ baseUrl, apiKey: session.token });
+    expect((await asCustomer.balance(customerId)).available).toBe(198);
+    await expect(asCustomer.putTool(uid('tool'), { name: 'No', credits: 1 })).rejects.toMatchObject({ status: 403, code: 'forbidden' });
   });
 });

@@ -8,9 +8,12 @@ import { createTestDatabase } from '../pg.js';
  * require every table that holds a customer's data to carry the customer in its
  * primary key and in every unique key, with no foreign key at all between them.
  */
-const REFERENCE_TABLES = new Set(['meta', 'api_keys', 'tools', 'tool_prices', 'plans', 'packs', 'schema_migrations']);
-/** The customers table is distributed by its own id. */
-const DISTRIBUTION_COLUMN: Record<string, string> = { customers: 'id' };
+const REFERENCE_TABLES = new Set(['meta', 'api_keys', 'tools', 'tool_prices', 'plans', 'packs', 'schema_migrations', 'schema_functions']);
+/**
+ * The customers table is distributed by its own id; generation_ids, the routed
+ * lookup of a generation's customer by the generation's id, by that id.
+ */
+const DISTRIBUTION_COLUMN: Record<string, string> = { customers: 'id', generation_ids: 'id' };
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let client: pg.Client;
@@ -60,7 +63,7 @@ async function schemaProblems(): Promise<{ customerTables: string[]; problems: s
 describe('the PostgreSQL schema can be distributed by customer', () => {
   it('keys every customer table by customer and has no foreign keys', async () => {
     const { customerTables, problems } = await schemaProblems();
-    expect(customerTables).toEqual(['customers', 'generations', 'grants', 'idempotency_keys', 'ledger_entries', 'purchases', 'subscriptions']);
+    expect(customerTables).toEqual(['customers', 'events', 'generation_ids', 'generations', 'grants', 'idempotency_keys', 'ledger_entries', 'purchases', 'subscriptions']);
     expect(problems).toEqual([]);
   });
 

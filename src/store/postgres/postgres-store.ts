@@ -1,8 +1,9 @@
 import pg from 'pg';
 import type { Customer, Generation, Grant, LedgerEntry, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../../domain/types.js';
 import { compareWithLedger, MALFORMED_ENTRIES_SQL } from '../audit.js';
-import { decodeGenerationCursor } from '../cursor.js';
-import { loadMigrations } from '../migrations.js';
+import { decodeEventCursor, decodeGenerationCursor } from '../cursor.js';
+import type { AlertSettings, PurseEvent } from '../../domain/events.js';
+import { loadMigrations, loadRepeatable } from '../migrations.js';
 import * as rows from '../rows.js';
 import type {
   ApiKeyRecord,
@@ -15,6 +16,7 @@ import type {
   Page,
   Store,
   StoreCapabilities,
+  EventFilter,
 } from '../store.js';
 
 type Row = Record<string, unknown>;
@@ -38,7 +40,8 @@ const types = {
  */
 const SNAPSHOT_SQL = `
 WITH gens AS (
-  SELECT * FROM generations WHERE id = ANY($2::text[])
+  -- A generation named by id is found through its owner, whichever customer that is.
+  SELECT g.* FROM generation_ids r JOIN generations g ON g.customer_id = r.customer_id AND g.id = r.id WHERE r.id = ANY($2::text[])
   UNION
   SELECT * FROM generations WHERE customer_id = $1 AND status = 'reserved' AND hold_until <= $4
 ), sub AS (
@@ -107,6 +110,25 @@ export class PostgresStore implements Store {
         try {
           await client.query(m.sql);
           await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK');
+          throw err;
+        }
+      }
+      // Function definitions live in one file each and are replaced when the file changes.
+      await client.query('CREATE TABLE IF NOT EXISTS schema_functions (name text PRIMARY KEY, checksum text NOT NULL, applied_at bigint NOT NULL)');
+      const applied = new Map((await client.query('SELECT name, checksum FROM schema_functions')).rows.map((r) => [r.name as string, r.checksum as string]));
+      for (const f of loadRepeatable('postgres')) {
+        if (applied.get(f.name) === f.checksum) continue;
+        await client.query('BEGIN');
+        try {
+          await client.query(f.sql);
+          await client.query(
+            `INSERT INTO schema_functions (name, checksum, applied_at) VALUES ($1, $2, $3)
+             ON CONFLICT (name) DO UPDATE SET checksum = excluded.checksum, applied_at = excluded.applied_at`,
+            [f.name, f.checksum, Date.now()],
+          );
           await client.query('COMMIT');
         } catch (err) {
           await client.query('ROLLBACK');
@@ -192,6 +214,9 @@ export class PostgresStore implements Store {
         return;
       } catch (error) {
         if (client) await client.query('ROLLBACK').catch(() => {});
+        // Another customer took a generation id between our snapshot and our write:
+        // decide again on a snapshot that shows the id taken, so the write is refused.
+        if (isGenerationIdTaken(error) && attempt < MAX_ID_RACE_RETRIES) continue;
         if (batch.length > 1) {
           // A database error in a batch: run each write alone, so only the one at fault fails.
           for (const w of batch) await this.runBatch(customerId, [w]);
@@ -373,7 +398,10 @@ export class PostgresStore implements Store {
   }
 
   async getGeneration(id: string): Promise<Generation | null> {
-    const r = await this.one('SELECT * FROM generations WHERE id = $1 LIMIT 1', [id]);
+    const r = await this.one(
+      'SELECT g.* FROM generation_ids r JOIN generations g ON g.customer_id = r.customer_id AND g.id = r.id WHERE r.id = $1',
+      [id],
+    );
     return r ? rows.toGeneration(r) : null;
   }
 
@@ -426,6 +454,7 @@ export class PostgresStore implements Store {
       `SELECT customer_id FROM generations WHERE status = 'reserved' AND hold_until <= $1
        UNION SELECT customer_id FROM grants WHERE remaining > 0 AND voided_at IS NULL AND expires_at IS NOT NULL AND expires_at <= $1
        UNION SELECT customer_id FROM subscriptions WHERE status = 'active' AND driven_by = 'purse' AND current_period_end <= $1
+       UNION SELECT customer_id FROM grants WHERE warn_at IS NOT NULL AND warn_at <= $1 AND remaining > 0 AND voided_at IS NULL
        LIMIT $2`,
       [now, limit],
     );
@@ -520,6 +549,33 @@ export class PostgresStore implements Store {
     return (await this.pool.query('UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [at, id])).rowCount! > 0;
   }
 
+  async setCustomerAlerts(customerId: string, alerts: Partial<AlertSettings> | null): Promise<void> {
+    await this.query('UPDATE customers SET alerts = $1 WHERE id = $2', [alerts ? JSON.stringify(alerts) : null, customerId]);
+  }
+
+  async listEvents(filter: EventFilter, page: Page): Promise<PurseEvent[]> {
+    const c = decodeEventCursor(page.before);
+    if (filter.customerId !== undefined) {
+      return (
+        await this.query('SELECT * FROM events WHERE customer_id = $1 AND seq < $2 AND ($3::text IS NULL OR type = $3) ORDER BY seq DESC LIMIT $4', [
+          filter.customerId, c ? c.seq : Number.MAX_SAFE_INTEGER, filter.type ?? null, page.limit,
+        ])
+      ).map(rows.toEvent);
+    }
+    return (
+      await this.query(
+        `SELECT * FROM events WHERE ($1::text IS NULL OR type = $1) AND ($2::int IS NULL OR (created_at, customer_id, seq) < ($3, $4, $5))
+          ORDER BY created_at DESC, customer_id DESC, seq DESC LIMIT $6`,
+        [filter.type ?? null, c ? 1 : null, c?.createdAt ?? 0, c?.customerId ?? '', c?.seq ?? 0, page.limit],
+      )
+    ).map(rows.toEvent);
+  }
+
+  async getEvent(id: string): Promise<PurseEvent | null> {
+    const r = await this.one('SELECT * FROM events WHERE id = $1 LIMIT 1', [id]);
+    return r ? rows.toEvent(r) : null;
+  }
+
   async getMeta(key: string): Promise<string | null> {
     const r = await this.one('SELECT value FROM meta WHERE key = $1', [key]);
     return r ? (r.value as string) : null;
@@ -549,6 +605,14 @@ interface CustomerQueue {
 
 /** The most writes one `purse_apply` call carries. */
 const MAX_BATCH = 128;
+
+/** How often a batch is decided again after losing a generation id to another customer's write. */
+const MAX_ID_RACE_RETRIES = 3;
+
+function isGenerationIdTaken(error: unknown): boolean {
+  const e = error as { code?: string; constraint?: string };
+  return e?.code === '23505' && e.constraint === 'generation_ids_pkey';
+}
 
 interface MergedLoad {
   now: number;
@@ -594,6 +658,7 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes
   const insert = { grants: new Map<string, Grant>(), generations: new Map<string, Generation>(), purchases: new Map<string, Purchase>() };
   const update = { grants: new Map<string, Grant>(), generations: new Map<string, Generation>(), purchases: new Map<string, Purchase>() };
   const ledger: CustomerChanges['ledger'] = [];
+  const events: CustomerChanges['events'] = [];
   const newKeys: IdempotencyRecord[] = [];
   let subscriptionChanged = false;
 
@@ -630,6 +695,7 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes
     upsert(insert.generations, update.generations, generations, c.insertGenerations, c.updateGenerations);
     upsert(insert.purchases, update.purchases, purchases, c.insertPurchases, c.updatePurchases);
     ledger.push(...c.ledger);
+    events.push(...c.events);
     if (c.idempotency) {
       idempotency.set(c.idempotency.key, c.idempotency);
       newKeys.push(c.idempotency);
@@ -642,7 +708,7 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes
   });
 
   const nothing =
-    insert.grants.size + update.grants.size + insert.generations.size + update.generations.size + insert.purchases.size + update.purchases.size + ledger.length + newKeys.length === 0 &&
+    insert.grants.size + update.grants.size + insert.generations.size + update.generations.size + insert.purchases.size + update.purchases.size + ledger.length + newKeys.length + events.length === 0 &&
     !subscriptionChanged;
   if (nothing) return { outcomes, changes: null };
   const changes = JSON.stringify({
@@ -662,6 +728,7 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes
     subscription: subscriptionChanged && subscription ? [rows.subscriptionParams(subscription)] : [],
     insertPurchases: [...insert.purchases.values()].map(rows.purchaseParams),
     updatePurchases: [...update.purchases.values()].map(rows.purchaseParams),
+    events: events.map((e) => ({ id: e.id, type: e.type, created_at: e.createdAt, data: JSON.stringify(e.data) })),
   });
   return { outcomes, changes };
 }

@@ -3,7 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Customer, Generation, Grant, LedgerEntry, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../../domain/types.js';
 import { compareWithLedger, MALFORMED_ENTRIES_SQL } from '../audit.js';
-import { decodeGenerationCursor } from '../cursor.js';
+import { decodeEventCursor, decodeGenerationCursor } from '../cursor.js';
+import type { AlertSettings, PurseEvent } from '../../domain/events.js';
 import { loadMigrations } from '../migrations.js';
 import type {
   ApiKeyRecord,
@@ -15,6 +16,7 @@ import type {
   Store,
   StoreCapabilities,
   CustomerChanges,
+  EventFilter,
 } from '../store.js';
 import * as rows from '../rows.js';
 
@@ -150,12 +152,14 @@ export class SqliteStore implements Store {
 
   private apply(customerId: string, changes: CustomerChanges): void {
     for (const g of changes.insertGrants) {
-      this.sql(`INSERT INTO grants (customer_id, id, source, amount, remaining, expires_at, priority, created_at, voided_at, reason, origin)
-                VALUES (@customer_id, @id, @source, @amount, @remaining, @expires_at, @priority, @created_at, @voided_at, @reason, @origin)`).run(rows.grantParams(g));
+      this.sql(`INSERT INTO grants (customer_id, id, source, amount, remaining, expires_at, priority, created_at, voided_at, reason, origin, warn_at)
+                VALUES (@customer_id, @id, @source, @amount, @remaining, @expires_at, @priority, @created_at, @voided_at, @reason, @origin, @warn_at)`).run(
+        rows.grantParams(g),
+      );
     }
     for (const g of changes.updateGrants) {
-      this.sql('UPDATE grants SET remaining = ?, voided_at = ?, expires_at = ?, reason = ? WHERE customer_id = ? AND id = ?').run(
-        g.remaining, g.voidedAt, g.expiresAt, g.reason, g.customerId, g.id,
+      this.sql('UPDATE grants SET remaining = ?, voided_at = ?, expires_at = ?, reason = ?, warn_at = ? WHERE customer_id = ? AND id = ?').run(
+        g.remaining, g.voidedAt, g.expiresAt, g.reason, g.warnAt ?? null, g.customerId, g.id,
       );
     }
     for (const g of changes.insertGenerations) {
@@ -177,9 +181,10 @@ export class SqliteStore implements Store {
     }
     if (changes.subscription) {
       this.sql(`INSERT OR REPLACE INTO subscriptions (customer_id, id, plan_id, status, driven_by, anchor, period_index, current_period_start,
-                  current_period_end, cancel_at_period_end, pending_plan_id, provider_ref, created_at, updated_at, canceled_at, change_reason)
+                  current_period_end, cancel_at_period_end, pending_plan_id, provider_ref, created_at, updated_at, canceled_at, change_reason, period_grant_id)
                 VALUES (@customer_id, @id, @plan_id, @status, @driven_by, @anchor, @period_index, @current_period_start,
-                  @current_period_end, @cancel_at_period_end, @pending_plan_id, @provider_ref, @created_at, @updated_at, @canceled_at, @change_reason)`).run(
+                  @current_period_end, @cancel_at_period_end, @pending_plan_id, @provider_ref, @created_at, @updated_at, @canceled_at, @change_reason,
+                  @period_grant_id)`).run(
         rows.subscriptionParams(changes.subscription),
       );
     }
@@ -193,6 +198,14 @@ export class SqliteStore implements Store {
       this.sql(`UPDATE purchases SET status = @status, provider_ref = @provider_ref, payment_ref = @payment_ref, checkout_url = @checkout_url,
                   grant_id = @grant_id, paid_at = @paid_at, refunded_at = @refunded_at
                 WHERE customer_id = @customer_id AND id = @id`).run(rows.purchaseParams(p));
+    }
+    if (changes.events.length > 0) {
+      let seq = Number(this.sql('SELECT coalesce(max(seq), 0) AS seq FROM events WHERE customer_id = ?').get(customerId)!.seq);
+      for (const e of changes.events) {
+        this.sql('INSERT INTO events (customer_id, seq, id, type, created_at, data) VALUES (?, ?, ?, ?, ?, ?)').run(
+          customerId, ++seq, e.id, e.type, e.createdAt, JSON.stringify(e.data),
+        );
+      }
     }
     const idem = changes.idempotency;
     if (idem) {
@@ -429,7 +442,8 @@ export class SqliteStore implements Store {
     const list = this.sql(`SELECT customer_id FROM generations WHERE status = 'reserved' AND hold_until <= ?
                            UNION SELECT customer_id FROM grants WHERE remaining > 0 AND voided_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ?
                            UNION SELECT customer_id FROM subscriptions WHERE status = 'active' AND driven_by = 'purse' AND current_period_end <= ?
-                           LIMIT ?`).all(now, now, now, limit);
+                           UNION SELECT customer_id FROM grants WHERE warn_at IS NOT NULL AND warn_at <= ? AND remaining > 0 AND voided_at IS NULL
+                           LIMIT ?`).all(now, now, now, now, limit);
     return list.map((r) => r.customer_id as string);
   }
 
@@ -507,6 +521,28 @@ export class SqliteStore implements Store {
 
   async revokeApiKey(id: string, at: number): Promise<boolean> {
     return this.sql('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id).changes > 0;
+  }
+
+  async setCustomerAlerts(customerId: string, alerts: Partial<AlertSettings> | null): Promise<void> {
+    this.sql('UPDATE customers SET alerts = ? WHERE id = ?').run(alerts ? JSON.stringify(alerts) : null, customerId);
+  }
+
+  async listEvents(filter: EventFilter, page: Page): Promise<PurseEvent[]> {
+    const c = decodeEventCursor(page.before);
+    if (filter.customerId !== undefined) {
+      return this.sql(`SELECT * FROM events WHERE customer_id = ? AND seq < ? AND (? IS NULL OR type = ?) ORDER BY seq DESC LIMIT ?`)
+        .all(filter.customerId, c ? c.seq : Number.MAX_SAFE_INTEGER, filter.type ?? null, filter.type ?? null, page.limit)
+        .map(rows.toEvent);
+    }
+    return this.sql(`SELECT * FROM events WHERE (? IS NULL OR type = ?) AND (? IS NULL OR (created_at, customer_id, seq) < (?, ?, ?))
+                     ORDER BY created_at DESC, customer_id DESC, seq DESC LIMIT ?`)
+      .all(filter.type ?? null, filter.type ?? null, c ? 1 : null, c?.createdAt ?? 0, c?.customerId ?? '', c?.seq ?? 0, page.limit)
+      .map(rows.toEvent);
+  }
+
+  async getEvent(id: string): Promise<PurseEvent | null> {
+    const r = this.sql('SELECT * FROM events WHERE id = ?').get(id);
+    return r ? rows.toEvent(r) : null;
   }
 
   async getMeta(key: string): Promise<string | null> {

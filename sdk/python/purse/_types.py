@@ -1,0 +1,356 @@
+"""The API's answers as TypedDicts: plain dicts at run time, typed for checkers.
+
+Field names are the API's (camelCase); times are ISO 8601 strings in UTC;
+credits and money amounts are ints. /openapi.json is the full statement.
+"""
+
+from typing import Any, Dict, List, Literal, Optional, TypedDict
+
+GrantSource = Literal["plan", "addon", "bonus", "adjustment"]
+GenerationStatus = Literal["reserved", "completed", "failed"]
+LedgerType = Literal["grant", "reserve", "release", "charge", "refund", "expire", "void"]
+SubscriptionStatus = Literal["incomplete", "active", "canceled"]
+Period = Literal["day", "week", "month", "year"]
+
+
+class Money(TypedDict):
+    """`amount` in the currency's minor unit (cents); `currency` a lower-case ISO 4217 code."""
+
+    amount: int
+    currency: str
+
+
+class Tool(TypedDict):
+    id: str
+    name: str
+    credits: int
+    unit: str
+    description: Optional[str]
+    holdSeconds: int
+    active: bool
+    createdAt: str
+    updatedAt: str
+
+
+class ToolPrice(TypedDict):
+    credits: int
+    unit: str
+    effectiveAt: str
+
+
+class Rollover(TypedDict):
+    max: int
+
+
+class Plan(TypedDict):
+    id: str
+    name: str
+    creditsPerPeriod: int
+    period: Period
+    price: Money
+    rollover: Rollover
+    description: Optional[str]
+    active: bool
+    createdAt: str
+    updatedAt: str
+
+
+class Pack(TypedDict):
+    id: str
+    name: str
+    credits: int
+    price: Money
+    expiresInDays: Optional[int]
+    description: Optional[str]
+    active: bool
+    createdAt: str
+    updatedAt: str
+
+
+class PricingPlan(TypedDict):
+    id: str
+    name: str
+    creditsPerPeriod: int
+    period: str
+    price: Money
+    rollover: Rollover
+    description: Optional[str]
+
+
+class PricingPack(TypedDict):
+    id: str
+    name: str
+    credits: int
+    price: Money
+    expiresInDays: Optional[int]
+    description: Optional[str]
+
+
+class PricingTool(TypedDict):
+    id: str
+    name: str
+    credits: int
+    unit: str
+    description: Optional[str]
+
+
+class Pricing(TypedDict):
+    plans: List[PricingPlan]
+    packs: List[PricingPack]
+    tools: List[PricingTool]
+
+
+class Customer(TypedDict):
+    id: str
+    name: Optional[str]
+    email: Optional[str]
+    metadata: Optional[Dict[str, Any]]
+    createdAt: str
+    updatedAt: str
+
+
+class Session(TypedDict):
+    """A customer session token for a front end, and when it expires."""
+
+    token: str
+    customerId: str
+    expiresAt: str
+
+
+class Subscription(TypedDict):
+    id: str
+    customerId: str
+    planId: str
+    status: SubscriptionStatus
+    currentPeriodStart: str
+    currentPeriodEnd: str
+    cancelAtPeriodEnd: bool
+    pendingPlanId: Optional[str]
+    drivenBy: Literal["purse", "stripe"]
+    createdAt: str
+    canceledAt: Optional[str]
+    changeReason: Optional[str]
+
+
+class SubscriptionChange(Subscription):
+    """The subscription after a change; `effect` says what happened, `checkoutUrl` is set with Stripe."""
+
+    checkoutUrl: Optional[str]
+    effect: str
+
+
+class Grant(TypedDict):
+    id: str
+    customerId: str
+    source: GrantSource
+    amount: int
+    remaining: int
+    expiresAt: Optional[str]
+    priority: int
+    reason: Optional[str]
+    voidedAt: Optional[str]
+    createdAt: str
+
+
+class Purchase(TypedDict):
+    id: str
+    customerId: str
+    packId: str
+    credits: int
+    price: Money
+    status: Literal["pending", "paid", "refunded", "canceled"]
+    provider: Literal["sandbox", "stripe"]
+    checkoutUrl: Optional[str]
+    grantId: Optional[str]
+    createdAt: str
+    paidAt: Optional[str]
+    refundedAt: Optional[str]
+
+
+class Allocation(TypedDict):
+    grantId: str
+    amount: int
+
+
+class Generation(TypedDict):
+    id: str
+    customerId: str
+    toolId: str
+    status: GenerationStatus
+    units: int
+    unitCredits: int
+    cost: int
+    chargedUnits: Optional[int]
+    charged: int
+    refunded: int
+    allocations: List[Allocation]
+    metadata: Optional[Dict[str, Any]]
+    holdUntil: str
+    failureReason: Optional[str]
+    createdAt: str
+    settledAt: Optional[str]
+
+
+class BreakdownLine(TypedDict):
+    source: GrantSource
+    available: int
+    expiresAt: Optional[str]
+
+
+class BalanceSubscription(TypedDict):
+    planId: str
+    status: SubscriptionStatus
+    currentPeriodEnd: str
+    cancelAtPeriodEnd: bool
+    pendingPlanId: Optional[str]
+
+
+class Balance(TypedDict):
+    """`available` can be reserved now; `reserved` is held by running generations."""
+
+    customerId: str
+    available: int
+    reserved: int
+    breakdown: List[BreakdownLine]
+    subscription: Optional[BalanceSubscription]
+    asOf: str
+
+
+class LedgerEntry(TypedDict):
+    id: str
+    type: LedgerType
+    amount: int
+    availableDelta: int
+    reservedDelta: int
+    grantId: str
+    source: GrantSource
+    generationId: Optional[str]
+    toolId: Optional[str]
+    reason: Optional[str]
+    createdAt: str
+
+
+class LedgerPage(TypedDict):
+    """Newest first; pass `nextCursor` back for the next page (None at the end)."""
+
+    data: List[LedgerEntry]
+    nextCursor: Optional[str]
+
+
+class GenerationPage(TypedDict):
+    data: List[Generation]
+    nextCursor: Optional[str]
+
+
+class PurchasePage(TypedDict):
+    data: List[Purchase]
+    nextCursor: Optional[str]
+
+
+class CreditAmounts(TypedDict):
+    issued: int
+    spent: int
+    refunded: int
+    expired: int
+    voided: int
+
+
+class CreditsDay(CreditAmounts):
+    date: str
+
+
+class CreditsReport(TypedDict):
+    days: List[CreditsDay]
+    totals: CreditAmounts
+
+
+class ToolReportLine(TypedDict):
+    toolId: str
+    name: str
+    generations: int
+    completed: int
+    failed: int
+    reserved: int
+    failureRate: Optional[float]
+    creditsCharged: int
+    creditsRefunded: int
+
+
+class ToolsReport(TypedDict):
+    tools: List[ToolReportLine]
+
+
+class OutstandingSource(TypedDict):
+    source: str
+    available: int
+
+
+class OutstandingReport(TypedDict):
+    bySource: List[OutstandingSource]
+    reserved: int
+    total: int
+
+
+class TestClock(TypedDict):
+    now: str
+
+
+# Events and webhook endpoints (issue 12). Fields past these may be added by
+# the server; TypedDicts do not refuse them.
+
+
+class Event(TypedDict):
+    """`{id: "evt_…", type, createdAt, customerId, data}`; `data` is the object as the API returns it."""
+
+    id: str
+    type: str
+    createdAt: str
+    customerId: Optional[str]
+    data: Dict[str, Any]
+
+
+class EventPage(TypedDict):
+    data: List[Event]
+    nextCursor: Optional[str]
+
+
+class WebhookEndpoint(TypedDict, total=False):
+    id: str
+    url: str
+    events: Optional[List[str]]
+    status: Literal["enabled", "disabled"]
+    description: Optional[str]
+    createdAt: str
+
+
+class WebhookEndpointWithSecret(WebhookEndpoint, total=False):
+    """Only the answer to creating an endpoint carries its secret (`whsec_…`)."""
+
+    secret: str
+
+
+class WebhookEndpointList(TypedDict):
+    data: List[WebhookEndpoint]
+
+
+class WebhookDelivery(TypedDict, total=False):
+    id: str
+    eventId: str
+    endpointId: str
+    status: str
+    statusCode: Optional[int]
+    attempt: int
+    latencyMs: Optional[int]
+    createdAt: str
+
+
+class WebhookDeliveryPage(TypedDict):
+    data: List[WebhookDelivery]
+    nextCursor: Optional[str]
+
+
+class Alerts(TypedDict):
+    """A customer's low-balance thresholds and how many days ahead expiring credits are announced."""
+
+    lowBalance: List[int]
+    expiringSoonDays: int
