@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { errors } from '../service/errors.js';
 import { newId } from '../service/ids.js';
 import { authenticateRequest } from './auth.js';
@@ -67,9 +68,9 @@ export async function buildApp(options: AppOptions) {
       security: [{ bearerAuth: [] }],
       tags: API_TAGS,
     },
-    transform: (route) => withErrorExamples(jsonSchemaTransform(route)),
+    transform: (route) => markOptionalBody(route.schema?.body, withErrorExamples(jsonSchemaTransform(route))),
     // Every schema with an id is emitted twice (FooInput and Foo); keep the ones the API names.
-    transformObject: (doc) => withoutUnusedSchemas(jsonSchemaTransformObject(doc)),
+    transformObject: (doc) => withOptionalBodies(withoutUnusedSchemas(jsonSchemaTransformObject(doc))),
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { url: '/openapi.json' } as never });
 
@@ -145,6 +146,28 @@ function withErrorExamples<T extends { schema: unknown }>(route: T): T {
     if (media?.schema?.$ref === '#/components/schemas/Error' && ERROR_EXAMPLES[status]) media.example = ERROR_EXAMPLES[status];
   }
   return route;
+}
+
+const OPTIONAL_BODY = 'x-purse-optional-body';
+
+/**
+ * @fastify/swagger marks every request body required; a route whose zod body
+ * accepts no body at all (complete, fail …) says so with a mark that
+ * withOptionalBodies turns into `requestBody.required: false`.
+ */
+function markOptionalBody<T extends { schema: unknown }>(body: unknown, route: T): T {
+  if (body instanceof z.ZodType && body.safeParse(undefined).success) (route.schema as Record<string, unknown>)[OPTIONAL_BODY] = true;
+  return route;
+}
+
+function withOptionalBodies(doc: ReturnType<SwaggerTransformObject>): ReturnType<SwaggerTransformObject> {
+  const paths = (doc as { paths?: Record<string, Record<string, Record<string, unknown> & { requestBody?: { required?: boolean } }>> }).paths ?? {};
+  for (const operation of Object.values(paths).flatMap((item) => Object.values(item))) {
+    if (!(OPTIONAL_BODY in operation)) continue;
+    delete operation[OPTIONAL_BODY];
+    if (operation.requestBody) operation.requestBody.required = false;
+  }
+  return doc;
 }
 
 /** The document without component schemas that no operation reaches (directly or through another schema). */

@@ -5,7 +5,10 @@ import type { ErrorCode } from '../service/errors.js';
 import { STATUS_BY_CODE } from './errors.js';
 
 /** Ids named by the app: customers, tools, generations (PRODUCT.md, "customer"). */
-export const Id = z.string().regex(/^[A-Za-z0-9_.:@-]{1,128}$/, 'must be 1–128 characters of A-Z a-z 0-9 _ . : @ -');
+export const Id = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:@-]{1,128}$/, 'must be 1–128 characters of A-Z a-z 0-9 _ . : @ -')
+  .meta({ description: 'An id: 1–128 characters of A-Z a-z 0-9 _ . : @ -; customers, tools, plans and packs are named by the app' });
 export const Credits = z.number().int().min(0).max(MAX_GENERATION_COST);
 export const PositiveCredits = z.number().int().min(1).max(MAX_GENERATION_COST);
 export const Units = z.number().int().min(1).max(1_000_000);
@@ -16,12 +19,12 @@ export const Metadata = z
   .refine((m) => Object.keys(m).length <= 50, 'at most 50 keys');
 
 export const IdempotencyHeaders = z.object({
-  'idempotency-key': z.string().min(1).max(255).optional(),
+  'idempotency-key': z.string().min(1).max(255).optional().meta({ description: 'Makes the write safe to retry: the same key with the same body answers the first result' }),
 });
 
 export const PageQuery = z.strictObject({
-  cursor: z.string().min(1).max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().min(1).max(200).optional().meta({ description: 'The `nextCursor` of the page before; leave out for the first page' }),
+  limit: z.coerce.number().int().min(1).max(100).default(20).meta({ description: 'How many items a page holds, at most 100' }),
 });
 
 export const ErrorResponse = z

@@ -61,6 +61,16 @@ describe('the OpenAPI document', () => {
     expect(Object.keys(doc.components.schemas).filter((n) => n.endsWith('Input'))).toEqual([]);
   });
 
+  it('marks a request body required only where the route needs one', () => {
+    const required = (path: string, method: string) => (doc.paths[path]![method]!.requestBody as { required?: boolean }).required;
+    expect(required('/v1/generations', 'post')).toBe(true);
+    expect(required('/v1/generations/{id}/extend', 'post')).toBe(true);
+    expect(required('/v1/generations/{id}/complete', 'post')).toBe(false);
+    expect(required('/v1/generations/{id}/fail', 'post')).toBe(false);
+    expect(required('/v1/customers/{customerId}/subscription', 'delete')).toBe(false);
+    expect(JSON.stringify(doc)).not.toContain('x-purse-');
+  });
+
   it('passes the Redocly linter with no problem', async () => {
     const config = await createConfig({
       extends: ['recommended-strict'],
@@ -129,6 +139,9 @@ export const status: Generation['status'] = 'reserved';
 export const cost = (g: Reserve['responses'][201]['content']['application/json']): number => g.cost;
 export const available = (b: operations['getBalance']['responses'][200]['content']['application/json']): number => b.available + b.breakdown.length;
 export const refused = (e: Reserve['responses'][402]['content']['application/json']): string => e.error.code;
+export const noBody: operations['completeGeneration']['requestBody'] = undefined;
+// @ts-expect-error a reservation needs its body
+export const noReserveBody: Reserve['requestBody'] = undefined;
 // @ts-expect-error units is a number
 export const wrongUnits: Reserve['requestBody']['content']['application/json'] = { customerId: 'u_42', toolId: 't', units: 'two' };
 // @ts-expect-error customerId is required
