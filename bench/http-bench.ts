@@ -24,7 +24,7 @@ export interface HttpFigures {
 async function startServer(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/server.ts'], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', PURSE_DEMO: '0', PURSE_API_KEY: KEY, ...env },
+    env: { ...process.env, LOG_LEVEL: 'warn', PURSE_DEMO: '0', PURSE_PAYMENTS: 'sandbox', PURSE_API_KEY: KEY, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {

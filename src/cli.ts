@@ -1,4 +1,4 @@
-import { readConfig } from './config.js';
+import { readDatabaseUrl } from './config.js';
 import { createApiKey } from './service/auth.js';
 import { systemClock } from './service/clock.js';
 import { openStore } from './store/open-store.js';
@@ -13,8 +13,7 @@ The database is PURSE_DATABASE_URL (default sqlite:./data/purse.db).`;
 /** Operator commands: `npm run ledger:check`, `npm run keys -- create NAME`, or `node dist/cli.js …`. */
 async function main(argv: string[]): Promise<number> {
   const [command, sub, arg] = argv;
-  const config = readConfig();
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(readDatabaseUrl());
   const ctx = { store, clock: systemClock };
   try {
     if (command === 'ledger-check') {

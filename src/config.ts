@@ -16,6 +16,10 @@ export interface Config {
   logLevel: string;
   /** A catalog file (tools, plans, packs) applied at start. */
   catalogPath: string | undefined;
+  /** Writes a customer session may make per minute (purchases, demo generations); 0 turns the limit off. */
+  sessionWritesPerMinute: number;
+  /** A second listener that serves only /metrics, without a key (PURSE_METRICS_PORT); null: /metrics needs a secret key. */
+  metricsPort: number | null;
   stripe: { secretKey: string; webhookSecret: string; publicUrl: string; apiBase?: string } | null;
   /** Alert defaults for customers without their own: PURSE_LOW_BALANCE, PURSE_EXPIRING_SOON_DAYS. */
   alerts?: AlertSettings;
@@ -23,9 +27,34 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
+/** The shortest PURSE_SESSION_SECRET accepted: 32 bytes, as much as the generated one. */
+export const MIN_SESSION_SECRET_BYTES = 32;
+
+/** A database URL fit to print: its password replaced by `***`. */
+export function redactDatabaseUrl(url: string): string {
+  return url.replace(/^(postgres(?:ql)?:\/\/[^:@/?#]*:)[^@/?#]*@/, '$1***@');
+}
+
+/** PURSE_DATABASE_URL, all the operator commands (`purse keys`, `ledger-check`) need. */
+export function readDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const databaseUrl = env.PURSE_DATABASE_URL ?? 'sqlite:./data/purse.db';
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) throw new ConfigError('PURSE_DATABASE_URL must be sqlite:PATH or postgres://…');
+  return databaseUrl;
+}
+
+/** A TCP port from the environment, or the fallback when unset. */
+function portFrom(env: NodeJS.ProcessEnv, name: string, fallback: number | null): number | null {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  const port = Number(v);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`${name} must be a port number, not "${v}"`);
+  return port;
+}
+
 /**
  * Reads the configuration. `npm start` turns the demo catalog on by default;
- * `node dist/main.js` in production starts empty unless PURSE_DEMO=1.
+ * `node dist/main.js` in production starts empty unless PURSE_DEMO=1, and then
+ * refuses to start until PURSE_PAYMENTS names the payment provider.
  */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const flag = (name: string, fallback: boolean) => {
@@ -35,12 +64,21 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (v === '0' || v === 'false') return false;
     throw new ConfigError(`${name} must be 1 or 0, not "${v}"`);
   };
-  const port = Number(env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a port number, not "${env.PORT}"`);
-  const payments = env.PURSE_PAYMENTS ?? 'sandbox';
+  const port = portFrom(env, 'PORT', 3000)!;
+  const demo = flag('PURSE_DEMO', env.npm_lifecycle_event === 'start');
+  // Outside demo mode nothing is free by default: the payment provider is chosen explicitly.
+  if (!env.PURSE_PAYMENTS && !demo) throw new ConfigError('set PURSE_PAYMENTS=stripe (with STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET), or PURSE_PAYMENTS=sandbox to give packs away free, or PURSE_DEMO=1');
+  const payments = env.PURSE_PAYMENTS || 'sandbox';
   if (payments !== 'sandbox' && payments !== 'stripe') throw new ConfigError(`PURSE_PAYMENTS must be sandbox or stripe, not "${payments}"`);
-  const databaseUrl = env.PURSE_DATABASE_URL ?? 'sqlite:./data/purse.db';
-  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) throw new ConfigError('PURSE_DATABASE_URL must be sqlite:PATH or postgres://…');
+  const apiKey = env.PURSE_API_KEY || undefined;
+  if (apiKey !== undefined && !apiKey.startsWith('sk_')) throw new ConfigError('PURSE_API_KEY must be a secret key starting with sk_ (any long random text after it)');
+  const sessionSecret = env.PURSE_SESSION_SECRET || undefined;
+  if (sessionSecret !== undefined && Buffer.byteLength(sessionSecret, 'utf8') < MIN_SESSION_SECRET_BYTES) {
+    throw new ConfigError(`PURSE_SESSION_SECRET must be at least ${MIN_SESSION_SECRET_BYTES} bytes (e.g. openssl rand -base64 32), or unset to keep one in the database`);
+  }
+  const sessionWritesPerMinute = Number(env.PURSE_SESSION_WRITES_PER_MINUTE ?? 60);
+  if (!Number.isInteger(sessionWritesPerMinute) || sessionWritesPerMinute < 0) throw new ConfigError('PURSE_SESSION_WRITES_PER_MINUTE must be a whole number (0 turns the limit off)');
+  const databaseUrl = readDatabaseUrl(env);
   const sweepSeconds = Number(env.PURSE_SWEEP_SECONDS ?? 5);
   if (!(sweepSeconds > 0)) throw new ConfigError('PURSE_SWEEP_SECONDS must be a positive number');
   const idempotencyDays = Number(env.PURSE_IDEMPOTENCY_DAYS ?? 30);
@@ -68,15 +106,17 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     host: env.HOST ?? '127.0.0.1',
     databaseUrl,
-    apiKey: env.PURSE_API_KEY || undefined,
-    demo: flag('PURSE_DEMO', env.npm_lifecycle_event === 'start'),
+    apiKey,
+    demo,
     payments,
     testClock: flag('PURSE_TEST_CLOCK', false),
-    sessionSecret: env.PURSE_SESSION_SECRET || undefined,
+    sessionSecret,
     sweepSeconds,
     idempotencyDays,
     logLevel: env.LOG_LEVEL ?? 'info',
     catalogPath: env.PURSE_CATALOG || undefined,
+    sessionWritesPerMinute,
+    metricsPort: portFrom(env, 'PURSE_METRICS_PORT', null),
     stripe,
   };
 }

@@ -1,9 +1,12 @@
 import type { FastifyServerOptions } from 'fastify';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Config } from './config.js';
 import { applyCatalog, readCatalogFile } from './catalog-file.js';
 import { loadDemo } from './demo.js';
 import { buildApp, type PurseApp } from './http/app.js';
+import { createMetrics, type Metrics } from './http/metrics.js';
 import { sessionSecret } from './service/auth.js';
 import { systemClock, TestClock } from './service/clock.js';
 import type { ServiceContext } from './service/context.js';
@@ -21,6 +24,7 @@ export interface Purse {
   app: PurseApp;
   ctx: ServiceContext;
   testClock: TestClock | null;
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -37,8 +41,11 @@ export async function createPurse(config: Config, opts: { store?: Store; logger?
   const auth = { envApiKey: config.apiKey, sessionSecret: await sessionSecret(ctx, config.sessionSecret) };
   if (config.catalogPath) await applyCatalog(ctx, readCatalogFile(config.catalogPath));
   if (config.demo) await loadDemo(ctx);
+  const metrics = createMetrics(store);
   const app = await buildApp({
     ctx,
+    metrics,
+    sessionWritesPerMinute: config.sessionWritesPerMinute,
     auth,
     testClock,
     logger: opts.logger,
@@ -56,10 +63,37 @@ export async function createPurse(config: Config, opts: { store?: Store; logger?
     app,
     ctx,
     testClock,
+    metrics,
     async close() {
       await sweeper.stop();
       await app.close();
       if (!opts.store) await store.close();
     },
+  };
+}
+
+/**
+ * PURSE_METRICS_PORT: a listener that serves only `GET /metrics`, without a
+ * key, for a scraper on a private network; the API's own /metrics needs a
+ * secret key.
+ */
+export async function listenMetrics(purse: Pick<Purse, 'metrics'>, port: number, host: string): Promise<{ port: number; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('Only GET /metrics is served here.\n');
+      return;
+    }
+    purse.metrics.registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': purse.metrics.registry.contentType }).end(text),
+      () => res.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -35,12 +35,14 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     demo: false,
     payments: 'sandbox',
     testClock: true,
-    sessionSecret: 'test-session-secret',
+    sessionSecret: 'test-session-secret-at-least-32-bytes',
     sweepSeconds: 3600,
     idempotencyDays: 30,
     logLevel: 'silent',
     stripe: null,
     catalogPath: undefined,
+    sessionWritesPerMinute: 60,
+    metricsPort: null,
     ...overrides,
   };
 }
@@ -100,6 +102,7 @@ function processEnv(config: Config): Record<string, string> {
     PURSE_SESSION_SECRET: config.sessionSecret ?? '',
     PURSE_SWEEP_SECONDS: String(config.sweepSeconds),
     PURSE_PAYMENTS: config.payments,
+    PURSE_SESSION_WRITES_PER_MINUTE: String(config.sessionWritesPerMinute),
   };
   if (config.catalogPath) env.PURSE_CATALOG = config.catalogPath;
   if (config.stripe) {

@@ -22,7 +22,7 @@ export async function spawnPurse(env: Record<string, string>, opts: { built?: bo
   const args = opts.built ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PURSE_DEMO: '0', LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PURSE_DEMO: '0', PURSE_PAYMENTS: 'sandbox', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

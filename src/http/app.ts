@@ -1,3 +1,5 @@
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger, { type SwaggerTransformObject } from '@fastify/swagger';
 import { existsSync } from 'node:fs';
@@ -9,10 +11,10 @@ import { z } from 'zod';
 import { errors } from '../service/errors.js';
 import { newId } from '../service/ids.js';
 import { authenticateRequest } from './auth.js';
-import type { RouteDeps } from './deps.js';
+import type { RouteDeps, ZodApp } from './deps.js';
 import { sendError } from './errors.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { ERROR_EXAMPLES } from './schemas.js';
-import { createMetrics } from './metrics.js';
 import { alertRoutes } from './routes/alerts.js';
 import { customerRoutes } from './routes/customers.js';
 import { eventRoutes } from './routes/events.js';
@@ -31,17 +33,39 @@ import { webhookRoutes } from './routes/webhooks.js';
 
 export interface AppOptions extends Omit<RouteDeps, 'metrics'> {
   logger?: FastifyServerOptions['logger'];
+  /** Made here when not given; the server shares it with the PURSE_METRICS_PORT listener. */
+  metrics?: Metrics;
+  /** Writes one customer's sessions may make per minute; 0 or unset: no limit. */
+  sessionWritesPerMinute?: number;
 }
 
 /** Requests larger than this are refused with 413 before they are parsed. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
+
+/** The deepest JSON body or query accepted; a deeper one is refused with 400 before anything reads it. */
+export const MAX_JSON_DEPTH = 32;
+
+/** Path parameters up to this long reach the routes (a 128-character id, every character percent-encoded); longer ones are refused with 400. */
+const MAX_PARAM_LENGTH = 128 * 3;
+
+/**
+ * The Content-Security-Policy of every page Purse serves (web app, /docs):
+ * helmet's defaults (scripts and styles from Purse itself, no plugins), images
+ * also as data: URLs (the studio's pictures), never framed. Plain HTTP on a
+ * laptop stays usable: requests are not upgraded to HTTPS.
+ */
+const CSP_DIRECTIVES = {
+  'frame-ancestors': ["'none'"],
+  'img-src': ["'self'", 'data:'],
+  'upgrade-insecure-requests': null,
+};
 
 /**
  * Builds the HTTP API. Routes are thin: parse (zod), call a service, map the
  * result; every error leaves as `{error: {code, message, details?}, requestId}`.
  */
 export async function buildApp(options: AppOptions) {
-  const metrics = createMetrics(options.ctx.store);
+  const metrics = options.metrics ?? createMetrics(options.ctx.store);
   const deps: RouteDeps = { ...options, metrics };
   const app = Fastify({
     logger: options.logger ?? false,
@@ -49,11 +73,20 @@ export async function buildApp(options: AppOptions) {
     genReqId: () => newId('req'),
     requestIdHeader: false,
     logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // A URL the router cannot read still gets the contract's error shape.
+    frameworkErrors: (err, req, reply) => sendError(reply, req, err),
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('principal', null);
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: { directives: CSP_DIRECTIVES },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+  if (options.sessionWritesPerMinute) await limitSessionWrites(app, options.sessionWritesPerMinute);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -72,12 +105,13 @@ export async function buildApp(options: AppOptions) {
     // Every schema with an id is emitted twice (FooInput and Foo); keep the ones the API names.
     transformObject: (doc) => withOptionalBodies(withoutUnusedSchemas(jsonSchemaTransformObject(doc))),
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { url: '/openapi.json' } as never });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { url: '/openapi.json', validatorUrl: null } as never });
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
     const url = req.routeOptions.url;
-    if (url === undefined || url.startsWith('/docs')) return;
+    // Probes answer without touching the store (not even the test clock): /readyz reads it itself.
+    if (url === undefined || url.startsWith('/docs') || url === '/healthz' || url === '/readyz') return;
     // Routes outside the API (the web app's files) are public; every API route says who may call it.
     if (!url.startsWith('/v1/') && !url.startsWith('/demo/') && req.routeOptions.config?.access === undefined) return;
     await deps.testClock?.sync();
@@ -96,7 +130,7 @@ export async function buildApp(options: AppOptions) {
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0]!;
     // The web app's own routes (/credits, /console/…) all load its index page.
-    if (web && req.method === 'GET' && !/^\/(v1|demo|docs|openapi\.json|healthz|metrics)(\/|$)/.test(path)) return reply.sendFile('index.html');
+    if (web && req.method === 'GET' && !/^\/(v1|demo|docs|openapi\.json|healthz|readyz|metrics)(\/|$)/.test(path)) return reply.sendFile('index.html');
     return sendError(reply, req, errors.notFound('route', `${req.method} ${path}`));
   });
 
@@ -134,7 +168,7 @@ const API_TAGS = [
   { name: 'events', description: 'What changed, in order: the events feed and the alert settings that fire credits.low and credits.expiring_soon' },
   { name: 'payments', description: "The payment provider's notices" },
   { name: 'test clock', description: 'Move time forward in tests (PURSE_TEST_CLOCK=1 only)' },
-  { name: 'operations', description: 'Liveness and metrics' },
+  { name: 'operations', description: 'Liveness, readiness and metrics' },
 ];
 
 /** Gives each error response the example of its status (one Error schema serves them all, so it cannot carry them). */
@@ -187,15 +221,54 @@ function withoutUnusedSchemas(doc: ReturnType<SwaggerTransformObject>): ReturnTy
   return { ...doc, components: { ...components, schemas: kept } } as typeof doc;
 }
 
-/** The path of the first string (or key) holding a NUL character, or null. */
-function findNul(value: unknown, path: string): string | null {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
-  if (value === null || typeof value !== 'object') return null;
-  for (const [key, inner] of Object.entries(value)) {
-    const at = path ? `${path}.${key}` : key;
-    if (key.includes('\u0000')) return at;
-    const found = findNul(inner, at);
-    if (found !== null) return found;
+/**
+ * Limits what customer sessions may write (@fastify/rate-limit): every route a
+ * session may call that is not a read gets a per-customer budget of `perMinute`
+ * writes; secret keys are never limited. Runs after authentication, so the
+ * session's customer is known. The count is kept per process.
+ */
+async function limitSessionWrites(app: ZodApp, perMinute: number): Promise<void> {
+  // Before the plugin's own onRoute hook: mark the routes it must guard.
+  app.addHook('onRoute', (route) => {
+    const methods = [route.method].flat();
+    if (route.config?.access === 'customer' && methods.some((m) => m !== 'GET' && m !== 'HEAD')) {
+      route.config = { ...route.config, rateLimit: {} };
+    }
+  });
+  await app.register(fastifyRateLimit, {
+    global: false,
+    hook: 'preHandler',
+    max: perMinute,
+    timeWindow: 60_000,
+    keyGenerator: (req) => (req.principal?.kind === 'session' ? `customer:${req.principal.customerId}` : 'secret'),
+    allowList: (req) => req.principal?.kind !== 'session',
+    errorResponseBuilder: (_req, context) => errors.rateLimited(Math.max(1, Math.ceil(context.ttl / 1000))),
+  });
+}
+
+/**
+ * The path of the first string (or key) holding a NUL character, or null.
+ * Walks with its own stack, so no body can overflow the call stack; deeper than
+ * MAX_JSON_DEPTH is refused.
+ */
+function findNul(root: unknown, rootPath: string): string | null {
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value: root, path: rootPath, depth: 0 }];
+  while (stack.length > 0) {
+    const { value, path, depth } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return path;
+      continue;
+    }
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= MAX_JSON_DEPTH) throw errors.invalid(path || 'body', `is nested more than ${MAX_JSON_DEPTH} levels deep`);
+    const entries = Object.entries(value);
+    // Pushed in reverse, so the first field is looked at first.
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, inner] = entries[i]!;
+      const at = path ? `${path}.${key}` : key;
+      if (key.includes('\u0000')) return at;
+      stack.push({ value: inner, path: at, depth: depth + 1 });
+    }
   }
   return null;
 }

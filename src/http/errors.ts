@@ -14,7 +14,9 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   invalid_state: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  rate_limited: 429,
   internal_error: 500,
+  unavailable: 503,
 };
 
 export interface ErrorBody {
@@ -50,6 +52,10 @@ function asPurseError(err: unknown): PurseError {
       return new PurseError('invalid_request', 'body: a JSON body was announced but none was sent', { field: 'body' });
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new PurseError('invalid_request', 'body: the body is not valid JSON', { field: 'body' });
+    case 'FST_ERR_BAD_URL':
+      return new PurseError('invalid_request', 'path: is not a valid URL (bad percent-encoding)', { field: 'path' });
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new PurseError('invalid_request', 'path: a path segment is longer than any id Purse accepts (128 characters)', { field: 'path' });
   }
   if (e instanceof SyntaxError || (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500)) {
     return new PurseError('invalid_request', `body: ${e.message}`, { field: 'body' });

@@ -40,6 +40,12 @@ export function createMetrics(store?: Store) {
       labelNames: ['outcome', 'tool'] as const,
       registers: [registry],
     }),
+    paymentMismatches: new Counter({
+      name: 'purse_payment_event_mismatches_total',
+      help: 'Signed payment events acknowledged but not applied because they contradict what Purse knows (unknown purchase, other customer or pack, amount or currency not the price)',
+      labelNames: ['type'] as const,
+      registers: [registry],
+    }),
     credits: new Counter({
       name: 'purse_credits_total',
       help: 'Credits moved through the API by kind: reserved, charged, released, granted, refunded',

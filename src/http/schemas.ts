@@ -46,6 +46,8 @@ export const ERROR_EXAMPLES: Record<string, z.input<typeof ErrorResponse>> = {
   403: { error: { code: 'forbidden', message: "a customer session may only see its own customer's credits" }, requestId: 'req_1m89tvd1m00hv6vp600q4' },
   404: { error: { code: 'not_found', message: 'customer u_42 does not exist', details: { resource: 'customer', id: 'u_42' } }, requestId: 'req_1m89tvd1m00hv6vp600q5' },
   409: { error: { code: 'generation_settled', message: 'generation gen_1 is already failed', details: { id: 'gen_1', status: 'failed' } }, requestId: 'req_1m89tvd1m00hv6vp600q6' },
+  429: { error: { code: 'rate_limited', message: "too many writes from this customer's session; retry in 12 s", details: { retryAfterSeconds: 12 } }, requestId: 'req_1m89tvd1m00hv6vp600q7' },
+  503: { error: { code: 'unavailable', message: 'the sqlite store cannot be reached' }, requestId: 'req_1m89tvd1m00hv6vp600q8' },
 };
 
 /** A documented JSON response: what it means, and the schema of its body (the form fastify-type-provider-zod documents and types). */
@@ -199,6 +201,8 @@ export const Money = z.strictObject({
   amount: z.number().int().min(0).max(100_000_000_00),
   currency: z.string().regex(/^[a-z]{3}$/, 'must be a lower-case ISO 4217 code such as usd'),
 });
+/** A pack's price: at least 1 minor unit, so no session takes credits for nothing (free credits come from grants or a plan priced 0). */
+export const PackPrice = Money.extend({ amount: z.number().int().min(1).max(100_000_000_00) });
 const MoneyView = z.object({ amount: z.number().int(), currency: z.string() });
 
 export const PlanView = z

@@ -47,6 +47,9 @@ export async function authenticate(ctx: ServiceContext, config: AuthConfig, toke
 /** The longest a customer session may live. */
 export const MAX_SESSION_SECONDS = 86_400;
 
+/** How far apart the clocks of two processes sharing a session secret may be. */
+const SESSION_CLOCK_SKEW_MS = 60_000;
+
 /**
  * Mints a customer session: a token signed with HMAC-SHA256 that names one
  * customer and an expiry, so any process with the secret can check it offline.
@@ -71,6 +74,8 @@ function verifySession(config: AuthConfig, token: string, now: number): Principa
   }
   if (typeof claims.c !== 'string' || typeof claims.e !== 'number') throw errors.unauthorized('the customer session is not valid');
   if (claims.e <= now) throw errors.unauthorized('the customer session has expired');
+  // However it was signed, no session outlives the longest a session may live from now (give or take clock skew between processes).
+  if (claims.e > now + MAX_SESSION_SECONDS * 1000 + SESSION_CLOCK_SKEW_MS) throw errors.unauthorized('the customer session is not valid');
   return { kind: 'session', customerId: claims.c, expiresAt: claims.e };
 }
 

@@ -13,7 +13,9 @@ export type ErrorCode =
   | 'invalid_state'
   | 'payload_too_large'
   | 'unsupported_media_type'
-  | 'internal_error';
+  | 'rate_limited'
+  | 'internal_error'
+  | 'unavailable';
 
 export class PurseError extends Error {
   constructor(
@@ -39,4 +41,8 @@ export const errors = {
   generationSettled: (id: string, status: string) =>
     new PurseError('generation_settled', `generation ${id} is already ${status}`, { id, status }),
   invalidState: (message: string, details?: Record<string, unknown>) => new PurseError('invalid_state', message, details),
+  badCursor: () => new PurseError('invalid_request', 'cursor: is not a cursor this list gave', { field: 'cursor' }),
+  rateLimited: (retryAfterSeconds: number) =>
+    new PurseError('rate_limited', `too many writes from this customer's session; retry in ${retryAfterSeconds} s`, { retryAfterSeconds }),
+  unavailable: (message: string) => new PurseError('unavailable', message),
 };

@@ -2,7 +2,7 @@ import { planReservation } from '../domain/consumption.js';
 import { generationCost } from '../domain/pricing.js';
 import type { Generation } from '../domain/types.js';
 import type { CustomerSnapshot } from '../store/store.js';
-import { encodeGenerationCursor } from '../store/cursor.js';
+import { decodeGenerationCursor, encodeGenerationCursor } from '../store/cursor.js';
 import type { ServiceContext } from './context.js';
 import { CustomerWork } from './customer-work.js';
 import { alertSettings, DEFAULT_ALERTS } from './alerts.js';
@@ -98,6 +98,7 @@ export async function reserve(ctx: ServiceContext, input: ReserveInput): Promise
 export async function complete(ctx: ServiceContext, id: string, input: { units?: number }): Promise<Answer<Generation>> {
   return settle(ctx, id, 'complete', input, (work, gen) => {
     const units = input.units ?? gen.units;
+    if (units < 1) throw errors.invalid('units', 'must be at least 1; a job that made nothing is a failure (fail it instead)');
     if (units > gen.units) throw errors.invalid('units', `may not exceed the ${gen.units} units reserved`);
     work.complete(gen, units);
     return { units };
@@ -213,6 +214,7 @@ export async function getGeneration(ctx: ServiceContext, id: string, authorize: 
 }
 
 export async function listGenerations(ctx: ServiceContext, customerId: string, page: { cursor?: string; limit: number }) {
+  if (page.cursor !== undefined && !decodeGenerationCursor(page.cursor)) throw errors.badCursor();
   const items = await ctx.store.listGenerations(customerId, { before: page.cursor, limit: page.limit + 1 });
   const more = items.length > page.limit;
   const data = items.slice(0, page.limit);

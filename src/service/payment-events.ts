@@ -14,7 +14,15 @@ export interface PaymentEvent {
   data: { object: Record<string, any> };
 }
 
-export type EventOutcome = { applied: boolean; duplicate: boolean; note?: string };
+/**
+ * What an event did. `mismatch`: the event contradicts what Purse knows (an
+ * unknown purchase, another customer or pack, a price not paid in full): it is
+ * acknowledged so Stripe stops sending it, changes nothing, and is logged and
+ * counted (purse_payment_event_mismatches_total).
+ */
+export type EventOutcome = { applied: boolean; duplicate: boolean; note?: string; mismatch?: true };
+
+const mismatch = (note: string): EventOutcome => ({ applied: false, duplicate: false, mismatch: true, note });
 
 const sec = (s: unknown): number | null => (typeof s === 'number' ? s * 1000 : null);
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : v && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string' ? (v as { id: string }).id : null);
@@ -65,66 +73,55 @@ async function once(
   });
 }
 
+/**
+ * A pack's Checkout paid: grants the purchase Purse stored, for its stored
+ * customer and pack, only when the amount and currency paid are its price.
+ * The event's metadata only finds the purchase; it is never trusted beyond that.
+ */
 async function packCheckoutCompleted(ctx: ServiceContext, event: PaymentEvent): Promise<EventOutcome> {
   const session = event.data.object;
   const meta = (session.metadata ?? {}) as Record<string, string>;
   const purchaseId = meta[META.purchase];
-  const customerId = meta[META.customer] ?? null;
   if (!purchaseId) return { applied: false, duplicate: false, note: 'not a Purse purchase' };
-  const packId = meta[META.pack];
-  const pack = packId ? await ctx.store.getPack(packId) : null;
-  return once(ctx, event, customerId, { purchaseIds: [purchaseId] }, (work) => {
-    const purchase = work.purchases.get(purchaseId) ?? adoptPurchase(work, session, purchaseId, pack);
-    if (!purchase) return 'the purchase and its pack are unknown';
-    if (session.payment_status !== 'paid' && session.payment_status !== 'no_payment_required') return 'payment not yet received';
-    if (!markPaid(work, purchase, str(session.payment_intent))) return `purchase already ${purchase.status}`;
+  const known = await ctx.store.getPurchase(purchaseId);
+  const wrong = known ? contradicts(meta, known) : `purchase ${purchaseId} is unknown to Purse`;
+  if (wrong) return mismatch(wrong);
+  const purchase = known!;
+  if (session.payment_status !== 'paid' && session.payment_status !== 'no_payment_required') return { applied: false, duplicate: false, note: 'payment not yet received' };
+  const paid = { amount: session.amount_total, currency: typeof session.currency === 'string' ? session.currency.toLowerCase() : session.currency };
+  if (paid.amount !== purchase.price.amount || paid.currency !== purchase.price.currency) {
+    return mismatch(`paid ${String(paid.amount)} ${String(paid.currency)} for purchase ${purchaseId}, whose price is ${purchase.price.amount} ${purchase.price.currency}`);
+  }
+  return once(ctx, event, purchase.customerId, { purchaseIds: [purchaseId] }, (work) => {
+    const stored = work.purchases.get(purchaseId)!;
+    if (!markPaid(work, stored, str(session.payment_intent))) return `purchase already ${stored.status}`;
   });
 }
 
-/** A purchase Purse has no row for (its own insert was lost): rebuilt from the session and the pack. */
-function adoptPurchase(work: CustomerWork, session: Record<string, any>, id: string, pack: { id: string; credits: number; price: Purchase['price']; expiresInDays: number | null } | null): Purchase | null {
-  if (!pack) return null;
-  const purchase: Purchase = {
-    id,
-    customerId: work.customerId,
-    packId: pack.id,
-    credits: pack.credits,
-    price: { amount: Number(session.amount_total ?? pack.price.amount), currency: String(session.currency ?? pack.price.currency) },
-    expiresInDays: pack.expiresInDays,
-    status: 'pending',
-    provider: 'stripe',
-    providerRef: str(session.id),
-    paymentRef: str(session.payment_intent),
-    checkoutUrl: null,
-    grantId: null,
-    createdAt: work.now,
-    paidAt: null,
-    refundedAt: null,
-  };
-  work.addPurchase(purchase);
-  return purchase;
+/** Why an event's metadata contradicts the stored purchase it names, or null. */
+function contradicts(meta: Record<string, string>, purchase: Purchase): string | null {
+  const customer = meta[META.customer];
+  if (customer !== undefined && customer !== purchase.customerId) return `the event names customer ${customer}, but purchase ${purchase.id} is ${purchase.customerId}'s`;
+  const pack = meta[META.pack];
+  if (pack !== undefined && pack !== purchase.packId) return `the event names pack ${pack}, but purchase ${purchase.id} is of pack ${purchase.packId}`;
+  if (purchase.provider !== 'stripe') return `purchase ${purchase.id} was not made through Stripe`;
+  return null;
 }
 
 async function chargeRefunded(ctx: ServiceContext, event: PaymentEvent): Promise<EventOutcome> {
   const charge = event.data.object;
   if (charge.refunded !== true) return { applied: false, duplicate: false, note: 'partial refunds leave the credits in place' };
-  let meta = (charge.metadata ?? {}) as Record<string, string>;
-  let purchaseId = meta[META.purchase];
-  if (!purchaseId) {
-    const byPayment = str(charge.payment_intent) ? await ctx.store.findPurchaseByRef(str(charge.payment_intent)!) : null;
-    if (!byPayment) return { applied: false, duplicate: false, note: 'not a Purse purchase' };
-    purchaseId = byPayment.id;
-    meta = { [META.customer]: byPayment.customerId, [META.pack]: byPayment.packId };
-  }
-  const known = await ctx.store.getPurchase(purchaseId);
-  const packId = meta[META.pack] ?? known?.packId;
-  const pack = packId ? await ctx.store.getPack(packId) : null;
-  const grantIds = known?.grantId ? [known.grantId] : [`addon:${purchaseId}`];
-  return once(ctx, event, meta[META.customer] ?? known?.customerId ?? null, { purchaseIds: [purchaseId], grantIds }, (work) => {
-    // A refund before the payment notice still records the purchase, so the late notice grants nothing.
-    const purchase = work.purchases.get(purchaseId) ?? adoptPurchase(work, { payment_intent: charge.payment_intent }, purchaseId, pack);
-    if (!purchase) return 'the purchase and its pack are unknown';
-    markRefunded(work, purchase, 'purchase refunded in Stripe');
+  const meta = (charge.metadata ?? {}) as Record<string, string>;
+  const purchaseId = meta[META.purchase];
+  const paymentRef = str(charge.payment_intent);
+  const known = purchaseId ? await ctx.store.getPurchase(purchaseId) : paymentRef ? await ctx.store.findPurchaseByRef(paymentRef) : null;
+  if (!known) return purchaseId ? mismatch(`purchase ${purchaseId} is unknown to Purse`) : { applied: false, duplicate: false, note: 'not a Purse purchase' };
+  const wrong = purchaseId ? contradicts(meta, known) : null;
+  if (wrong) return mismatch(wrong);
+  const grantIds = known.grantId ? [known.grantId] : [`addon:${known.id}`];
+  return once(ctx, event, known.customerId, { purchaseIds: [known.id], grantIds }, (work) => {
+    // A refund before the payment notice leaves the purchase refunded, so the late notice grants nothing.
+    markRefunded(work, work.purchases.get(known.id)!, 'purchase refunded in Stripe');
   });
 }
 

@@ -1,6 +1,6 @@
 import type { Grant, Purchase } from '../domain/types.js';
 import { sandboxProvider } from '../payments/provider.js';
-import { encodeGenerationCursor } from '../store/cursor.js';
+import { decodeGenerationCursor, encodeGenerationCursor } from '../store/cursor.js';
 import type { ServiceContext } from './context.js';
 import type { CustomerWork } from './customer-work.js';
 import { getCustomer } from './customers.js';
@@ -131,6 +131,7 @@ export async function getPurchase(ctx: ServiceContext, id: string, authorize: (c
 }
 
 export async function listPurchases(ctx: ServiceContext, customerId: string, page: { cursor?: string; limit: number }) {
+  if (page.cursor !== undefined && !decodeGenerationCursor(page.cursor)) throw errors.badCursor();
   await getCustomer(ctx, customerId);
   const items = await ctx.store.listPurchases(customerId, { before: page.cursor, limit: page.limit + 1 });
   const more = items.length > page.limit;

@@ -1,3 +1,5 @@
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
@@ -5,7 +7,9 @@ import type { Store } from './store.js';
 /** Opens the store a database URL names: `sqlite:PATH`, `sqlite::memory:`, or `postgres://…`. */
 export async function openStore(url: string): Promise<Store> {
   if (url.startsWith('sqlite:')) {
-    const store = new SqliteStore(url.slice('sqlite:'.length) || ':memory:');
+    const path = url.slice('sqlite:'.length) || ':memory:';
+    if (path !== ':memory:') createOwnerOnly(path);
+    const store = new SqliteStore(path);
     await store.migrate();
     return store;
   }
@@ -15,4 +19,15 @@ export async function openStore(url: string): Promise<Store> {
     return store;
   }
   throw new Error(`Purse has no adapter for ${url.split(':')[0]}; use sqlite:PATH or postgres://…`);
+}
+
+/**
+ * Creates a new SQLite database file owner-only (0600) in a folder made
+ * owner-only (0700): it holds the ledger and, unless PURSE_SESSION_SECRET is
+ * set, the session-signing secret. SQLite gives its -wal and -shm files the
+ * database file's mode. Existing files and folders are left as they are.
+ */
+function createOwnerOnly(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
 }

@@ -60,7 +60,7 @@ export async function startServer(): Promise<Server> {
       PURSE_DEMO: '1',
       PURSE_TEST_CLOCK: '1',
       PURSE_API_KEY: API_KEY,
-      PURSE_SESSION_SECRET: 'x',
+      PURSE_SESSION_SECRET: 'browser-test-session-secret-32-bytes',
       PURSE_PAYMENTS: 'sandbox',
     },
     { built: true },

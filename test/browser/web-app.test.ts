@@ -291,6 +291,26 @@ describe.skipIf(!run)('web app in Chromium', () => {
     expect(await page.getByTestId('tool-background-removal').getAttribute('aria-pressed')).toBe('true');
   });
 
+  it('loads the studio, the console and the API docs under the Content-Security-Policy without a violation', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: server.url });
+    await ctx.addInitScript(`sessionStorage.setItem('purse.console.key', ${JSON.stringify(API_KEY)})`);
+    await ctx.addInitScript(`window.__violations = []; document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI))`);
+    const p = await ctx.newPage();
+    const seen: string[] = [];
+    for (const [path, ready] of [
+      ['/', '[data-testid=tool-avatar]'],
+      ['/console/customers/demo_user', '[data-testid=ledger-row]'],
+      ['/docs', '.swagger-ui .opblock'],
+    ] as const) {
+      const res = await p.goto(path);
+      expect(res?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+      await p.locator(ready).first().waitFor({ timeout: 15_000 });
+      seen.push(...(await p.evaluate('window.__violations') as string[]).map((v) => `${path}: ${v}`));
+    }
+    await ctx.close();
+    expect(seen).toEqual([]);
+  });
+
   it('fits every page at 375 px and 1280 px without sideways scrolling, and takes screenshots', async () => {
     const pages: { path: string; name: string; console?: boolean; ready: string; before?: (p: Page) => Promise<void> }[] = [
       { path: '/', name: 'studio', ready: 'tool-avatar', before: async (p) => {

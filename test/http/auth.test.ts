@@ -8,7 +8,7 @@ import { seedCustomer, startTestPurse, uid, type TestPurse } from '../helpers.js
  * customer's session: each is refused and nothing changes.
  */
 
-const PUBLIC = new Set(['GET /healthz', 'GET /metrics', 'GET /v1/pricing']);
+const PUBLIC = new Set(['GET /healthz', 'GET /readyz', 'GET /v1/pricing']);
 /** What a customer's own session may do (PRODUCT.md: read balance, ledger, generations, pricing; buy packs). */
 const SESSION_MAY = new Set([
   'GET /v1/customers/{customerId}/balance',

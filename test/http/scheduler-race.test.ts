@@ -28,7 +28,7 @@ beforeAll(async () => {
     PURSE_API_KEY: TEST_API_KEY,
     PURSE_TEST_CLOCK: '1',
     PURSE_SWEEP_SECONDS: '0.05',
-    PURSE_SESSION_SECRET: 'shared',
+    PURSE_SESSION_SECRET: 'shared-session-secret-of-at-least-32-bytes',
   };
   a = await spawnPurse(env);
   b = await spawnPurse(env);

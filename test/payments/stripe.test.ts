@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPurse, uid, type TestPurse } from '../helpers.js';
+import { startTestPurse, TEST_API_KEY, uid, type TestPurse } from '../helpers.js';
 import { startFakeStripe } from './fake-stripe.js';
 
 const WEBHOOK_SECRET = 'whsec_test_purse';
@@ -136,6 +136,63 @@ describe('packs paid through Stripe Checkout', () => {
       expect(ledger.filter((e: any) => e.type === 'grant').reduce((s: number, e: any) => s + e.amount, 0)).toBeLessThanOrEqual(200);
     }
     expect((await p.ctx.store.audit()).problems).toEqual([]);
+  });
+});
+
+describe('payment notices that do not match the stored purchase (issue 10, item 6)', () => {
+  const mismatches = async () => {
+    const text = (await p.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${TEST_API_KEY}` } })).body;
+    return [...text.matchAll(/^purse_payment_event_mismatches_total\{[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+  };
+  const completed = (purchase: { id: string; customerId: string; packId: string }, change: Record<string, unknown>) => {
+    const evt = sessionCompleted(purchase, `pi_${purchase.id}`);
+    Object.assign(evt.data.object, change);
+    return evt;
+  };
+
+  it('are acknowledged, change nothing, and are counted; the true notice still grants once', async () => {
+    const { customer, pack } = await packSetup();
+    const other = (await packSetup()).customer;
+    const bought = (await p.call('POST', `/v1/customers/${customer}/purchases`, { packId: pack })).body;
+    const cheap = uid('pack');
+    await p.call('PUT', `/v1/packs/${cheap}`, { name: '5 credits', credits: 5, price: { amount: 900, currency: 'usd' } });
+    const before = await mismatches();
+    const wrong = [
+      completed(bought, { amount_total: 0 }),
+      completed(bought, { amount_total: 899 }),
+      completed(bought, { currency: 'eur' }),
+      completed(bought, { metadata: { purse_customer_id: other, purse_purchase_id: bought.id, purse_pack_id: pack } }),
+      completed(bought, { metadata: { purse_customer_id: customer, purse_purchase_id: bought.id, purse_pack_id: cheap } }),
+      completed({ ...bought, id: uid('pur') }, {}),
+      completed({ ...bought, id: uid('pur'), customerId: other }, {}),
+    ];
+    for (const evt of wrong) {
+      const res = await deliver(evt);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ received: true, applied: false, mismatch: true });
+    }
+    expect(await mismatches()).toBe(before + wrong.length);
+    expect(await available(customer)).toBe(0);
+    expect(await available(other)).toBe(0);
+    expect((await p.call('GET', `/v1/purchases/${bought.id}`)).body).toMatchObject({ status: 'pending', grantId: null });
+    expect((await p.call('GET', `/v1/customers/${other}/purchases`)).body.data).toEqual([]);
+
+    expect((await deliver(completed(bought, {}))).body).toMatchObject({ applied: true, duplicate: false });
+    expect(await available(customer)).toBe(100);
+    expect(await mismatches()).toBe(before + wrong.length);
+  });
+
+  it("takes back the stored purchase's credits on a refund that names another customer, never the other's", async () => {
+    const { customer, pack } = await packSetup();
+    const victim = await packSetup();
+    const victimBought = (await p.call('POST', `/v1/customers/${victim.customer}/purchases`, { packId: victim.pack })).body;
+    await deliver(sessionCompleted(victimBought, `pi_${victimBought.id}`));
+    expect(await available(victim.customer)).toBe(100);
+    const refund = chargeRefunded(victimBought, `pi_${victimBought.id}`);
+    refund.data.object.metadata = { purse_customer_id: customer, purse_purchase_id: victimBought.id, purse_pack_id: pack };
+    expect((await deliver(refund)).body).toMatchObject({ applied: false, mismatch: true });
+    expect(await available(victim.customer)).toBe(100);
+    expect((await p.call('GET', `/v1/customers/${customer}/purchases`)).body.data).toEqual([]);
   });
 });
 

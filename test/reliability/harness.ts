@@ -83,7 +83,7 @@ export function startServer(url: string, env: Record<string, string> = {}): Prom
   return spawnPurse({
     PURSE_DATABASE_URL: url,
     PURSE_API_KEY: TEST_API_KEY,
-    PURSE_SESSION_SECRET: 'reliability-secret',
+    PURSE_SESSION_SECRET: 'reliability-session-secret-of-32-bytes',
     PURSE_TEST_CLOCK: '1',
     PURSE_SWEEP_SECONDS: '1',
     ...env,

@@ -166,6 +166,8 @@ class CompleteCmd implements fc.AsyncCommand<Model, Real> {
     const code = await codeOf(complete(r.ctx, gen.id, { units }));
     if (gen.status === 'failed') return void expect(code).toBe('generation_settled');
     if (gen.status === 'completed') return void expect(code === null || code === 'idempotency_conflict').toBe(true);
+    // A job that made nothing is a failure: completing with 0 units is refused and changes nothing.
+    if (units === 0) return void expect(code).toBe('invalid_request');
     expect(code).toBeNull();
     let charge = gen.unitCredits * units;
     const back: MGen['parts'] = [];

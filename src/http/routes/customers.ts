@@ -129,7 +129,7 @@ export function customerRoutes(app: ZodApp, { ctx, auth }: RouteDeps): void {
     },
     handler: async (req) => {
       assertCustomerAccess(req, req.params.customerId);
-      if (req.query.cursor !== undefined && !/^\d{1,16}$/.test(req.query.cursor)) throw badCursor();
+      if (req.query.cursor !== undefined && !/^\d{1,16}$/.test(req.query.cursor)) throw errors.badCursor();
       const page = await customers.getLedger(ctx, req.params.customerId, { cursor: req.query.cursor, limit: req.query.limit });
       return { data: page.data.map(view.entry), nextCursor: page.nextCursor };
     },
@@ -170,6 +170,3 @@ export function customerRoutes(app: ZodApp, { ctx, auth }: RouteDeps): void {
   });
 }
 
-function badCursor() {
-  return errors.invalid('cursor', 'is not a cursor this list gave');
-}

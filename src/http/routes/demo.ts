@@ -6,12 +6,13 @@ import * as generations from '../../service/generations.js';
 import type { FastifyRequest } from 'fastify';
 import type { RouteDeps, ZodApp } from '../deps.js';
 import { ErrorResponse, GenerationView, Id, Reason, Units, commonErrors } from '../schemas.js';
+import { CompleteBody } from './generations.js';
 import { view } from '../views.js';
 
-/** The customer a demo call acts for: the one its session names. */
+/** The customer a demo call acts for: only the demo customer, with its own session. */
 function sessionCustomer(req: FastifyRequest): string {
   const p = req.principal;
-  if (!p || p.kind !== 'session') throw errors.forbidden('the demo routes take the demo customer\'s session');
+  if (!p || p.kind !== 'session' || p.customerId !== DEMO_CUSTOMER_ID) throw errors.forbidden(`the demo routes take only the session of the demo customer ${DEMO_CUSTOMER_ID}`);
   return p.customerId;
 }
 
@@ -53,7 +54,7 @@ export function demoRoutes(app: ZodApp, { ctx, auth, demo }: RouteDeps): void {
   };
   app.post('/demo/generations/:id/complete', {
     config: { access: 'customer' },
-    schema: { hide: true, params: z.object({ id: Id }), body: z.strictObject({ units: z.number().int().min(0).optional() }).optional(), response: { 200: GenerationView, 409: ErrorResponse, ...commonErrors } },
+    schema: { hide: true, params: z.object({ id: Id }), body: CompleteBody.optional(), response: { 200: GenerationView, 409: ErrorResponse, ...commonErrors } },
     handler: async (req) => {
       await own(req, req.params.id);
       return view.generation((await generations.complete(ctx, req.params.id, req.body ?? {})).body);

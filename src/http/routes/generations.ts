@@ -17,8 +17,8 @@ export const ReserveBody = z.strictObject({
 }).meta(requestExample({ customerId: 'u_42', toolId: 'text-to-image', units: 2, metadata: { prompt: 'a lighthouse at dusk' } }));
 export type ReserveBody = z.infer<typeof ReserveBody>;
 
-// No body at all (a bare `curl -X POST`) is the same as {}.
-export const CompleteBody = z.strictObject({ units: z.number().int().min(0).max(1_000_000).optional() }).nullish().meta(requestExample({ units: 1 }));
+/** A job that made nothing is a failure: complete names at least one unit (fail it instead). No body at all (a bare `curl -X POST`) is the same as {}. */
+export const CompleteBody = z.strictObject({ units: Units.optional() }).nullish().meta(requestExample({ units: 1 }));
 export const FailBody = z.strictObject({ reason: Reason.optional() }).nullish().meta(requestExample({ reason: 'model_error' }));
 export const ExtendBody = z.strictObject({ holdSeconds: z.number().int().min(1).max(generations.MAX_HOLD_SECONDS) }).meta(requestExample({ holdSeconds: 600 }));
 export const RefundBody = z.strictObject({ reason: Reason, amount: PositiveCredits.optional() }).meta(requestExample({ reason: 'The picture came out blank' }));

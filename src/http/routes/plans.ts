@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import * as plans from '../../service/plans.js';
 import type { RouteDeps, ZodApp } from '../deps.js';
-import { Id, Money, PackView, PlanView, PositiveCredits, commonErrors, json, requestExample } from '../schemas.js';
+import { Id, Money, PackPrice, PackView, PlanView, PositiveCredits, commonErrors, json, requestExample } from '../schemas.js';
 import { view } from '../views.js';
 
 export const PutPlanBody = z.strictObject({
@@ -18,7 +18,7 @@ export type PutPlanBody = z.infer<typeof PutPlanBody>;
 export const PutPackBody = z.strictObject({
   name: z.string().trim().min(1).max(200),
   credits: PositiveCredits,
-  price: Money,
+  price: PackPrice,
   expiresInDays: z.number().int().min(1).max(36_500).nullable().optional(),
   description: z.string().max(2000).nullable().optional(),
   active: z.boolean().optional(),

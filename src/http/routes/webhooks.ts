@@ -9,7 +9,7 @@ import { errorResponse, json } from '../schemas.js';
  * Stripe's events, accepted only with a valid `Stripe-Signature` and applied
  * exactly once. Registered when STRIPE_WEBHOOK_SECRET is set.
  */
-export function webhookRoutes(app: ZodApp, { ctx, stripeWebhookSecret }: RouteDeps): void {
+export function webhookRoutes(app: ZodApp, { ctx, metrics, stripeWebhookSecret }: RouteDeps): void {
   if (!stripeWebhookSecret) return;
   app.register(async (scope) => {
     // The signature covers the exact bytes Stripe sent: keep the body as text.
@@ -21,11 +21,11 @@ export function webhookRoutes(app: ZodApp, { ctx, stripeWebhookSecret }: RouteDe
         tags: ['payments'],
         operationId: 'receiveStripeEvent',
         summary: "Stripe's events",
-        description: 'checkout.session.completed, invoice.paid, customer.subscription.updated/deleted and charge.refunded are applied, each exactly once.',
+        description: 'checkout.session.completed, invoice.paid, customer.subscription.updated/deleted and charge.refunded are applied, each exactly once. An event that contradicts the stored purchase (customer, pack, amount or currency paid) is acknowledged with `mismatch: true` and changes nothing.',
         security: [],
         headers: z.object({ 'stripe-signature': z.string().min(1).max(2000) }),
         response: {
-          200: json('The event was verified; `applied` says whether it changed anything, `duplicate` whether it had been applied before', z.object({ received: z.literal(true), applied: z.boolean(), duplicate: z.boolean(), note: z.string().optional() })),
+          200: json('The event was verified; `applied` says whether it changed anything, `duplicate` whether it had been applied before', z.object({ received: z.literal(true), applied: z.boolean(), duplicate: z.boolean(), note: z.string().optional(), mismatch: z.boolean().optional() })),
           400: errorResponse('`invalid_request`: the `Stripe-Signature` does not match the payload and the endpoint secret; nothing changed'),
         },
       },
@@ -37,7 +37,10 @@ export function webhookRoutes(app: ZodApp, { ctx, stripeWebhookSecret }: RouteDe
           throw errors.invalid('Stripe-Signature', 'does not match the payload and the endpoint secret');
         }
         const outcome = await applyPaymentEvent(ctx, event);
-        if (outcome.note) req.log.info({ event: event.id, type: event.type, note: outcome.note }, 'stripe event');
+        if (outcome.mismatch) {
+          metrics.paymentMismatches.inc({ type: event.type });
+          req.log.warn({ event: event.id, type: event.type, note: outcome.note }, 'stripe event does not match what Purse knows; acknowledged, nothing changed');
+        } else if (outcome.note) req.log.info({ event: event.id, type: event.type, note: outcome.note }, 'stripe event');
         return { received: true as const, ...outcome };
       },
     });
