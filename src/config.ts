@@ -16,6 +16,8 @@ export interface Config {
   logLevel: string;
   /** A catalog file (tools, plans, packs) applied at start. */
   catalogPath: string | undefined;
+  /** Origins whose pages may call the customer-session routes (PURSE_CORS_ORIGINS); none by default. */
+  corsOrigins: string[];
   /** Writes a customer session may make per minute (purchases, demo generations); 0 turns the limit off. */
   sessionWritesPerMinute: number;
   /** A second listener that serves only /metrics, without a key (PURSE_METRICS_PORT); null: /metrics needs a secret key. */
@@ -23,6 +25,8 @@ export interface Config {
   stripe: { secretKey: string; webhookSecret: string; publicUrl: string; apiBase?: string } | null;
   /** Alert defaults for customers without their own: PURSE_LOW_BALANCE, PURSE_EXPIRING_SOON_DAYS. */
   alerts?: AlertSettings;
+  /** Webhook delivery: the first retry's wait, failures in a row that disable an endpoint, the idle poll. */
+  webhooks?: { retryBaseMs: number; maxFailures: number; pollMs: number };
 }
 
 export class ConfigError extends Error {}
@@ -83,6 +87,20 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!(sweepSeconds > 0)) throw new ConfigError('PURSE_SWEEP_SECONDS must be a positive number');
   const idempotencyDays = Number(env.PURSE_IDEMPOTENCY_DAYS ?? 30);
   if (!(idempotencyDays >= 0)) throw new ConfigError('PURSE_IDEMPOTENCY_DAYS must be 0 (keep forever) or a number of days');
+  // Written as browsers send them in Origin: lower-case host, no default port, no trailing slash.
+  const corsOrigins = (env.PURSE_CORS_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim().replace(/\/$/, ''))
+    .filter((o) => o !== '')
+    .map((origin) => {
+      const bad = new ConfigError(`PURSE_CORS_ORIGINS must be origins like https://app.example.com, separated by commas, not "${origin}"`);
+      if (!/^https?:\/\/[^/?#\s*]+$/i.test(origin)) throw bad;
+      try {
+        return new URL(origin).origin;
+      } catch {
+        throw bad;
+      }
+    });
   let stripe: Config['stripe'] = null;
   if (payments === 'stripe') {
     const secretKey = env.STRIPE_SECRET_KEY;
@@ -101,8 +119,19 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const expiringSoonDays = Number(env.PURSE_EXPIRING_SOON_DAYS ?? DEFAULT_ALERTS.expiringSoonDays);
   if (!Number.isInteger(expiringSoonDays) || expiringSoonDays < 0 || expiringSoonDays > 365) throw new ConfigError('PURSE_EXPIRING_SOON_DAYS must be a whole number of days from 0 to 365');
+  const whole = (name: string, fallback: number, min: number) => {
+    const value = Number(env[name] ?? fallback);
+    if (!Number.isSafeInteger(value) || value < min) throw new ConfigError(`${name} must be a whole number of at least ${min}, not "${env[name]}"`);
+    return value;
+  };
+  const webhooks = {
+    retryBaseMs: whole('PURSE_WEBHOOK_RETRY_BASE_MS', 5_000, 10),
+    maxFailures: whole('PURSE_WEBHOOK_MAX_FAILURES', 100, 1),
+    pollMs: whole('PURSE_WEBHOOK_POLL_MS', 1_000, 10),
+  };
   return {
     alerts: { lowBalance, expiringSoonDays },
+    webhooks,
     port,
     host: env.HOST ?? '127.0.0.1',
     databaseUrl,
@@ -115,6 +144,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotencyDays,
     logLevel: env.LOG_LEVEL ?? 'info',
     catalogPath: env.PURSE_CATALOG || undefined,
+    corsOrigins,
     sessionWritesPerMinute,
     metricsPort: portFrom(env, 'PURSE_METRICS_PORT', null),
     stripe,

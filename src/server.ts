@@ -11,6 +11,8 @@ import { sessionSecret } from './service/auth.js';
 import { systemClock, TestClock } from './service/clock.js';
 import type { ServiceContext } from './service/context.js';
 import { startSweeper } from './service/sweep.js';
+import { startDeliveryWorker } from './service/webhooks.js';
+import { view } from './http/views.js';
 import { openStore } from './store/open-store.js';
 import { createStripeProvider } from './payments/stripe-provider.js';
 import { sandboxProvider } from './payments/provider.js';
@@ -51,6 +53,7 @@ export async function createPurse(config: Config, opts: { store?: Store; logger?
     logger: opts.logger,
     stripeWebhookSecret: config.stripe?.webhookSecret,
     demo: config.demo,
+    corsOrigins: config.corsOrigins,
     webRoot: WEB_ROOT,
   });
   const sweeper = startSweeper(ctx, {
@@ -59,12 +62,18 @@ export async function createPurse(config: Config, opts: { store?: Store; logger?
     beforeEach: () => testClock?.sync(),
     idempotencyDays: config.idempotencyDays,
   });
+  const deliveries = startDeliveryWorker(ctx, {
+    render: view.event,
+    ...(config.webhooks ?? {}),
+    onError: (err) => app.log.error({ err }, 'webhook delivery failed'),
+  });
   return {
     app,
     ctx,
     testClock,
     metrics,
     async close() {
+      await deliveries.stop();
       await sweeper.stop();
       await app.close();
       if (!opts.store) await store.close();

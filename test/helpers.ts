@@ -41,6 +41,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     logLevel: 'silent',
     stripe: null,
     catalogPath: undefined,
+    corsOrigins: [],
     sessionWritesPerMinute: 60,
     metricsPort: null,
     ...overrides,
@@ -104,7 +105,17 @@ function processEnv(config: Config): Record<string, string> {
     PURSE_PAYMENTS: config.payments,
     PURSE_SESSION_WRITES_PER_MINUTE: String(config.sessionWritesPerMinute),
   };
+  if (config.webhooks) {
+    env.PURSE_WEBHOOK_RETRY_BASE_MS = String(config.webhooks.retryBaseMs);
+    env.PURSE_WEBHOOK_MAX_FAILURES = String(config.webhooks.maxFailures);
+    env.PURSE_WEBHOOK_POLL_MS = String(config.webhooks.pollMs);
+  }
+  if (config.alerts) {
+    env.PURSE_LOW_BALANCE = config.alerts.lowBalance.join(',');
+    env.PURSE_EXPIRING_SOON_DAYS = String(config.alerts.expiringSoonDays);
+  }
   if (config.catalogPath) env.PURSE_CATALOG = config.catalogPath;
+  if (config.corsOrigins.length > 0) env.PURSE_CORS_ORIGINS = config.corsOrigins.join(',');
   if (config.stripe) {
     env.STRIPE_SECRET_KEY = config.stripe.secretKey;
     env.STRIPE_WEBHOOK_SECRET = config.stripe.webhookSecret;

@@ -69,3 +69,71 @@ export function expiryWarningAt(expiresAt: number | null, days: number): number 
   if (expiresAt === null || days <= 0) return null;
   return expiresAt - days * DAY_MS;
 }
+
+/** A URL of the app's backend that receives signed events. */
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  /** The event types it receives; null receives every type. */
+  events: EventType[] | null;
+  description: string | null;
+  /** `whsec_` and the base64 key the signatures are made with. */
+  secret: string;
+  status: 'enabled' | 'disabled';
+  disabledReason: string | null;
+  consecutiveFailures: number;
+  /** When the current run of failed attempts began; null while deliveries succeed. */
+  failingSince: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One event on its way to one endpoint. */
+export interface WebhookDelivery {
+  id: string;
+  endpointId: string;
+  eventId: string;
+  customerId: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  attempts: number;
+  nextAttemptAt: number;
+  /** A worker holds it until then; after that another may take it (a crash repeats, never loses). */
+  lockedUntil: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One try to deliver, as the endpoint answered it. */
+export interface WebhookAttempt {
+  id: string;
+  deliveryId: string;
+  endpointId: string;
+  eventId: string;
+  attempt: number;
+  statusCode: number | null;
+  error: string | null;
+  latencyMs: number;
+  at: number;
+}
+
+/** Whether an endpoint receives events of this type. */
+export function endpointWants(endpoint: Pick<WebhookEndpoint, 'events' | 'status'>, type: EventType): boolean {
+  return endpoint.status === 'enabled' && (endpoint.events === null || endpoint.events.includes(type));
+}
+
+/** How long deliveries to a failing endpoint are retried, and after which it is disabled. */
+export const RETRY_WINDOW_MS = 3 * 86_400_000;
+/** The longest wait between two attempts. */
+export const RETRY_MAX_DELAY_MS = 12 * 3_600_000;
+
+/**
+ * The wait before attempt `attempt + 1` after `attempt` failed: `baseMs` doubled
+ * each time up to {@link RETRY_MAX_DELAY_MS}, with ±20 % jitter (`random` in [0, 1)),
+ * so a receiver that was down is not hit by every retry at once.
+ *
+ * @example retryDelayMs(1, 5000, 0.5) // → 5000; retryDelayMs(4, 5000, 0.5) // → 40000
+ */
+export function retryDelayMs(attempt: number, baseMs: number, random: number): number {
+  const plain = Math.min(baseMs * 2 ** Math.max(0, attempt - 1), RETRY_MAX_DELAY_MS);
+  return Math.round(plain * (0.8 + 0.4 * random));
+}

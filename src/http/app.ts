@@ -11,6 +11,8 @@ import { z } from 'zod';
 import { errors } from '../service/errors.js';
 import { newId } from '../service/ids.js';
 import { authenticateRequest } from './auth.js';
+import { registerCors } from './cors.js';
+import { landingPage } from './landing.js';
 import type { RouteDeps, ZodApp } from './deps.js';
 import { sendError } from './errors.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -18,6 +20,7 @@ import { ERROR_EXAMPLES } from './schemas.js';
 import { alertRoutes } from './routes/alerts.js';
 import { customerRoutes } from './routes/customers.js';
 import { eventRoutes } from './routes/events.js';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints.js';
 import { demoRoutes } from './routes/demo.js';
 import { generationRoutes } from './routes/generations.js';
 import { grantRoutes } from './routes/grants.js';
@@ -86,6 +89,8 @@ export async function buildApp(options: AppOptions) {
     contentSecurityPolicy: { directives: CSP_DIRECTIVES },
     referrerPolicy: { policy: 'no-referrer' },
   });
+  // CORS for PURSE_CORS_ORIGINS on the customer-session routes; before the rate limit and auth, so their refusals reach the page.
+  await registerCors(app, options.corsOrigins ?? []);
   if (options.sessionWritesPerMinute) await limitSessionWrites(app, options.sessionWritesPerMinute);
 
   await app.register(fastifySwagger, {
@@ -130,23 +135,19 @@ export async function buildApp(options: AppOptions) {
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0]!;
     // The web app's own routes (/credits, /console/…) all load its index page.
-    if (web && req.method === 'GET' && !/^\/(v1|demo|docs|openapi\.json|healthz|readyz|metrics)(\/|$)/.test(path)) return reply.sendFile('index.html');
+    // Outside demo mode only the console is there: the studio's pages would have no session to show.
+    const page = options.demo ? !/^\/(v1|demo|docs|openapi\.json|healthz|readyz|metrics)(\/|$)/.test(path) : /^\/console(\/|$)/.test(path);
+    if (web && req.method === 'GET' && page) return reply.sendFile('index.html');
     return sendError(reply, req, errors.notFound('route', `${req.method} ${path}`));
   });
 
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
-  if (web) {
-    await app.register(fastifyStatic, { root: web, wildcard: false, maxAge: '1h', index: 'index.html' });
-  } else {
-    app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) =>
-      reply.type('text/html').send(
-        '<!doctype html><meta charset="utf-8"><title>Purse</title><h1>Purse</h1><p>Credits for generative-AI apps. The web app is not built (npm run build).</p>' +
-          '<ul><li><a href="/docs">API reference</a></li><li><a href="/openapi.json">OpenAPI document</a></li><li><a href="/v1/pricing">Pricing (JSON)</a></li></ul>',
-      ),
-    );
+  if (web) await app.register(fastifyStatic, { root: web, wildcard: false, maxAge: '1h', index: options.demo ? 'index.html' : false });
+  if (!web || !options.demo) {
+    app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) => reply.type('text/html').send(landingPage({ console: web !== null })));
   }
 
-  const all = [healthRoutes, toolRoutes, planRoutes, pricingRoutes, customerRoutes, subscriptionRoutes, purchaseRoutes, grantRoutes, generationRoutes, reportRoutes, alertRoutes, eventRoutes, testClockRoutes, webhookRoutes, demoRoutes];
+  const all = [healthRoutes, toolRoutes, planRoutes, pricingRoutes, customerRoutes, subscriptionRoutes, purchaseRoutes, grantRoutes, generationRoutes, reportRoutes, alertRoutes, eventRoutes, webhookEndpointRoutes, testClockRoutes, webhookRoutes, demoRoutes];
   for (const routes of all) routes(app, deps);
   return app;
 }
@@ -166,6 +167,7 @@ const API_TAGS = [
   { name: 'purchases', description: 'Buying packs, and refunding a purchase' },
   { name: 'reports', description: 'Credits issued, spent, refunded and expired; what is still owed' },
   { name: 'events', description: 'What changed, in order: the events feed and the alert settings that fire credits.low and credits.expiring_soon' },
+  { name: 'webhooks', description: "Endpoints of the app's backend that receive the events, signed, and what was sent to each" },
   { name: 'payments', description: "The payment provider's notices" },
   { name: 'test clock', description: 'Move time forward in tests (PURSE_TEST_CLOCK=1 only)' },
   { name: 'operations', description: 'Liveness, readiness and metrics' },

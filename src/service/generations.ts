@@ -11,24 +11,25 @@ import { errors } from './errors.js';
 import { newId } from './ids.js';
 import { replayFor, requestHash } from './idempotency.js';
 import type { Answer } from './results.js';
+import { readPage } from './paging.js';
 
-/**
- * Which customer holds a generation: fixed once the generation exists (an id is
- * refused to a second customer), so settling need not look it up every time.
- */
-const owners = new WeakMap<object, Map<string, string>>();
+/** The most generation owners a context remembers (the oldest are forgotten first). */
 const MAX_OWNERS = 50_000;
 
+/**
+ * Which customer holds a generation is fixed once the generation exists (an id
+ * is refused to a second customer), so settling need not look it up every time:
+ * the context remembers it.
+ */
 function rememberOwner(ctx: ServiceContext, id: string, customerId: string): void {
-  let map = owners.get(ctx.store);
-  if (!map) owners.set(ctx.store, (map = new Map()));
+  const map = (ctx.generationOwners ??= new Map());
   if (map.size >= MAX_OWNERS) map.delete(map.keys().next().value!);
   map.set(id, customerId);
 }
 
 /** The customer that holds generation `id`, or not_found. */
 async function ownerOf(ctx: ServiceContext, id: string): Promise<string> {
-  const known = owners.get(ctx.store)?.get(id);
+  const known = ctx.generationOwners?.get(id);
   if (known) return known;
   const gen = await ctx.store.getGeneration(id);
   if (!gen) throw errors.notFound('generation', id);
@@ -214,11 +215,7 @@ export async function getGeneration(ctx: ServiceContext, id: string, authorize: 
 }
 
 export async function listGenerations(ctx: ServiceContext, customerId: string, page: { cursor?: string; limit: number }) {
-  if (page.cursor !== undefined && !decodeGenerationCursor(page.cursor)) throw errors.badCursor();
-  const items = await ctx.store.listGenerations(customerId, { before: page.cursor, limit: page.limit + 1 });
-  const more = items.length > page.limit;
-  const data = items.slice(0, page.limit);
-  return { data, nextCursor: more ? encodeGenerationCursor(data[data.length - 1]!) : null };
+  return readPage(page, decodeGenerationCursor, (p) => ctx.store.listGenerations(customerId, p), encodeGenerationCursor);
 }
 
 /** Starts a write on one customer: it must exist, and time is caught up first. */

@@ -10,6 +10,7 @@ import { newId } from './ids.js';
 import { replayFor, requestHash } from './idempotency.js';
 import { getPack } from './plans.js';
 import type { Answer } from './results.js';
+import { readPage } from './paging.js';
 
 const DAY_MS = 86_400_000;
 
@@ -131,10 +132,6 @@ export async function getPurchase(ctx: ServiceContext, id: string, authorize: (c
 }
 
 export async function listPurchases(ctx: ServiceContext, customerId: string, page: { cursor?: string; limit: number }) {
-  if (page.cursor !== undefined && !decodeGenerationCursor(page.cursor)) throw errors.badCursor();
   await getCustomer(ctx, customerId);
-  const items = await ctx.store.listPurchases(customerId, { before: page.cursor, limit: page.limit + 1 });
-  const more = items.length > page.limit;
-  const data = items.slice(0, page.limit);
-  return { data, nextCursor: more ? encodeGenerationCursor(data[data.length - 1]!) : null };
+  return readPage(page, decodeGenerationCursor, (p) => ctx.store.listPurchases(customerId, p), encodeGenerationCursor);
 }

@@ -27,3 +27,18 @@ export function decodeEventCursor(cursor: string | undefined): { createdAt: numb
   if (!Number.isSafeInteger(createdAt) || !Number.isSafeInteger(seq)) return null;
   return { createdAt, seq, customerId: m[3]! };
 }
+
+/** Webhook attempts are paged by (at, id), newest first. */
+export function encodeAttemptCursor(a: { at: number; id: string }): string {
+  return `${a.at}.${a.id}`;
+}
+
+export function decodeAttemptCursor(cursor: string | undefined): { at: number; id: string } | null {
+  const c = decodeGenerationCursor(cursor);
+  return c ? { at: c.createdAt, id: c.id } : null;
+}
+
+/** Ledger entries are paged by their id, newest first. */
+export function decodeLedgerCursor(cursor: string): number | null {
+  return /^\d{1,16}$/.test(cursor) ? Number(cursor) : null;
+}

@@ -1,4 +1,4 @@
-import type { AlertSettings, EventType, PurseEvent } from '../domain/events.js';
+import type { AlertSettings, EventType, PurseEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../domain/events.js';
 import type {
   Customer,
   EntryType,
@@ -187,6 +187,31 @@ export interface Store {
   /** Events newest first (by time, then each customer's own order), optionally of one customer or type. */
   listEvents(filter: EventFilter, page: Page): Promise<PurseEvent[]>;
   getEvent(id: string): Promise<PurseEvent | null>;
+
+  putWebhookEndpoint(endpoint: WebhookEndpoint): Promise<void>;
+  getWebhookEndpoint(id: string): Promise<WebhookEndpoint | null>;
+  listWebhookEndpoints(): Promise<WebhookEndpoint[]>;
+  /** Deletes an endpoint and what was still waiting to be sent to it; attempts already made stay. */
+  deleteWebhookEndpoint(id: string): Promise<boolean>;
+  /**
+   * The outbox's fan-out, a cross-customer job: takes up to `limit` events not yet
+   * dispatched (oldest first; on PostgreSQL rows other workers hold are skipped),
+   * makes one delivery per enabled endpoint that wants each, and marks them
+   * dispatched, in one transaction. Returns how many events it took.
+   */
+  dispatchEvents(now: number, limit: number): Promise<number>;
+  /** New deliveries of one event (a replay), one per endpoint named. */
+  enqueueDeliveries(deliveries: WebhookDelivery[]): Promise<void>;
+  /** Takes up to `limit` due deliveries no worker holds, holding each until `now + leaseMs`. */
+  claimDeliveries(now: number, limit: number, leaseMs: number): Promise<WebhookDelivery[]>;
+  /**
+   * Records one attempt with the delivery's new state, and counts it on the
+   * endpoint — which is disabled after `disable.maxFailures` failures in a row
+   * or a failing run of `disable.windowMs` — all in one transaction.
+   */
+  recordAttempt(attempt: WebhookAttempt, delivery: WebhookDelivery, disable: { maxFailures: number; windowMs: number; reason: string }): Promise<void>;
+  /** An endpoint's attempts, newest first; `before` is `at.id` of the last one seen. */
+  listWebhookAttempts(endpointId: string, page: Page): Promise<WebhookAttempt[]>;
 
   insertApiKey(key: ApiKeyRecord): Promise<void>;
   findApiKeyByHash(hash: string): Promise<ApiKeyRecord | null>;

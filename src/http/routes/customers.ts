@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { MAX_SESSION_SECONDS, mintSession } from '../../service/auth.js';
 import * as customers from '../../service/customers.js';
-import { errors } from '../../service/errors.js';
 import * as generations from '../../service/generations.js';
 import { listGrants } from '../../service/grants.js';
 import { assertCustomerAccess } from '../auth.js';
@@ -129,7 +128,6 @@ export function customerRoutes(app: ZodApp, { ctx, auth }: RouteDeps): void {
     },
     handler: async (req) => {
       assertCustomerAccess(req, req.params.customerId);
-      if (req.query.cursor !== undefined && !/^\d{1,16}$/.test(req.query.cursor)) throw errors.badCursor();
       const page = await customers.getLedger(ctx, req.params.customerId, { cursor: req.query.cursor, limit: req.query.limit });
       return { data: page.data.map(view.entry), nextCursor: page.nextCursor };
     },

@@ -1,8 +1,9 @@
 import pg from 'pg';
 import type { Customer, Generation, Grant, LedgerEntry, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../../domain/types.js';
 import { compareWithLedger, MALFORMED_ENTRIES_SQL } from '../audit.js';
-import { decodeEventCursor, decodeGenerationCursor } from '../cursor.js';
-import type { AlertSettings, PurseEvent } from '../../domain/events.js';
+import { decodeAttemptCursor, decodeEventCursor, decodeGenerationCursor } from '../cursor.js';
+import { attemptParams, deliveryParams, endpointFailedParams, endpointParams, newDelivery, numbered, toAttempt, toDelivery, toEndpoint, WEBHOOK_SQL as W } from '../webhook-queries.js';
+import { endpointWants, type AlertSettings, type EventType, type PurseEvent, type WebhookAttempt, type WebhookDelivery, type WebhookEndpoint } from '../../domain/events.js';
 import { loadMigrations, loadRepeatable } from '../migrations.js';
 import * as rows from '../rows.js';
 import type {
@@ -574,6 +575,93 @@ export class PostgresStore implements Store {
   async getEvent(id: string): Promise<PurseEvent | null> {
     const r = await this.one('SELECT * FROM events WHERE id = $1 LIMIT 1', [id]);
     return r ? rows.toEvent(r) : null;
+  }
+
+  async putWebhookEndpoint(e: WebhookEndpoint): Promise<void> {
+    await this.query(numbered(W.upsertEndpoint), endpointParams(e));
+  }
+
+  async getWebhookEndpoint(id: string): Promise<WebhookEndpoint | null> {
+    const r = await this.one(numbered(W.getEndpoint), [id]);
+    return r ? toEndpoint(r) : null;
+  }
+
+  async listWebhookEndpoints(): Promise<WebhookEndpoint[]> {
+    return (await this.query(W.listEndpoints)).map(toEndpoint);
+  }
+
+  async deleteWebhookEndpoint(id: string): Promise<boolean> {
+    return this.inTransaction(async (c) => {
+      await c.query(numbered(W.dropPendingOf), [id]);
+      return ((await c.query(numbered(W.deleteEndpoint), [id])).rowCount ?? 0) > 0;
+    });
+  }
+
+  async dispatchEvents(now: number, limit: number): Promise<number> {
+    if ((await this.query(W.anyUndispatched)).length === 0) return 0;
+    return this.inTransaction(async (c) => {
+      // Another process's worker holds the rows it is dispatching: take the next ones.
+      const events = (
+        await c.query('SELECT customer_id, seq, id, type FROM events WHERE dispatched = 0 ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED', [limit])
+      ).rows;
+      const endpoints = (await c.query(W.enabledEndpoints)).rows.map(toEndpoint);
+      for (const e of events) {
+        for (const endpoint of endpoints) {
+          if (!endpointWants(endpoint, e.type as EventType)) continue;
+          await c.query(numbered(W.insertDelivery), deliveryParams(newDelivery(endpoint.id, e.id as string, e.customer_id as string, now)));
+        }
+        await c.query(numbered(W.markDispatched), [e.customer_id, e.seq]);
+      }
+      return events.length;
+    });
+  }
+
+  async enqueueDeliveries(deliveries: WebhookDelivery[]): Promise<void> {
+    await this.inTransaction(async (c) => {
+      for (const d of deliveries) await c.query(numbered(W.insertDelivery), deliveryParams(d));
+    });
+  }
+
+  async claimDeliveries(now: number, limit: number, leaseMs: number): Promise<WebhookDelivery[]> {
+    const rows = await this.query(
+      `UPDATE webhook_deliveries SET locked_until = $1 WHERE id IN (
+         SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+          WHERE d.status = 'pending' AND d.next_attempt_at <= $2 AND (d.locked_until IS NULL OR d.locked_until <= $2) AND e.status = 'enabled'
+          ORDER BY d.next_attempt_at LIMIT $3 FOR UPDATE OF d SKIP LOCKED)
+       RETURNING *`,
+      [now + leaseMs, now, limit],
+    );
+    return rows.map(toDelivery);
+  }
+
+  async recordAttempt(a: WebhookAttempt, d: WebhookDelivery, disable: { maxFailures: number; windowMs: number; reason: string }): Promise<void> {
+    await this.inTransaction(async (c) => {
+      await c.query(numbered(W.insertAttempt), attemptParams(a));
+      await c.query(numbered(W.updateDelivery), [d.status, d.attempts, d.nextAttemptAt, d.lockedUntil, d.updatedAt, d.id]);
+      if (a.error === null) await c.query(numbered(W.endpointSucceeded), [a.endpointId]);
+      else await c.query(numbered(W.endpointFailed), endpointFailedParams(a.endpointId, a.at, disable.maxFailures, disable.windowMs, disable.reason));
+    });
+  }
+
+  async listWebhookAttempts(endpointId: string, page: Page): Promise<WebhookAttempt[]> {
+    const c = decodeAttemptCursor(page.before);
+    return (await this.query(numbered(W.listAttempts), [endpointId, c?.at ?? Number.MAX_SAFE_INTEGER, c?.id ?? '', page.limit])).map(toAttempt);
+  }
+
+  /** Runs `work` in one transaction on one connection. */
+  private async inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   async getMeta(key: string): Promise<string | null> {

@@ -3,8 +3,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Customer, Generation, Grant, LedgerEntry, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../../domain/types.js';
 import { compareWithLedger, MALFORMED_ENTRIES_SQL } from '../audit.js';
-import { decodeEventCursor, decodeGenerationCursor } from '../cursor.js';
-import type { AlertSettings, PurseEvent } from '../../domain/events.js';
+import { decodeAttemptCursor, decodeEventCursor, decodeGenerationCursor } from '../cursor.js';
+import { attemptParams, deliveryParams, endpointFailedParams, endpointParams, newDelivery, toAttempt, toDelivery, toEndpoint, WEBHOOK_SQL as W } from '../webhook-queries.js';
+import { endpointWants, type AlertSettings, type EventType, type PurseEvent, type WebhookAttempt, type WebhookDelivery, type WebhookEndpoint } from '../../domain/events.js';
 import { loadMigrations } from '../migrations.js';
 import type {
   ApiKeyRecord,
@@ -543,6 +544,79 @@ export class SqliteStore implements Store {
   async getEvent(id: string): Promise<PurseEvent | null> {
     const r = this.sql('SELECT * FROM events WHERE id = ?').get(id);
     return r ? rows.toEvent(r) : null;
+  }
+
+  async putWebhookEndpoint(e: WebhookEndpoint): Promise<void> {
+    this.sql(W.upsertEndpoint).run(...endpointParams(e));
+  }
+
+  async getWebhookEndpoint(id: string): Promise<WebhookEndpoint | null> {
+    const r = this.sql(W.getEndpoint).get(id);
+    return r ? toEndpoint(r) : null;
+  }
+
+  async listWebhookEndpoints(): Promise<WebhookEndpoint[]> {
+    return this.sql(W.listEndpoints).all().map(toEndpoint);
+  }
+
+  async deleteWebhookEndpoint(id: string): Promise<boolean> {
+    const remove = this.db.transaction(() => {
+      this.sql(W.dropPendingOf).run(id);
+      return this.sql(W.deleteEndpoint).run(id).changes > 0;
+    });
+    return remove.immediate();
+  }
+
+  async dispatchEvents(now: number, limit: number): Promise<number> {
+    // A cheap look first, so an idle worker never takes the write lock.
+    if (!this.sql(W.anyUndispatched).get()) return 0;
+    const dispatch = this.db.transaction(() => {
+      const events = this.sql('SELECT customer_id, seq, id, type FROM events WHERE dispatched = 0 ORDER BY created_at LIMIT ?').all(limit);
+      const endpoints = this.sql(W.enabledEndpoints).all().map(toEndpoint);
+      for (const e of events) {
+        for (const endpoint of endpoints) {
+          if (!endpointWants(endpoint, e.type as EventType)) continue;
+          this.sql(W.insertDelivery).run(...deliveryParams(newDelivery(endpoint.id, e.id as string, e.customer_id as string, now)));
+        }
+        this.sql(W.markDispatched).run(e.customer_id, e.seq);
+      }
+      return events.length;
+    });
+    return dispatch.immediate();
+  }
+
+  async enqueueDeliveries(deliveries: WebhookDelivery[]): Promise<void> {
+    const insert = this.db.transaction(() => {
+      for (const d of deliveries) this.sql(W.insertDelivery).run(...deliveryParams(d));
+    });
+    insert.immediate();
+  }
+
+  async claimDeliveries(now: number, limit: number, leaseMs: number): Promise<WebhookDelivery[]> {
+    const claim = this.db.transaction(() =>
+      this.sql(W.dueDeliveries)
+        .all(now, now, limit)
+        .map((r) => {
+          this.sql(W.lockDelivery).run(now + leaseMs, r.id);
+          return toDelivery(this.sql(W.getDelivery).get(r.id)!);
+        }),
+    );
+    return claim.immediate();
+  }
+
+  async recordAttempt(a: WebhookAttempt, d: WebhookDelivery, disable: { maxFailures: number; windowMs: number; reason: string }): Promise<void> {
+    const record = this.db.transaction(() => {
+      this.sql(W.insertAttempt).run(...attemptParams(a));
+      this.sql(W.updateDelivery).run(d.status, d.attempts, d.nextAttemptAt, d.lockedUntil, d.updatedAt, d.id);
+      if (a.error === null) this.sql(W.endpointSucceeded).run(a.endpointId);
+      else this.sql(W.endpointFailed).run(...endpointFailedParams(a.endpointId, a.at, disable.maxFailures, disable.windowMs, disable.reason));
+    });
+    record.immediate();
+  }
+
+  async listWebhookAttempts(endpointId: string, page: Page): Promise<WebhookAttempt[]> {
+    const c = decodeAttemptCursor(page.before);
+    return this.sql(W.listAttempts).all(endpointId, c?.at ?? Number.MAX_SAFE_INTEGER, c?.id ?? '', page.limit).map(toAttempt);
   }
 
   async getMeta(key: string): Promise<string | null> {

@@ -1,13 +1,10 @@
 import { useState } from 'react';
 import { Link } from 'wouter';
 import { ApiError, request, seg } from '../api/client';
-import type { Balance, Customer, Generation, Grant, Page, Plan, Subscription, Tool } from '../api/types';
-import { Breakdown } from '../components/breakdown';
-import { DataTable } from '../components/data-table';
-import { LedgerTable } from '../components/ledger-table';
+import type { Balance, Customer, Generation, Grant, LedgerEntry, Page, Plan, Subscription, Tool } from '../api/types';
+import { Breakdown, credits, DataTable, date, dateTime, HISTORY_PAGE_SIZE, LedgerTable, num, SOURCE_LABEL } from '@purse/react';
 import { ReasonDialog } from '../components/reason-dialog';
 import { ErrorNotice, Loading, Notice, Stat } from '../components/ui';
-import { credits, date, dateTime, num, SOURCE_LABEL } from '../lib/format';
 import { useAsync } from '../lib/use-async';
 import { useTitle } from '../lib/use-title';
 
@@ -203,7 +200,14 @@ export function CustomerPage({ customerId }: { customerId: string }) {
 
       <section className="card stack" aria-labelledby="ledger-heading">
         <h2 id="ledger-heading">Ledger</h2>
-        <LedgerTable customerId={customer.id} auth="key" toolName={toolName} version={version} operator />
+        <LedgerTable
+          key={customer.id}
+          load={(cursor) => request<Page<LedgerEntry>>(`/v1/customers/${seg(customer.id)}/ledger`, { auth: 'key', query: { limit: HISTORY_PAGE_SIZE, cursor: cursor ?? undefined } })}
+          toolName={toolName}
+          version={version}
+          filename={`ledger-${customer.id}`}
+          operator
+        />
       </section>
 
       {action?.kind === 'grant' && (

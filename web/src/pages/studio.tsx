@@ -5,7 +5,7 @@ import type { Generation, Pricing, PricingPack, PricingTool } from '../api/types
 import { useBalance } from '../components/balance';
 import { ErrorNotice, Loading, Notice } from '../components/ui';
 import { drawPicture, FAILURE_RATES, pictureUrl, readFailureRate, saveFailureRate, shouldFail } from '../lib/demo-generator';
-import { credits, money, num, percent, plural, toolCost } from '../lib/format';
+import { credits, money, num, percent, plural, toolCost } from '@purse/react';
 import { useAsync } from '../lib/use-async';
 import { useTitle } from '../lib/use-title';
 

@@ -1,0 +1,236 @@
+import { randomBytes } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import { RETRY_WINDOW_MS, retryDelayMs, type EventType, type PurseEvent, type WebhookAttempt, type WebhookDelivery, type WebhookEndpoint } from '../domain/events.js';
+import { decodeAttemptCursor, encodeAttemptCursor } from '../store/cursor.js';
+import { newDelivery } from '../store/webhook-queries.js';
+import type { ServiceContext } from './context.js';
+import { errors } from './errors.js';
+import { getEvent } from './events.js';
+import { newId } from './ids.js';
+import { readPage } from './paging.js';
+
+/** How many endpoints Purse keeps at most. */
+export const MAX_ENDPOINTS = 50;
+
+export interface EndpointInput {
+  url: string;
+  events?: EventType[] | null;
+  description?: string | null;
+  status?: 'enabled' | 'disabled';
+}
+
+function checkUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw errors.invalid('url', 'must be an absolute http or https URL');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw errors.invalid('url', 'must be an http or https URL');
+}
+
+/** Registers a receiver; its signing secret is returned here and never again. */
+export async function createEndpoint(ctx: ServiceContext, input: EndpointInput): Promise<WebhookEndpoint> {
+  checkUrl(input.url);
+  if ((await ctx.store.listWebhookEndpoints()).length >= MAX_ENDPOINTS) throw errors.invalidState(`at most ${MAX_ENDPOINTS} webhook endpoints`);
+  const now = Date.now();
+  const endpoint: WebhookEndpoint = {
+    id: newId('we'),
+    url: input.url,
+    events: input.events ? [...new Set(input.events)] : null,
+    description: input.description ?? null,
+    secret: `whsec_${randomBytes(24).toString('base64')}`,
+    status: 'enabled',
+    disabledReason: null,
+    consecutiveFailures: 0,
+    failingSince: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await ctx.store.putWebhookEndpoint(endpoint);
+  return endpoint;
+}
+
+export async function getEndpoint(ctx: ServiceContext, id: string): Promise<WebhookEndpoint> {
+  const endpoint = await ctx.store.getWebhookEndpoint(id);
+  if (!endpoint) throw errors.notFound('webhook endpoint', id);
+  return endpoint;
+}
+
+/** Changes an endpoint; enabling one starts its count of failures afresh. */
+export async function updateEndpoint(ctx: ServiceContext, id: string, input: Partial<EndpointInput>): Promise<WebhookEndpoint> {
+  const endpoint = await getEndpoint(ctx, id);
+  if (input.url !== undefined) checkUrl(input.url);
+  const enabling = input.status === 'enabled' && endpoint.status === 'disabled';
+  const next: WebhookEndpoint = {
+    ...endpoint,
+    ...(input.url !== undefined ? { url: input.url } : {}),
+    ...(input.events !== undefined ? { events: input.events ? [...new Set(input.events)] : null } : {}),
+    ...(input.description !== undefined ? { description: input.description } : {}),
+    ...(input.status !== undefined ? { status: input.status, disabledReason: input.status === 'disabled' ? 'disabled by an operator' : null } : {}),
+    ...(enabling ? { consecutiveFailures: 0, failingSince: null } : {}),
+    updatedAt: Date.now(),
+  };
+  await ctx.store.putWebhookEndpoint(next);
+  return next;
+}
+
+export async function deleteEndpoint(ctx: ServiceContext, id: string): Promise<void> {
+  if (!(await ctx.store.deleteWebhookEndpoint(id))) throw errors.notFound('webhook endpoint', id);
+}
+
+export async function listAttempts(ctx: ServiceContext, endpointId: string, page: { cursor?: string; limit: number }) {
+  await getEndpoint(ctx, endpointId);
+  return readPage(page, decodeAttemptCursor, (p) => ctx.store.listWebhookAttempts(endpointId, p), encodeAttemptCursor);
+}
+
+/** Sends an event again: to one endpoint, or to every enabled endpoint that takes its type. */
+export async function redeliver(ctx: ServiceContext, eventId: string, endpointId?: string): Promise<WebhookDelivery[]> {
+  const event = await getEvent(ctx, eventId);
+  const endpoints = endpointId ? [await getEndpoint(ctx, endpointId)] : (await ctx.store.listWebhookEndpoints()).filter((e) => e.status === 'enabled' && (e.events === null || e.events.includes(event.type)));
+  const now = Date.now();
+  const deliveries = endpoints.map((e) => newDelivery(e.id, event.id, event.customerId, now, newId('whd')));
+  await ctx.store.enqueueDeliveries(deliveries);
+  return deliveries;
+}
+
+export interface DeliveryOptions {
+  /** Renders an event as the API shows it: the body the receiver gets. */
+  render: (event: PurseEvent) => unknown;
+  /** The wait before the first retry; later ones double (PURSE_WEBHOOK_RETRY_BASE_MS). */
+  retryBaseMs?: number;
+  /** Failures in a row after which an endpoint is disabled (PURSE_WEBHOOK_MAX_FAILURES). */
+  maxFailures?: number;
+  /** How often the worker looks for work when idle. */
+  pollMs?: number;
+  /** How long a receiver may take to answer. */
+  timeoutMs?: number;
+  onError?: (err: unknown) => void;
+}
+
+/** The most deliveries one worker sends at once. */
+const MAX_CONCURRENT_SENDS = 16;
+/** The most events one fan-out takes. */
+const MAX_DISPATCH_BATCH = 500;
+/** How long a worker holds a delivery it took: longer than a send may last. */
+const LEASE_MS = 60_000;
+
+/**
+ * The delivery worker: off every request's path, it fans committed events out
+ * to the endpoints that want them, then sends due deliveries signed with the
+ * Standard Webhooks scheme. A 2xx within the timeout is success; anything else
+ * is retried with exponential backoff and jitter for three days. Several
+ * processes share the work (rows another holds are skipped); a crash between
+ * sending and recording repeats a delivery after its lease, never loses one.
+ */
+export function startDeliveryWorker(ctx: ServiceContext, opts: DeliveryOptions): { stop(): Promise<void>; wake(): void } {
+  const retryBaseMs = opts.retryBaseMs ?? 5_000;
+  const maxFailures = opts.maxFailures ?? 200;
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const pollMs = opts.pollMs ?? 1_000;
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> = Promise.resolve();
+
+  const send = async (delivery: WebhookDelivery): Promise<void> => {
+    const [event, endpoint] = await Promise.all([ctx.store.getEvent(delivery.eventId), ctx.store.getWebhookEndpoint(delivery.endpointId)]);
+    if (!event || !endpoint) return;
+    const body = JSON.stringify(opts.render(event));
+    const sentAt = new Date();
+    const signature = new Webhook(endpoint.secret.slice('whsec_'.length)).sign(event.id, sentAt, body);
+    let statusCode: number | null = null;
+    let error: string | null = null;
+    const started = performance.now();
+    try {
+      const res = await fetch(endpoint.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Purse-Webhooks/1',
+          'webhook-id': event.id,
+          'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
+          'webhook-signature': signature,
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      statusCode = res.status;
+      await res.body?.cancel();
+      if (res.status < 200 || res.status >= 300) error = `answered ${res.status}`;
+    } catch (err) {
+      error = err instanceof Error ? (err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : err.message) : String(err);
+    }
+    const now = Date.now();
+    const attempt = delivery.attempts + 1;
+    const gaveUp = error !== null && now - delivery.createdAt >= RETRY_WINDOW_MS;
+    const next: WebhookDelivery = {
+      ...delivery,
+      attempts: attempt,
+      status: error === null ? 'succeeded' : gaveUp ? 'failed' : 'pending',
+      nextAttemptAt: error === null || gaveUp ? delivery.nextAttemptAt : now + retryDelayMs(attempt, retryBaseMs, Math.random()),
+      lockedUntil: null,
+      updatedAt: now,
+    };
+    const record: WebhookAttempt = {
+      id: newId('wha'),
+      deliveryId: delivery.id,
+      endpointId: delivery.endpointId,
+      eventId: delivery.eventId,
+      attempt,
+      statusCode,
+      error,
+      latencyMs: Math.round(performance.now() - started),
+      at: now,
+    };
+    await ctx.store.recordAttempt(record, next, {
+      maxFailures,
+      windowMs: RETRY_WINDOW_MS,
+      reason: `disabled after failing deliveries (last: ${error})`,
+    });
+  };
+
+  const round = async (): Promise<void> => {
+    while (!stopped && (await ctx.store.dispatchEvents(Date.now(), MAX_DISPATCH_BATCH)) === MAX_DISPATCH_BATCH);
+    for (;;) {
+      if (stopped) return;
+      const due = await ctx.store.claimDeliveries(Date.now(), MAX_CONCURRENT_SENDS, LEASE_MS);
+      if (due.length === 0) return;
+      await Promise.all(due.map((d) => send(d).catch((err) => opts.onError?.(err))));
+    }
+  };
+
+  const schedule = (ms: number) => {
+    if (stopped) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(tick, ms);
+    timer.unref();
+  };
+  let busy = false;
+  let again = false;
+  function tick(): void {
+    timer = null;
+    if (busy) {
+      again = true;
+      return;
+    }
+    busy = true;
+    running = round()
+      .catch((err) => opts.onError?.(err))
+      .finally(() => {
+        busy = false;
+        schedule(again ? 0 : pollMs);
+        again = false;
+      });
+  }
+  schedule(pollMs);
+  return {
+    /** Looks for work now rather than at the next poll (after a write that made events). */
+    wake: () => schedule(0),
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}
