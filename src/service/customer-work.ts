@@ -2,12 +2,13 @@ import { isUsable } from '../domain/consumption.js';
 import { summarizeBalance } from '../domain/balance.js';
 import { expiryWarningAt, isDepletion, lowBalanceCrossings, type AlertSettings, type EventType } from '../domain/events.js';
 import { dueExpiries, isHoldDue } from '../domain/expiry.js';
-import { periodBounds, rolloverCredits } from '../domain/periods.js';
+import { isPeriodDue, periodBounds, rolloverCredits } from '../domain/periods.js';
 import { entryDeltas } from '../domain/ledger.js';
 import { planRefund, planReturn, splitForCharge } from '../domain/settlement.js';
 import type { Allocation, EntryType, Generation, Grant, Plan, Purchase, Subscription } from '../domain/types.js';
 import { noChanges, type CustomerSnapshot, type Decision, type IdempotencyRecord } from '../store/store.js';
 import { newId } from './ids.js';
+import { currentPlanGrantId } from '../domain/grant-ids.js';
 
 /**
  * One customer's working set inside a write: the snapshot the store loaded, the
@@ -67,7 +68,7 @@ export class CustomerWork {
   catchUp(): void {
     // Events are applied in time order: each period boundary after the holds that ran out before it.
     const sub = this.subscription;
-    while (sub && sub.status === 'active' && sub.drivenBy === 'purse' && sub.currentPeriodEnd <= this.now) {
+    while (sub && isPeriodDue(sub, this.now)) {
       this.failHoldsDueBy(sub.currentPeriodEnd);
       this.renew(sub);
     }
@@ -89,11 +90,7 @@ export class CustomerWork {
    */
   private renew(sub: Subscription): void {
     const boundary = sub.currentPeriodEnd;
-    const plan = this.plan(sub.planId);
-    const ending = this.grants.get(currentPlanGrantId(sub));
-    const unused = ending && ending.voidedAt === null ? ending.remaining : 0;
-    const carry = rolloverCredits(unused, plan.rolloverMax);
-    if (ending && unused > 0) this.entry('expire', ending, unused, null, carry > 0 ? `period ended; ${carry} carried over` : 'period ended');
+    const carry = this.endPeriod(sub, this.plan(sub.planId));
     sub.updatedAt = this.now;
     this.subscriptionChanged = true;
     if (sub.cancelAtPeriodEnd) {
@@ -151,6 +148,19 @@ export class CustomerWork {
     };
     this.addGrant(grant);
     return grant;
+  }
+
+  /**
+   * Rule 8 at the end of a period, whoever drives it: the period's unused plan
+   * credits expire, and up to `plan`'s rollover cap of them is returned to be
+   * carried into the next period's grant.
+   */
+  endPeriod(sub: Subscription, plan: Plan): number {
+    const ending = this.grants.get(currentPlanGrantId(sub));
+    const unused = ending && ending.voidedAt === null ? ending.remaining : 0;
+    const carry = rolloverCredits(unused, plan.rolloverMax);
+    if (unused > 0) this.expireCurrentPlanGrant(sub, carry > 0 ? `period ended; ${carry} carried over` : 'period ended');
+    return carry;
   }
 
   /** Ends the current plan period at once (an upgrade): what is left of its grant expires. */
@@ -337,23 +347,6 @@ export class CustomerWork {
       createdAt: this.now,
     });
   }
-}
-
-/**
- * The id of the current period's plan grant: the one the subscription names, or,
- * on a subscription stored before it named one, the id derived from its start.
- */
-export function currentPlanGrantId(sub: Pick<Subscription, 'id' | 'periodGrantId' | 'currentPeriodStart'>): string {
-  return sub.periodGrantId ?? `plan:${sub.id}:${sub.currentPeriodStart}`;
-}
-
-/**
- * The id of the plan grant of a period the payment provider started: derived from
- * (subscription, plan, period start), so a second notice of the same period finds
- * the grant, and a period of another plan that starts at the same instant does not.
- */
-export function providerPeriodGrantId(subscriptionId: string, planId: string, periodStart: number): string {
-  return `plan:${subscriptionId}:${planId}:${periodStart}`;
 }
 
 function snapshotOf(gen: Generation): Generation {

@@ -7,6 +7,7 @@ import { errors } from './errors.js';
 import { begin } from './generations.js';
 import { assertCursor, readPage } from './paging.js';
 import { decodeLedgerCursor } from '../store/cursor.js';
+import { isPeriodDue } from '../domain/periods.js';
 
 export interface CustomerInput {
   name?: string | null;
@@ -62,7 +63,7 @@ function isDue(view: { grants: { expiresAt: number | null }[]; holdsDue: boolean
   return (
     view.holdsDue ||
     view.grants.some((g) => hasExpired(g, now)) ||
-    (sub !== null && sub.status === 'active' && sub.drivenBy === 'purse' && sub.currentPeriodEnd <= now)
+    isPeriodDue(sub, now)
   );
 }
 

@@ -9,7 +9,7 @@ import { alertSettings, DEFAULT_ALERTS } from './alerts.js';
 import type { AlertSettings } from '../domain/events.js';
 import { errors } from './errors.js';
 import { newId } from './ids.js';
-import { replayFor, requestHash } from './idempotency.js';
+import { replayed, requestHash } from './idempotency.js';
 import type { Answer } from './results.js';
 import { readPage } from './paging.js';
 
@@ -64,8 +64,8 @@ export async function reserve(ctx: ServiceContext, input: ReserveInput): Promise
   const now = ctx.clock.now();
   const answer = await ctx.store.transact<Answer<Generation>>(input.customerId, { now, generationIds: [id], idempotencyKey: key }, (snapshot) => {
     const work = begin(snapshot, input.customerId, now, ctx.alerts);
-    const replay = replayFor(snapshot, key, hash);
-    if (replay) return work.finish({ statusCode: replay.statusCode, body: replay.response as Generation, replayed: true });
+    const again = replayed<Generation>(work, snapshot, key, hash);
+    if (again) return again;
     if (snapshot.generations.some((g) => g.id === id)) throw errors.idempotencyConflict(key);
     const plan = planReservation(work.usableGrants(), cost, now);
     if (!plan.ok) throw errors.insufficientCredits(plan.available, plan.required);
@@ -141,10 +141,8 @@ async function settle(
     }
     if (gen.status !== wanted) throw errors.generationSettled(id, gen.status);
     // Settled this way already: a repeat answers the first result; a different request is refused.
-    if (snapshot.idempotency) {
-      const replay = replayFor(snapshot, key, requestHash(effectiveRequest(action, gen, input)));
-      return work.finish({ statusCode: replay!.statusCode, body: replay!.response as Generation, replayed: true });
-    }
+    const again = snapshot.idempotency ? replayed<Generation>(work, snapshot, key, requestHash(effectiveRequest(action, gen, input))) : null;
+    if (again) return again;
     return work.finish({ statusCode: 200, body: snapshotOf(gen), replayed: true });
   });
 }
@@ -181,10 +179,8 @@ export async function refund(
   const now = ctx.clock.now();
   return ctx.store.transact<Answer<Generation>>(customerId, { now, generationIds: [id], idempotencyKey: key }, (snapshot) => {
     const work = begin(snapshot, customerId, now, ctx.alerts);
-    if (key) {
-      const replay = replayFor(snapshot, key, hash);
-      if (replay) return work.finish({ statusCode: replay.statusCode, body: replay.response as Generation, replayed: true });
-    }
+    const again = replayed<Generation>(work, snapshot, key, hash);
+    if (again) return again;
     const gen = work.generations.get(id);
     if (!gen) throw errors.notFound('generation', id);
     if (gen.status !== 'completed') throw errors.invalidState(`generation ${id} is ${gen.status}; only a completed generation can be refunded`, { status: gen.status });

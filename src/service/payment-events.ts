@@ -1,9 +1,9 @@
 import type { Purchase, Subscription } from '../domain/types.js';
 import { META } from '../payments/stripe-provider.js';
 import type { ServiceContext } from './context.js';
-import { currentPlanGrantId, providerPeriodGrantId, type CustomerWork } from './customer-work.js';
+import type { CustomerWork } from './customer-work.js';
+import { currentPlanGrantId, legacyPlanGrantId, packGrantId, providerPeriodGrantId } from '../domain/grant-ids.js';
 import { begin } from './generations.js';
-import { rolloverCredits } from '../domain/periods.js';
 import { markPaid, markRefunded } from './purchases.js';
 
 /** The part of a Stripe event Purse reads. */
@@ -118,7 +118,7 @@ async function chargeRefunded(ctx: ServiceContext, event: PaymentEvent): Promise
   if (!known) return purchaseId ? mismatch(`purchase ${purchaseId} is unknown to Purse`) : { applied: false, duplicate: false, note: 'not a Purse purchase' };
   const wrong = purchaseId ? contradicts(meta, known) : null;
   if (wrong) return mismatch(wrong);
-  const grantIds = known.grantId ? [known.grantId] : [`addon:${known.id}`];
+  const grantIds = known.grantId ? [known.grantId] : [packGrantId(known.id)];
   return once(ctx, event, known.customerId, { purchaseIds: [known.id], grantIds }, (work) => {
     // A refund before the payment notice leaves the purchase refunded, so the late notice grants nothing.
     markRefunded(work, work.purchases.get(known.id)!, 'purchase refunded in Stripe');
@@ -159,7 +159,7 @@ async function invoicePaid(ctx: ServiceContext, event: PaymentEvent): Promise<Ev
   const periodPlanId = planId ?? current?.planId;
   // Before plan grants named their plan, a Stripe period's grant was `plan:<subscription>:<start>`: load both forms.
   const grantIds = subscriptionId
-    ? [`plan:${subscriptionId}:${start}`, ...(periodPlanId ? [providerPeriodGrantId(subscriptionId, periodPlanId, start)] : []), ...(current ? [currentPlanGrantId(current)] : [])]
+    ? [legacyPlanGrantId(subscriptionId, start), ...(periodPlanId ? [providerPeriodGrantId(subscriptionId, periodPlanId, start)] : []), ...(current ? [currentPlanGrantId(current)] : [])]
     : [];
   return once(ctx, event, meta[META.customer] ?? null, { planIds: planId ? [planId] : [], grantIds }, (work) => {
     const sub = adoptSubscription(work, meta, str(details.subscription ?? invoice.subscription));
@@ -168,13 +168,9 @@ async function invoicePaid(ctx: ServiceContext, event: PaymentEvent): Promise<Ev
     const plan = work.plan(planId ?? sub.planId);
     let carry = 0;
     const periodGrantId = providerPeriodGrantId(sub.id, plan.id, start);
-    if (work.grants.has(periodGrantId) || work.grants.has(`plan:${sub.id}:${start}`)) return 'this period was issued already';
+    if (work.grants.has(periodGrantId) || work.grants.has(legacyPlanGrantId(sub.id, start))) return 'this period was issued already';
     if (sub.currentPeriodStart < start) {
-      const previous = work.grants.get(currentPlanGrantId(sub));
-      if (previous && previous.voidedAt === null && previous.remaining > 0) {
-        carry = rolloverCredits(previous.remaining, plan.rolloverMax);
-        work.expireCurrentPlanGrant(sub, carry > 0 ? `period ended; ${carry} carried over` : 'period ended');
-      }
+      carry = work.endPeriod(sub, plan);
     } else if (sub.currentPeriodStart === start && sub.planId !== plan.id) {
       // Another plan's period from the same instant (a change of plan at once, Rule 9): the old plan's credits end now.
       work.expireCurrentPlanGrant(sub, `changed to ${plan.id}`);

@@ -7,10 +7,11 @@ import { getCustomer } from './customers.js';
 import { errors } from './errors.js';
 import { begin } from './generations.js';
 import { newId } from './ids.js';
-import { replayFor, requestHash } from './idempotency.js';
+import { replayed, replayFor, requestHash } from './idempotency.js';
 import { getPack } from './plans.js';
 import type { Answer } from './results.js';
 import { readPage } from './paging.js';
+import { packGrantId } from '../domain/grant-ids.js';
 
 const DAY_MS = 86_400_000;
 
@@ -55,10 +56,8 @@ export async function buyPack(ctx: ServiceContext, customerId: string, packId: s
   const start = await payments.startPackCheckout({ purchase, pack, customer });
   return ctx.store.transact<Answer<Purchase>>(customerId, { now, idempotencyKey: key }, (snapshot) => {
     const work = begin(snapshot, customerId, now, ctx.alerts);
-    if (key) {
-      const replay = replayFor(snapshot, key, hash);
-      if (replay) return work.finish({ statusCode: replay.statusCode, body: replay.response as Purchase, replayed: true });
-    }
+    const again = replayed<Purchase>(work, snapshot, key, hash);
+    if (again) return again;
     work.addPurchase(purchase);
     if (start.paid) markPaid(work, purchase, null);
     else Object.assign(purchase, { providerRef: start.providerRef, checkoutUrl: start.checkoutUrl });
@@ -74,7 +73,7 @@ export async function buyPack(ctx: ServiceContext, customerId: string, packId: s
 export function markPaid(work: CustomerWork, purchase: Purchase, paymentRef: string | null): Grant | null {
   if (purchase.status !== 'pending') return null;
   const grant: Grant = {
-    id: `addon:${purchase.id}`,
+    id: packGrantId(purchase.id),
     customerId: purchase.customerId,
     source: 'addon',
     amount: purchase.credits,

@@ -15,6 +15,7 @@ import type {
   Tool,
   ToolPrice,
 } from '../domain/types.js';
+import type { AppliedMigration } from './migrations.js';
 
 /**
  * What one customer-scoped write needs loaded. The store always loads the
@@ -122,6 +123,10 @@ export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   readonly capabilities: StoreCapabilities;
   migrate(): Promise<void>;
+  /** The migrations this database has applied (none on a fresh one), for `purse migrate --status`. */
+  appliedMigrations(): Promise<AppliedMigration[]>;
+  /** The checksum of each repeatable SQL file (a function's definition) as last applied. */
+  appliedFunctions(): Promise<Map<string, string>>;
   close(): Promise<void>;
 
   /**

@@ -4,7 +4,7 @@ import { compareWithLedger, MALFORMED_ENTRIES_SQL } from '../audit.js';
 import { decodeAttemptCursor, decodeEventCursor, decodeGenerationCursor } from '../cursor.js';
 import { attemptParams, deliveryParams, endpointFailedParams, endpointParams, newDelivery, numbered, toAttempt, toDelivery, toEndpoint, WEBHOOK_SQL as W } from '../webhook-queries.js';
 import { endpointWants, type AlertSettings, type EventType, type PurseEvent, type WebhookAttempt, type WebhookDelivery, type WebhookEndpoint } from '../../domain/events.js';
-import { loadMigrations, loadRepeatable } from '../migrations.js';
+import { loadMigrations, loadRepeatable, type AppliedMigration } from '../migrations.js';
 import * as rows from '../rows.js';
 import type {
   ApiKeyRecord,
@@ -140,6 +140,22 @@ export class PostgresStore implements Store {
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
       client.release();
     }
+  }
+
+  async appliedFunctions(): Promise<Map<string, string>> {
+    const exists = await this.one("SELECT to_regclass('schema_functions') IS NOT NULL AS present");
+    if (!exists?.present) return new Map();
+    return new Map((await this.query('SELECT name, checksum FROM schema_functions')).map((r) => [String(r.name), String(r.checksum)]));
+  }
+
+  async appliedMigrations(): Promise<AppliedMigration[]> {
+    const exists = await this.one("SELECT to_regclass('schema_migrations') IS NOT NULL AS present");
+    if (!exists?.present) return [];
+    return (await this.query('SELECT version, name, applied_at FROM schema_migrations ORDER BY version')).map((r) => ({
+      version: Number(r.version),
+      name: String(r.name),
+      appliedAt: Number(r.applied_at),
+    }));
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,7 @@ import { compareWithLedger, MALFORMED_ENTRIES_SQL } from '../audit.js';
 import { decodeAttemptCursor, decodeEventCursor, decodeGenerationCursor } from '../cursor.js';
 import { attemptParams, deliveryParams, endpointFailedParams, endpointParams, newDelivery, toAttempt, toDelivery, toEndpoint, WEBHOOK_SQL as W } from '../webhook-queries.js';
 import { endpointWants, type AlertSettings, type EventType, type PurseEvent, type WebhookAttempt, type WebhookDelivery, type WebhookEndpoint } from '../../domain/events.js';
-import { loadMigrations } from '../migrations.js';
+import { loadMigrations, type AppliedMigration } from '../migrations.js';
 import type {
   ApiKeyRecord,
   AuditReport,
@@ -95,6 +95,19 @@ export class SqliteStore implements Store {
     });
     // IMMEDIATE takes the write lock first, so processes starting together migrate one at a time.
     apply.immediate();
+  }
+
+  /** SQLite has no repeatable SQL files. */
+  async appliedFunctions(): Promise<Map<string, string>> {
+    return new Map();
+  }
+
+  async appliedMigrations(): Promise<AppliedMigration[]> {
+    const table = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+    if (!table) return [];
+    return (this.db.prepare('SELECT version, name, applied_at FROM schema_migrations ORDER BY version').all() as { version: number; name: string; applied_at: number }[]).map(
+      (r) => ({ version: r.version, name: r.name, appliedAt: r.applied_at }),
+    );
   }
 
   async close(): Promise<void> {
