@@ -183,11 +183,10 @@ export async function refund(
     if (again) return again;
     const gen = work.generations.get(id);
     if (!gen) throw errors.notFound('generation', id);
-    if (gen.status !== 'completed') throw errors.invalidState(`generation ${id} is ${gen.status}; only a completed generation can be refunded`, { status: gen.status });
+    if (gen.status !== 'completed') throw errors.notRefundable(id, gen.status);
     const refundable = gen.charged - gen.refunded;
     const amount = input.amount ?? refundable;
-    if (amount > refundable) throw errors.invalidState(`only ${refundable} credits of generation ${id} can still be refunded`, { refundable });
-    if (amount === 0) throw errors.invalidState(`generation ${id} has nothing left to refund`, { refundable });
+    if (amount > refundable || amount === 0) throw errors.refundTooLarge(id, refundable);
     work.refund(gen, amount, input.reason);
     const body = snapshotOf(gen);
     return work.finish({ statusCode: 200, body, replayed: false }, key ? { key, requestHash: hash, statusCode: 200, response: body } : undefined);

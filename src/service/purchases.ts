@@ -112,12 +112,12 @@ export function markRefunded(work: CustomerWork, purchase: Purchase, reason: str
 export async function refundPurchase(ctx: ServiceContext, purchaseId: string, reason: string): Promise<Purchase> {
   const found = await ctx.store.getPurchase(purchaseId);
   if (!found) throw errors.notFound('purchase', purchaseId);
-  if (found.provider !== 'sandbox') throw errors.invalidState('refund Stripe purchases in Stripe; Purse applies the charge.refunded event');
+  if (found.provider !== 'sandbox') throw errors.refundInProvider();
   const now = ctx.clock.now();
   return ctx.store.transact(found.customerId, { now, purchaseIds: [purchaseId], grantIds: found.grantId ? [found.grantId] : [] }, (snapshot) => {
     const work = begin(snapshot, found.customerId, now, ctx.alerts);
     const purchase = work.purchases.get(purchaseId)!;
-    if (purchase.status === 'pending' || purchase.status === 'canceled') throw errors.invalidState(`purchase ${purchaseId} is ${purchase.status}`);
+    if (purchase.status === 'pending' || purchase.status === 'canceled') throw errors.purchaseNotRefundable(purchaseId, purchase.status);
     markRefunded(work, purchase, `purchase refunded: ${reason}`);
     return work.finish({ ...purchase });
   });

@@ -37,7 +37,7 @@ export async function changePlan(ctx: ServiceContext, customerId: string, planId
     if (!start.paid) {
       return ctx.store.transact(customerId, { now, planIds: [planId] }, (snapshot) => {
         const work = begin(snapshot, customerId, now, ctx.alerts);
-        if (work.subscription?.status === 'active') throw errors.invalidState('the customer already has an active subscription');
+        if (work.subscription?.status === 'active') throw errors.subscriptionActive();
         work.setSubscription({ ...subscription, providerRef: start.providerRef });
         return work.finish({ subscription: work.subscription!, checkoutUrl: start.checkoutUrl, effect: 'checkout' as const });
       });

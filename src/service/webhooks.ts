@@ -32,7 +32,7 @@ function checkUrl(url: string): void {
 /** Registers a receiver; its signing secret is returned here and never again. */
 export async function createEndpoint(ctx: ServiceContext, input: EndpointInput): Promise<WebhookEndpoint> {
   checkUrl(input.url);
-  if ((await ctx.store.listWebhookEndpoints()).length >= MAX_ENDPOINTS) throw errors.invalidState(`at most ${MAX_ENDPOINTS} webhook endpoints`);
+  if ((await ctx.store.listWebhookEndpoints()).length >= MAX_ENDPOINTS) throw errors.tooManyEndpoints(MAX_ENDPOINTS);
   const now = Date.now();
   const endpoint: WebhookEndpoint = {
     id: newId('we'),

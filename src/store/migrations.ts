@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { expandColumns } from './written-sql.js';
 
 /** A numbered, append-only SQL file: `0001_init.sql`. */
 export interface Migration {
@@ -34,7 +35,7 @@ export function loadRepeatable(dialect: 'sqlite' | 'postgres'): RepeatableSql[] 
     .filter((f) => /^[\w-]+\.sql$/.test(f))
     .sort()
     .map((file) => {
-      const sql = readFileSync(join(dir, file), 'utf8');
+      const sql = expandColumns(readFileSync(join(dir, file), 'utf8'));
       return { name: file.replace(/\.sql$/, ''), sql, checksum: createHash('sha256').update(sql).digest('hex') };
     });
 }

@@ -108,6 +108,14 @@ export interface ApiKeyRecord {
   revokedAt: number | null;
 }
 
+/** How the write engine has grouped writes: `commits` transactions (or purse_apply calls) carried `writes` writes. */
+export interface WriteStats {
+  commits: number;
+  writes: number;
+  /** Decisions made again because another process wrote the customer first (PostgreSQL). */
+  conflicts: number;
+}
+
 /** What an adapter can do, so the service asks rather than checks which one it is. */
 export interface StoreCapabilities {
   /** Several processes may share the database (false for an in-memory one). */
@@ -128,6 +136,8 @@ export interface Store {
   /** The checksum of each repeatable SQL file (a function's definition) as last applied. */
   appliedFunctions(): Promise<Map<string, string>>;
   close(): Promise<void>;
+  /** How this process's writes were grouped into commits, for /metrics and the bench. */
+  writeStats(): WriteStats;
 
   /**
    * Runs `decide` against a snapshot of one customer and writes what it returns,

@@ -4,7 +4,7 @@
  * the secret key — `POST /v1/customers/{id}/sessions` — and the page talks to
  * Purse directly with it; Purse must list this origin in PURSE_CORS_ORIGINS.
  */
-import { BalanceBadge, BalanceBreakdown, BuyButton, CreditHistory, PricingTable, type CustomerSession } from '@purse/react';
+import { BalanceBadge, BalanceBreakdown, BuyButton, CreditHistory, CreditsNotice, PricingTable, type CustomerSession } from '@purse/react';
 import '@purse/react/styles.css';
 import { useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -35,6 +35,7 @@ function App() {
         <strong>Example app</strong>
         <BalanceBadge {...purse} />
       </header>
+      <CreditsNotice {...purse} lowBalanceBelow={100} />
       <BalanceBreakdown
         {...purse}
         actions={

@@ -12,6 +12,7 @@ export { BalanceBreakdown, type BalanceBreakdownProps } from './balance-breakdow
 export { Breakdown } from './breakdown';
 export { BuyButton, type BuyButtonProps } from './buy-button';
 export { ApiError, apiUrl, customerPath, newIdempotencyKey, purseRequest, readAnswer, type CustomerSession, type PurseConnection } from './client';
+export { CreditsNotice, type CreditsNoticeProps } from './credits-notice';
 export { CreditHistory, HISTORY_PAGE_SIZE, LedgerTable, type LedgerTableProps } from './credit-history';
 export { download, toCsv } from './csv';
 export { DataTable, type Column } from './data-table';

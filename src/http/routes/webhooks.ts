@@ -39,8 +39,8 @@ export function webhookRoutes(app: ZodApp, { ctx, metrics, stripeWebhookSecret }
         const outcome = await applyPaymentEvent(ctx, event);
         if (outcome.mismatch) {
           metrics.paymentMismatches.inc({ type: event.type });
-          req.log.warn({ event: event.id, type: event.type, note: outcome.note }, 'stripe event does not match what Purse knows; acknowledged, nothing changed');
-        } else if (outcome.note) req.log.info({ event: event.id, type: event.type, note: outcome.note }, 'stripe event');
+          req.log.warn({ event: event.eventId, type: event.type, note: outcome.note }, 'stripe event does not match what Purse knows; acknowledged, nothing changed');
+        } else if (outcome.note) req.log.info({ event: event.eventId, type: event.type, note: outcome.note }, 'stripe event');
         return { received: true as const, ...outcome };
       },
     });

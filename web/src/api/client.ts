@@ -6,7 +6,7 @@ export { ApiError, newIdempotencyKey };
 type Credential = 'none' | 'session' | 'key';
 
 export interface RequestOptions {
-  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   body?: unknown;
   query?: Record<string, string | number | undefined>;
   /** Which credential to send: the demo customer's session, the operator's key, or none. */

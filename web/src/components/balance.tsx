@@ -1,5 +1,6 @@
-import { useBalance as useBalanceOf, type PurseConnection } from '@purse/react';
+import { CreditsNotice, useBalance as useBalanceOf, type PurseConnection } from '@purse/react';
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { Link } from 'wouter';
 import { demoSession } from '../api/client';
 import type { DemoSession } from '../api/types';
 
@@ -47,4 +48,28 @@ export function useBalance() {
   const conn = usePurse();
   const state = useBalanceOf(conn);
   return { ...state, customerId: conn?.session.customerId ?? null, conn };
+}
+
+/**
+ * The demo customer's lowest low-balance threshold. `src/demo.ts` sets the
+ * same alert on the demo customer; a customer session cannot read alerts, so
+ * the page is told it, as an app would pass its own.
+ */
+export const DEMO_LOW_BALANCE = 100;
+
+/** Purse's CreditsNotice for the demo customer: low balance (with a way to buy), and credits that expire soon. */
+export function DemoCreditsNotice() {
+  const conn = usePurse();
+  if (!conn) return null;
+  return (
+    <CreditsNotice
+      {...conn}
+      lowBalanceBelow={DEMO_LOW_BALANCE}
+      actions={
+        <Link href="/buy" className="btn btn-secondary btn-sm">
+          Buy a pack
+        </Link>
+      }
+    />
+  );
 }

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import { Link, useSearch } from 'wouter';
 import { request, seg } from '../api/client';
 import type { Purchase } from '../api/types';
-import { useBalance } from '../components/balance';
+import { DemoCreditsNotice, useBalance } from '../components/balance';
 import { ErrorNotice, Loading, Notice } from '../components/ui';
 import { useTitle } from '../lib/use-title';
 
@@ -44,6 +44,7 @@ export function CreditsPage() {
   return (
     <div className="stack-lg">
       <h1>Your credits</h1>
+      <DemoCreditsNotice />
       {purchaseId && <PurchaseReturn purchaseId={purchaseId} onPaid={() => void refresh()} />}
       {!conn && (error ? <ErrorNotice error={error} /> : <Loading />)}
       {conn && (
