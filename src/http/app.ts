@@ -15,6 +15,7 @@ import { landingPage } from './landing.js';
 import type { RouteDeps } from './deps.js';
 import { sendError } from './errors.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { API_TAGS, markOptionalBody, withErrorExamples, withOptionalBodies, withoutUnusedSchemas } from './openapi.js';
 import { alertRoutes } from './routes/alerts.js';
 import { customerRoutes } from './routes/customers.js';
 import { eventRoutes } from './routes/events.js';
@@ -96,11 +97,14 @@ export async function buildApp(options: AppOptions) {
         version: '1.0.0',
         description: 'Credits for generative-AI apps: plans, packs, generations that reserve, complete and fail, and the ledger behind them.',
       },
+      servers: [{ url: '/', description: 'This Purse server' }],
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A secret API key (sk_…) or a customer session (cs_…)' } } },
       security: [{ bearerAuth: [] }],
+      tags: API_TAGS,
     },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transform: (route) => markOptionalBody(route.schema?.body, withErrorExamples(jsonSchemaTransform(route))),
+    // Every schema with an id is emitted twice (FooInput and Foo); keep the ones the API names.
+    transformObject: (doc) => withOptionalBodies(withoutUnusedSchemas(jsonSchemaTransformObject(doc))),
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { url: '/openapi.json', validatorUrl: null } as never });
 
