@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../domain/events.js';
+import { PERIODS } from '../domain/periods.js';
+import { ENTRY_TYPES, GENERATION_STATUSES, GRANT_SOURCES, PURCHASE_STATUSES, SUBSCRIPTION_STATUSES } from '../domain/types.js';
 import { MAX_GENERATION_COST } from '../domain/pricing.js';
 import type { ErrorCode } from '../service/errors.js';
 import { STATUS_BY_CODE } from './errors.js';
@@ -71,7 +73,7 @@ export function errorResponse(description: string) {
 
 /** An instant as the API writes it: UTC, ISO 8601. A format for the document only; responses are not re-checked. */
 const Time = z.string().meta({ format: 'date-time' });
-const GrantSource = z.enum(['plan', 'addon', 'bonus', 'adjustment']);
+const GrantSource = z.enum(GRANT_SOURCES);
 
 export const ToolView = z
   .object({
@@ -130,7 +132,7 @@ export const GenerationView = z
     id: z.string(),
     customerId: z.string(),
     toolId: z.string(),
-    status: z.enum(['reserved', 'completed', 'failed']),
+    status: z.enum(GENERATION_STATUSES),
     units: z.number().int(),
     unitCredits: z.number().int(),
     cost: z.number().int(),
@@ -153,7 +155,7 @@ export const GenerationView = z
 export const LedgerEntryView = z
   .object({
     id: z.string(),
-    type: z.enum(['grant', 'reserve', 'release', 'charge', 'refund', 'expire', 'void']),
+    type: z.enum(ENTRY_TYPES),
     amount: z.number().int(),
     availableDelta: z.number().int(),
     reservedDelta: z.number().int(),
@@ -179,7 +181,7 @@ export const BalanceView = z
     subscription: z
       .object({
         planId: z.string(),
-        status: z.enum(['incomplete', 'active', 'canceled']),
+        status: z.enum(SUBSCRIPTION_STATUSES),
         currentPeriodEnd: Time,
         cancelAtPeriodEnd: z.boolean(),
         pendingPlanId: z.string().nullable(),
@@ -210,7 +212,7 @@ export const PlanView = z
     id: z.string(),
     name: z.string(),
     creditsPerPeriod: z.number().int(),
-    period: z.enum(['day', 'week', 'month', 'year']),
+    period: z.enum(PERIODS),
     price: MoneyView,
     rollover: z.object({ max: z.number().int() }),
     description: z.string().nullable(),
@@ -247,7 +249,7 @@ export const SubscriptionView = z
     id: z.string(),
     customerId: z.string(),
     planId: z.string(),
-    status: z.enum(['incomplete', 'active', 'canceled']),
+    status: z.enum(SUBSCRIPTION_STATUSES),
     currentPeriodStart: Time,
     currentPeriodEnd: Time,
     cancelAtPeriodEnd: z.boolean(),
@@ -270,7 +272,7 @@ export const PurchaseView = z
     packId: z.string(),
     credits: z.number().int(),
     price: MoneyView,
-    status: z.enum(['pending', 'paid', 'refunded', 'canceled']),
+    status: z.enum(PURCHASE_STATUSES),
     provider: z.enum(['sandbox', 'stripe']),
     checkoutUrl: z.string().nullable(),
     grantId: z.string().nullable(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PERIODS } from '../../domain/periods.js';
 import * as plans from '../../service/plans.js';
 import type { RouteDeps, ZodApp } from '../deps.js';
 import { Id, Money, PackPrice, PackView, PlanView, PositiveCredits, commonErrors, json, requestExample } from '../schemas.js';
@@ -7,7 +8,7 @@ import { view } from '../views.js';
 export const PutPlanBody = z.strictObject({
   name: z.string().trim().min(1).max(200),
   creditsPerPeriod: z.number().int().min(0).max(1_000_000_000),
-  period: z.enum(['day', 'week', 'month', 'year']).optional(),
+  period: z.enum(PERIODS).optional(),
   price: Money,
   rollover: z.strictObject({ max: z.number().int().min(0).max(1_000_000_000) }).optional(),
   description: z.string().max(2000).nullable().optional(),
