@@ -71,7 +71,7 @@ beforeAll(async () => {
   sessionA = (await p.call('POST', `/v1/customers/${a.customerId}/sessions`, {})).body.token;
   sessionB = (await p.call('POST', `/v1/customers/${b.customerId}/sessions`, {})).body.token;
   expiredSession = (await p.call('POST', `/v1/customers/${a.customerId}/sessions`, { ttlSeconds: 60 })).body.token;
-  await p.call('POST', '/v1/test-clock', { advanceSeconds: 61 });
+  await p.call('POST', '/v1/test-clock', { advanceSeconds: 120 });
   const revoked = await createApiKey(p.ctx, 'revoked');
   await p.ctx.store.revokeApiKey(revoked.id, Date.now());
   revokedKey = revoked.key;
