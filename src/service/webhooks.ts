@@ -106,8 +106,13 @@ export interface DeliveryOptions {
   maxFailures?: number;
   /** How often the worker looks for work when idle. */
   pollMs?: number;
-  /** How long a receiver may take to answer. */
+  /** How long a receiver may take to answer; at most half the lease. */
   timeoutMs?: number;
+  /**
+   * How long a worker holds a delivery it took (PURSE_WEBHOOK_LEASE_MS): after
+   * a crash, the deliveries the dead process held are sent again this much later.
+   */
+  leaseMs?: number;
   onError?: (err: unknown) => void;
 }
 
@@ -115,7 +120,7 @@ export interface DeliveryOptions {
 const MAX_CONCURRENT_SENDS = 16;
 /** The most events one fan-out takes. */
 const MAX_DISPATCH_BATCH = 500;
-/** How long a worker holds a delivery it took: longer than a send may last. */
+/** How long a worker holds a delivery it took, unless told otherwise: longer than a send may last. */
 const LEASE_MS = 60_000;
 
 /**
@@ -129,7 +134,9 @@ const LEASE_MS = 60_000;
 export function startDeliveryWorker(ctx: ServiceContext, opts: DeliveryOptions): { stop(): Promise<void>; wake(): void } {
   const retryBaseMs = opts.retryBaseMs ?? 5_000;
   const maxFailures = opts.maxFailures ?? 200;
-  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const leaseMs = opts.leaseMs ?? LEASE_MS;
+  // A send must end well inside its lease, or another worker could take the delivery while it runs.
+  const timeoutMs = Math.min(opts.timeoutMs ?? 10_000, Math.floor(leaseMs / 2));
   const pollMs = opts.pollMs ?? 1_000;
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
@@ -197,7 +204,7 @@ export function startDeliveryWorker(ctx: ServiceContext, opts: DeliveryOptions):
     while (!stopped && (await ctx.store.dispatchEvents(Date.now(), MAX_DISPATCH_BATCH)) === MAX_DISPATCH_BATCH);
     for (;;) {
       if (stopped) return;
-      const due = await ctx.store.claimDeliveries(Date.now(), MAX_CONCURRENT_SENDS, LEASE_MS);
+      const due = await ctx.store.claimDeliveries(Date.now(), MAX_CONCURRENT_SENDS, leaseMs);
       if (due.length === 0) return;
       await Promise.all(due.map((d) => send(d).catch((err) => opts.onError?.(err))));
     }
