@@ -3,6 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { RETRY_WINDOW_MS, retryDelayMs, type EventType, type PurseEvent, type WebhookAttempt, type WebhookDelivery, type WebhookEndpoint } from '../domain/events.js';
 import { decodeAttemptCursor, encodeAttemptCursor } from '../store/cursor.js';
 import { newDelivery } from '../store/webhook-queries.js';
+import type { AttemptResult } from '../store/store.js';
 import type { ServiceContext } from './context.js';
 import { errors } from './errors.js';
 import { getEvent } from './events.js';
@@ -117,7 +118,7 @@ export interface DeliveryOptions {
 }
 
 /** The most deliveries one worker sends at once. */
-const MAX_CONCURRENT_SENDS = 16;
+const MAX_CONCURRENT_SENDS = 64;
 /** The most events one fan-out takes. */
 const MAX_DISPATCH_BATCH = 500;
 /** How long a worker holds a delivery it took, unless told otherwise: longer than a send may last. */
@@ -138,13 +139,15 @@ export function startDeliveryWorker(ctx: ServiceContext, opts: DeliveryOptions):
   // A send must end well inside its lease, or another worker could take the delivery while it runs.
   const timeoutMs = Math.min(opts.timeoutMs ?? 10_000, Math.floor(leaseMs / 2));
   const pollMs = opts.pollMs ?? 1_000;
+  const disable = { maxFailures, windowMs: RETRY_WINDOW_MS, reason: (failed: WebhookAttempt) => `disabled after failing deliveries (last: ${failed.error})` };
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> = Promise.resolve();
 
-  const send = async (delivery: WebhookDelivery): Promise<void> => {
+  /** Sends one delivery; what happened, to record with the rest of its batch (null: its event or endpoint is gone). */
+  const send = async (delivery: WebhookDelivery): Promise<AttemptResult | null> => {
     const [event, endpoint] = await Promise.all([ctx.store.getEvent(delivery.eventId), ctx.store.getWebhookEndpoint(delivery.endpointId)]);
-    if (!event || !endpoint) return;
+    if (!event || !endpoint) return null;
     const body = JSON.stringify(opts.render(event));
     const sentAt = new Date();
     const signature = new Webhook(endpoint.secret.slice('whsec_'.length)).sign(event.id, sentAt, body);
@@ -193,11 +196,7 @@ export function startDeliveryWorker(ctx: ServiceContext, opts: DeliveryOptions):
       latencyMs: Math.round(performance.now() - started),
       at: now,
     };
-    await ctx.store.recordAttempt(record, next, {
-      maxFailures,
-      windowMs: RETRY_WINDOW_MS,
-      reason: `disabled after failing deliveries (last: ${error})`,
-    });
+    return { attempt: record, delivery: next };
   };
 
   const round = async (): Promise<void> => {
@@ -206,7 +205,17 @@ export function startDeliveryWorker(ctx: ServiceContext, opts: DeliveryOptions):
       if (stopped) return;
       const due = await ctx.store.claimDeliveries(Date.now(), MAX_CONCURRENT_SENDS, leaseMs);
       if (due.length === 0) return;
-      await Promise.all(due.map((d) => send(d).catch((err) => opts.onError?.(err))));
+      const results = await Promise.all(
+        due.map((d) =>
+          send(d).catch((err) => {
+            opts.onError?.(err);
+            return null;
+          }),
+        ),
+      );
+      // One commit for the whole batch; a crash before it sends the batch again after the lease, never loses it.
+      const sent = results.filter((r): r is AttemptResult => r !== null);
+      if (sent.length > 0) await ctx.store.recordAttempts(sent, disable);
     }
   };
 

@@ -18,6 +18,7 @@ import type {
   Store,
   StoreCapabilities,
   EventFilter,
+  AttemptResult,
 } from '../store.js';
 
 type Row = Record<string, unknown>;
@@ -634,12 +635,14 @@ export class PostgresStore implements Store {
     return rows.map(toDelivery);
   }
 
-  async recordAttempt(a: WebhookAttempt, d: WebhookDelivery, disable: { maxFailures: number; windowMs: number; reason: string }): Promise<void> {
+  async recordAttempts(results: AttemptResult[], disable: { maxFailures: number; windowMs: number; reason: (failed: WebhookAttempt) => string }): Promise<void> {
     await this.inTransaction(async (c) => {
-      await c.query(numbered(W.insertAttempt), attemptParams(a));
-      await c.query(numbered(W.updateDelivery), [d.status, d.attempts, d.nextAttemptAt, d.lockedUntil, d.updatedAt, d.id]);
-      if (a.error === null) await c.query(numbered(W.endpointSucceeded), [a.endpointId]);
-      else await c.query(numbered(W.endpointFailed), endpointFailedParams(a.endpointId, a.at, disable.maxFailures, disable.windowMs, disable.reason));
+      for (const { attempt: a, delivery: d } of results) {
+        await c.query(numbered(W.insertAttempt), attemptParams(a));
+        await c.query(numbered(W.updateDelivery), [d.status, d.attempts, d.nextAttemptAt, d.lockedUntil, d.updatedAt, d.id]);
+        if (a.error === null) await c.query(numbered(W.endpointSucceeded), [a.endpointId]);
+        else await c.query(numbered(W.endpointFailed), endpointFailedParams(a.endpointId, a.at, disable.maxFailures, disable.windowMs, disable.reason(a)));
+      }
     });
   }
 

@@ -18,6 +18,7 @@ import type {
   StoreCapabilities,
   CustomerChanges,
   EventFilter,
+  AttemptResult,
 } from '../store.js';
 import * as rows from '../rows.js';
 
@@ -604,12 +605,14 @@ export class SqliteStore implements Store {
     return claim.immediate();
   }
 
-  async recordAttempt(a: WebhookAttempt, d: WebhookDelivery, disable: { maxFailures: number; windowMs: number; reason: string }): Promise<void> {
+  async recordAttempts(results: AttemptResult[], disable: { maxFailures: number; windowMs: number; reason: (failed: WebhookAttempt) => string }): Promise<void> {
     const record = this.db.transaction(() => {
-      this.sql(W.insertAttempt).run(...attemptParams(a));
-      this.sql(W.updateDelivery).run(d.status, d.attempts, d.nextAttemptAt, d.lockedUntil, d.updatedAt, d.id);
-      if (a.error === null) this.sql(W.endpointSucceeded).run(a.endpointId);
-      else this.sql(W.endpointFailed).run(...endpointFailedParams(a.endpointId, a.at, disable.maxFailures, disable.windowMs, disable.reason));
+      for (const { attempt: a, delivery: d } of results) {
+        this.sql(W.insertAttempt).run(...attemptParams(a));
+        this.sql(W.updateDelivery).run(d.status, d.attempts, d.nextAttemptAt, d.lockedUntil, d.updatedAt, d.id);
+        if (a.error === null) this.sql(W.endpointSucceeded).run(a.endpointId);
+        else this.sql(W.endpointFailed).run(...endpointFailedParams(a.endpointId, a.at, disable.maxFailures, disable.windowMs, disable.reason(a)));
+      }
     });
     record.immediate();
   }
