@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
 import { Webhook } from 'standardwebhooks';
 import { RETRY_WINDOW_MS, retryDelayMs, type EventType, type PurseEvent, type WebhookAttempt, type WebhookDelivery, type WebhookEndpoint } from '../domain/events.js';
 import { decodeAttemptCursor, encodeAttemptCursor } from '../store/cursor.js';
@@ -124,6 +126,45 @@ const MAX_DISPATCH_BATCH = 500;
 /** How long a worker holds a delivery it took, unless told otherwise: longer than a send may last. */
 const LEASE_MS = 60_000;
 
+/** Kept-alive connections to receivers, as many per receiver as one batch sends at once. */
+const AGENTS = {
+  'http:': new http.Agent({ keepAlive: true, maxSockets: MAX_CONCURRENT_SENDS }),
+  'https:': new https.Agent({ keepAlive: true, maxSockets: MAX_CONCURRENT_SENDS }),
+};
+
+/**
+ * POSTs `body` to `url` and resolves with the answer's status once its body has
+ * been drained (unread); rejects on a network error, or when the whole exchange
+ * takes longer than `timeoutMs`. Redirects are not followed. Node's own client,
+ * not `fetch`: it costs a third of the CPU per request, and the worker shares
+ * its process with the API.
+ */
+function post(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const transport = target.protocol === 'https:' ? https : http;
+    const req = transport.request(
+      target,
+      { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: AGENTS[target.protocol as 'http:' | 'https:'] },
+      (res) => {
+        res.on('end', () => {
+          clearTimeout(timer);
+          resolve(res.statusCode ?? 0);
+        });
+        res.on('error', fail);
+        res.resume();
+      },
+    );
+    const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    function fail(err: Error) {
+      clearTimeout(timer);
+      reject(err);
+    }
+    req.on('error', fail);
+    req.end(body);
+  });
+}
+
 /**
  * The delivery worker: off every request's path, it fans committed events out
  * to the endpoints that want them, then sends due deliveries signed with the
@@ -155,9 +196,9 @@ export function startDeliveryWorker(ctx: ServiceContext, opts: DeliveryOptions):
     let error: string | null = null;
     const started = performance.now();
     try {
-      const res = await fetch(endpoint.url, {
-        method: 'POST',
-        headers: {
+      statusCode = await post(
+        endpoint.url,
+        {
           'content-type': 'application/json',
           'user-agent': 'Purse-Webhooks/1',
           'webhook-id': event.id,
@@ -165,14 +206,11 @@ export function startDeliveryWorker(ctx: ServiceContext, opts: DeliveryOptions):
           'webhook-signature': signature,
         },
         body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      statusCode = res.status;
-      await res.body?.cancel();
-      if (res.status < 200 || res.status >= 300) error = `answered ${res.status}`;
+        timeoutMs,
+      );
+      if (statusCode < 200 || statusCode >= 300) error = `answered ${statusCode}`;
     } catch (err) {
-      error = err instanceof Error ? (err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : err.message) : String(err);
+      error = err instanceof Error ? err.message : String(err);
     }
     const now = Date.now();
     const attempt = delivery.attempts + 1;
