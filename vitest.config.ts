@@ -13,14 +13,14 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'sqlite', include: ['test/**/*.test.ts'], exclude: ['test/**/*.pg.test.ts', 'test/reliability/**', 'test/browser/**'] },
+        test: { name: 'sqlite', include: ['test/**/*.test.ts'], exclude: ['test/**/*.pg.test.ts', 'test/reliability/**', 'test/browser/**', 'test/deploy/image.test.ts'] },
       },
       {
         extends: true,
         test: {
           name: 'postgres',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/domain/**', 'test/**/*.sqlite.test.ts', 'test/reliability/**', 'test/browser/**'],
+          exclude: ['test/domain/**', 'test/**/*.sqlite.test.ts', 'test/reliability/**', 'test/browser/**', 'test/deploy/**'],
           env: { PURSE_TEST_STORE: 'postgres' },
         },
       },
@@ -52,6 +52,11 @@ export default defineConfig({
           include: ['test/http/invalid-input.test.ts', 'test/http/auth.test.ts'],
           env: { PURSE_TEST_PROCESSES: '1', PURSE_TEST_STORE: 'postgres' },
         },
+      },
+      {
+        extends: true,
+        // npm run test:deploy: the Dockerfile's steps in a clean clone (npm ci, build, prune), then the image's CMD.
+        test: { name: 'deploy', include: ['test/deploy/image.test.ts'], testTimeout: 300_000, hookTimeout: 1_800_000 },
       },
       {
         extends: true,

@@ -103,9 +103,9 @@ export async function pgBench(opts: { seconds: number; customers: number }): Pro
     // Warm up, then measure each side on the hot customer and spread over all customers.
     await rate(1, CLIENTS, () => reserve(ctx, { customerId: 'c0', toolId: 'bench-tool' }));
     await rate(1, CLIENTS, () => naiveReserve(naive, 'c0'));
-    const before = { ...store.batchStats };
+    const before = store.writeStats();
     const hotPurse = await rate(opts.seconds, CLIENTS, () => reserve(ctx, { customerId: 'c0', toolId: 'bench-tool' }));
-    const batchSize = (store.batchStats.writes - before.writes) / Math.max(1, store.batchStats.calls - before.calls);
+    const batchSize = (store.writeStats().writes - before.writes) / Math.max(1, store.writeStats().commits - before.commits);
     const hotNaive = await rate(opts.seconds, CLIENTS, () => naiveReserve(naive, 'c0'));
     const pick = () => `c${Math.floor(Math.random() * opts.customers)}`;
     const spreadPurse = await rate(opts.seconds, CLIENTS, () => reserve(ctx, { customerId: pick(), toolId: 'bench-tool' }));

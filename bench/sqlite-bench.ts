@@ -93,9 +93,9 @@ export async function sqliteBench(opts: { seconds: number; clients: number }): P
     };
     await measure(1, opts.clients, lifecycle); // warm-up
     const sequential = await measure(opts.seconds, 1, lifecycle);
-    const before = { ...store.groupStats };
+    const before = store.writeStats();
     const concurrent = await measure(opts.seconds, opts.clients, lifecycle);
-    const opsPerCommit = (store.groupStats.writes - before.writes) / Math.max(1, store.groupStats.commits - before.commits);
+    const opsPerCommit = (store.writeStats().writes - before.writes) / Math.max(1, store.writeStats().commits - before.commits);
     const reads = await measure(Math.min(opts.seconds, 3), 1, (i) => getBalance(ctx, `c${i % customers}`));
 
     const rawSequential = rawBaseline(join(dir, 'raw-1.db'), opts.seconds, 1);

@@ -42,6 +42,7 @@ try {
     PURSE_DEMO: '0',
     PURSE_PAYMENTS: 'sandbox',
     PURSE_SWEEP_SECONDS: '1',
+    PURSE_WEBHOOK_POLL_MS: '50',
     LOG_LEVEL: 'warn',
   });
   console.log(`Purse at ${server.url}`);

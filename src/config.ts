@@ -16,6 +16,8 @@ export interface Config {
   logLevel: string;
   /** A catalog file (tools, plans, packs) applied at start. */
   catalogPath: string | undefined;
+  /** Origins whose pages may call the customer-session routes (PURSE_CORS_ORIGINS); none by default. */
+  corsOrigins: string[];
   /** Writes a customer session may make per minute (purchases, demo generations); 0 turns the limit off. */
   sessionWritesPerMinute: number;
   /** A second listener that serves only /metrics, without a key (PURSE_METRICS_PORT); null: /metrics needs a secret key. */
@@ -85,6 +87,20 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!(sweepSeconds > 0)) throw new ConfigError('PURSE_SWEEP_SECONDS must be a positive number');
   const idempotencyDays = Number(env.PURSE_IDEMPOTENCY_DAYS ?? 30);
   if (!(idempotencyDays >= 0)) throw new ConfigError('PURSE_IDEMPOTENCY_DAYS must be 0 (keep forever) or a number of days');
+  // Written as browsers send them in Origin: lower-case host, no default port, no trailing slash.
+  const corsOrigins = (env.PURSE_CORS_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim().replace(/\/$/, ''))
+    .filter((o) => o !== '')
+    .map((origin) => {
+      const bad = new ConfigError(`PURSE_CORS_ORIGINS must be origins like https://app.example.com, separated by commas, not "${origin}"`);
+      if (!/^https?:\/\/[^/?#\s*]+$/i.test(origin)) throw bad;
+      try {
+        return new URL(origin).origin;
+      } catch {
+        throw bad;
+      }
+    });
   let stripe: Config['stripe'] = null;
   if (payments === 'stripe') {
     const secretKey = env.STRIPE_SECRET_KEY;
@@ -129,6 +145,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotencyDays,
     logLevel: env.LOG_LEVEL ?? 'info',
     catalogPath: env.PURSE_CATALOG || undefined,
+    corsOrigins,
     sessionWritesPerMinute,
     metricsPort: portFrom(env, 'PURSE_METRICS_PORT', null),
     stripe,

@@ -53,6 +53,7 @@ export async function createPurse(config: Config, opts: { store?: Store; logger?
     logger: opts.logger,
     stripeWebhookSecret: config.stripe?.webhookSecret,
     demo: config.demo,
+    corsOrigins: config.corsOrigins,
     webRoot: WEB_ROOT,
   });
   const sweeper = startSweeper(ctx, {

@@ -41,6 +41,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     logLevel: 'silent',
     stripe: null,
     catalogPath: undefined,
+    corsOrigins: [],
     sessionWritesPerMinute: 60,
     metricsPort: null,
     ...overrides,
@@ -115,6 +116,7 @@ function processEnv(config: Config): Record<string, string> {
     env.PURSE_EXPIRING_SOON_DAYS = String(config.alerts.expiringSoonDays);
   }
   if (config.catalogPath) env.PURSE_CATALOG = config.catalogPath;
+  if (config.corsOrigins.length > 0) env.PURSE_CORS_ORIGINS = config.corsOrigins.join(',');
   if (config.stripe) {
     env.STRIPE_SECRET_KEY = config.stripe.secretKey;
     env.STRIPE_WEBHOOK_SECRET = config.stripe.webhookSecret;

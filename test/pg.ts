@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { TEST_DATABASE_URL } from '../scripts/postgres-reachable.mjs';
 
 /** The server tests use: PURSE_TEST_DATABASE_URL, else the local one. */
-export const ADMIN_URL = process.env.PURSE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const ADMIN_URL = TEST_DATABASE_URL;
 
 /** True when the tests run on PostgreSQL (the `postgres` vitest project). */
 export const ON_POSTGRES = process.env.PURSE_TEST_STORE === 'postgres';

@@ -341,12 +341,14 @@ export class Purse {
     return this.request('GET', `/v1/events/${enc(id)}`);
   }
   /** Sends an event again to the endpoints subscribed to it (receivers deduplicate on its id). */
-  redeliverEvent(id: string): Promise<unknown> {
-    return this.request('POST', `/v1/events/${enc(id)}/redeliver`, {}, { retry: true });
+  /** Sends an event again, to one endpoint or to every enabled endpoint that takes its type. */
+  redeliverEvent(id: string, endpointId?: string): Promise<{ deliveries: { id: string; endpointId: string }[] }> {
+    return this.request('POST', `/v1/events/${enc(id)}/redeliver`, endpointId ? { endpointId } : {}, { retry: true });
   }
   /** Registers a URL for signed events (all types when `events` is not given). The answer is the only one that shows the secret. */
-  createWebhookEndpoint(endpoint: { url: string; events?: EventType[]; description?: string }, idempotencyKey: string = newId()): Promise<CreatedWebhookEndpoint> {
-    return this.request('POST', '/v1/webhook-endpoints', endpoint, { retry: true, idempotencyKey });
+  createWebhookEndpoint(endpoint: { url: string; events?: EventType[]; description?: string }): Promise<CreatedWebhookEndpoint> {
+    // Not retried: the server keeps no idempotency record for endpoints, and a lost answer would make two.
+    return this.request('POST', '/v1/webhook-endpoints', endpoint, { retry: false });
   }
   async listWebhookEndpoints(): Promise<WebhookEndpoint[]> {
     return (await this.request<{ data: WebhookEndpoint[] }>('GET', '/v1/webhook-endpoints')).data;

@@ -37,6 +37,8 @@ export interface Balance {
   reserved: number;
   breakdown: BreakdownLine[];
   subscription: { planId: string; status: Subscription['status']; currentPeriodEnd: string; cancelAtPeriodEnd: boolean; pendingPlanId: string | null } | null;
+  /** The credits that expire first, when that is within the customer's `expiringSoonDays`. */
+  expiringSoon: { credits: number; expiresAt: string } | null;
   asOf: string;
 }
 
@@ -227,7 +229,9 @@ export type ErrorCode =
   | 'invalid_state'
   | 'payload_too_large'
   | 'unsupported_media_type'
-  | 'internal_error';
+  | 'rate_limited'
+  | 'internal_error'
+  | 'unavailable';
 
 /** The closed set of event types (issue 12). */
 export type EventType =
@@ -258,6 +262,8 @@ export interface PurseEvent<T = Record<string, unknown>> {
   type: EventType;
   createdAt: string;
   customerId: string;
+  /** The event's place in its customer's order of events: 1, 2, 3 … */
+  sequence: number;
   data: T;
 }
 
@@ -269,8 +275,12 @@ export interface WebhookEndpoint {
   events: EventType[] | null;
   description: string | null;
   status: 'enabled' | 'disabled';
+  /** Why it is disabled: by an operator, or after failing deliveries. */
+  disabledReason: string | null;
+  consecutiveFailures: number;
+  failingSince: string | null;
   createdAt: string;
-  [field: string]: unknown;
+  updatedAt: string;
 }
 
 /** `POST /v1/webhook-endpoints`: the only answer that shows the signing secret. */
@@ -279,11 +289,18 @@ export interface CreatedWebhookEndpoint extends WebhookEndpoint {
   secret: string;
 }
 
-/** One attempt to deliver an event to an endpoint. */
+/** One attempt to deliver an event to an endpoint (`GET /v1/webhook-endpoints/{id}/deliveries`). */
 export interface WebhookDelivery {
   id: string;
+  deliveryId: string;
   eventId: string;
-  [field: string]: unknown;
+  /** 1 for the first try; retries count up with the same event id. */
+  attempt: number;
+  statusCode: number | null;
+  error: string | null;
+  latencyMs: number;
+  succeeded: boolean;
+  at: string;
 }
 
 /** `GET` / `PUT /v1/customers/{id}/alerts`: a customer's alert thresholds. */

@@ -67,3 +67,11 @@ export function isUpgrade(
   if (perDay(to) !== perDay(from)) return perDay(to) > perDay(from);
   return pricePerDay(to) > pricePerDay(from);
 }
+
+/**
+ * Whether a subscription's current period has ended and Purse must start the
+ * next one (Rule 8): only periods Purse drives; Stripe's start with a paid invoice.
+ */
+export function isPeriodDue(sub: { status: string; drivenBy: string; currentPeriodEnd: number } | null, now: number): boolean {
+  return sub !== null && sub.status === 'active' && sub.drivenBy === 'purse' && sub.currentPeriodEnd <= now;
+}

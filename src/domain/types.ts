@@ -5,8 +5,8 @@ import type { AlertSettings } from './events.js';
  */
 
 /** Where a grant's credits came from (PRODUCT.md, Rule 1). */
-export type GrantSource = 'plan' | 'addon' | 'bonus' | 'adjustment';
-export const GRANT_SOURCES: readonly GrantSource[] = ['plan', 'addon', 'bonus', 'adjustment'];
+export const GRANT_SOURCES = ['plan', 'addon', 'bonus', 'adjustment'] as const;
+export type GrantSource = (typeof GRANT_SOURCES)[number];
 
 /** One block of credits in a customer's balance. */
 export interface Grant {
@@ -42,7 +42,8 @@ export interface Allocation {
   amount: number;
 }
 
-export type GenerationStatus = 'reserved' | 'completed' | 'failed';
+export const GENERATION_STATUSES = ['reserved', 'completed', 'failed'] as const;
+export type GenerationStatus = (typeof GENERATION_STATUSES)[number];
 
 /** One use of a tool by a customer: reserved, then completed or failed. */
 export interface Generation {
@@ -71,7 +72,8 @@ export interface Generation {
 }
 
 /** The kinds of ledger entry and what each does to the customer's balance. */
-export type EntryType = 'grant' | 'reserve' | 'release' | 'charge' | 'refund' | 'expire' | 'void';
+export const ENTRY_TYPES = ['grant', 'reserve', 'release', 'charge', 'refund', 'expire', 'void'] as const;
+export type EntryType = (typeof ENTRY_TYPES)[number];
 
 /**
  * One change to one grant of a customer's credits; never edited or deleted.
@@ -163,7 +165,8 @@ export interface Pack {
   updatedAt: number;
 }
 
-export type SubscriptionStatus = 'incomplete' | 'active' | 'canceled';
+export const SUBSCRIPTION_STATUSES = ['incomplete', 'active', 'canceled'] as const;
+export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
 
 /**
  * A customer's subscription. Purse drives its periods with its own clock, or
@@ -193,7 +196,8 @@ export interface Subscription {
   periodGrantId: string | null;
 }
 
-export type PurchaseStatus = 'pending' | 'paid' | 'refunded' | 'canceled';
+export const PURCHASE_STATUSES = ['pending', 'paid', 'refunded', 'canceled'] as const;
+export type PurchaseStatus = (typeof PURCHASE_STATUSES)[number];
 
 /** A customer's purchase of a pack; paid once, granted once (Rule 10). */
 export interface Purchase {

@@ -1,5 +1,4 @@
 import fastifyHelmet from '@fastify/helmet';
-import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import { existsSync } from 'node:fs';
@@ -9,10 +8,14 @@ import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { errors } from '../service/errors.js';
 import { newId } from '../service/ids.js';
-import { authenticateRequest } from './auth.js';
-import type { RouteDeps, ZodApp } from './deps.js';
+import { addRequestHooks } from './hooks.js';
+import { limitSessionWrites } from './session-limit.js';
+import { registerCors } from './cors.js';
+import { landingPage } from './landing.js';
+import type { RouteDeps } from './deps.js';
 import { sendError } from './errors.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { API_TAGS, markOptionalBody, withErrorExamples, withOptionalBodies, withoutUnusedSchemas } from './openapi.js';
 import { alertRoutes } from './routes/alerts.js';
 import { customerRoutes } from './routes/customers.js';
 import { eventRoutes } from './routes/events.js';
@@ -40,9 +43,6 @@ export interface AppOptions extends Omit<RouteDeps, 'metrics'> {
 
 /** Requests larger than this are refused with 413 before they are parsed. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
-
-/** The deepest JSON body or query accepted; a deeper one is refused with 400 before anything reads it. */
-export const MAX_JSON_DEPTH = 32;
 
 /** Path parameters up to this long reach the routes (a 128-character id, every character percent-encoded); longer ones are refused with 400. */
 const MAX_PARAM_LENGTH = 128 * 3;
@@ -85,6 +85,8 @@ export async function buildApp(options: AppOptions) {
     contentSecurityPolicy: { directives: CSP_DIRECTIVES },
     referrerPolicy: { policy: 'no-referrer' },
   });
+  // CORS for PURSE_CORS_ORIGINS on the customer-session routes; before the rate limit and auth, so their refusals reach the page.
+  await registerCors(app, options.corsOrigins ?? []);
   if (options.sessionWritesPerMinute) await limitSessionWrites(app, options.sessionWritesPerMinute);
 
   await app.register(fastifySwagger, {
@@ -95,51 +97,33 @@ export async function buildApp(options: AppOptions) {
         version: '1.0.0',
         description: 'Credits for generative-AI apps: plans, packs, generations that reserve, complete and fail, and the ledger behind them.',
       },
+      servers: [{ url: '/', description: 'This Purse server' }],
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A secret API key (sk_…) or a customer session (cs_…)' } } },
       security: [{ bearerAuth: [] }],
+      tags: API_TAGS,
     },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transform: (route) => markOptionalBody(route.schema?.body, withErrorExamples(jsonSchemaTransform(route))),
+    // Every schema with an id is emitted twice (FooInput and Foo); keep the ones the API names.
+    transformObject: (doc) => withOptionalBodies(withoutUnusedSchemas(jsonSchemaTransformObject(doc))),
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { url: '/openapi.json', validatorUrl: null } as never });
 
-  app.addHook('onRequest', async (req, reply) => {
-    reply.header('x-request-id', req.id);
-    const url = req.routeOptions.url;
-    // Probes answer without touching the store (not even the test clock): /readyz reads it itself.
-    if (url === undefined || url.startsWith('/docs') || url === '/healthz' || url === '/readyz') return;
-    // Routes outside the API (the web app's files) are public; every API route says who may call it.
-    if (!url.startsWith('/v1/') && !url.startsWith('/demo/') && req.routeOptions.config?.access === undefined) return;
-    await deps.testClock?.sync();
-    await authenticateRequest(deps.ctx, deps.auth, req);
-  });
-  // No text column anywhere takes a NUL character (PostgreSQL refuses it): refuse it here, by field.
-  app.addHook('preValidation', async (req) => {
-    const where = findNul(req.body, '') ?? findNul(req.query, '');
-    if (where !== null) throw errors.invalid(where || 'body', 'must not contain the NUL character');
-  });
-  app.addHook('onResponse', async (req, reply) => {
-    metrics.requests.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
-  });
+  addRequestHooks(app, deps);
   app.setErrorHandler((err, req, reply) => sendError(reply, req, err));
   const web = options.webRoot && existsSync(join(options.webRoot, 'index.html')) ? options.webRoot : null;
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0]!;
     // The web app's own routes (/credits, /console/…) all load its index page.
-    if (web && req.method === 'GET' && !/^\/(v1|demo|docs|openapi\.json|healthz|readyz|metrics)(\/|$)/.test(path)) return reply.sendFile('index.html');
+    // Outside demo mode only the console is there: the studio's pages would have no session to show.
+    const page = options.demo ? !/^\/(v1|demo|docs|openapi\.json|healthz|readyz|metrics)(\/|$)/.test(path) : /^\/console(\/|$)/.test(path);
+    if (web && req.method === 'GET' && page) return reply.sendFile('index.html');
     return sendError(reply, req, errors.notFound('route', `${req.method} ${path}`));
   });
 
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
-  if (web) {
-    await app.register(fastifyStatic, { root: web, wildcard: false, maxAge: '1h', index: 'index.html' });
-  } else {
-    app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) =>
-      reply.type('text/html').send(
-        '<!doctype html><meta charset="utf-8"><title>Purse</title><h1>Purse</h1><p>Credits for generative-AI apps. The web app is not built (npm run build).</p>' +
-          '<ul><li><a href="/docs">API reference</a></li><li><a href="/openapi.json">OpenAPI document</a></li><li><a href="/v1/pricing">Pricing (JSON)</a></li></ul>',
-      ),
-    );
+  if (web) await app.register(fastifyStatic, { root: web, wildcard: false, maxAge: '1h', index: options.demo ? 'index.html' : false });
+  if (!web || !options.demo) {
+    app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) => reply.type('text/html').send(landingPage({ console: web !== null })));
   }
 
   const all = [healthRoutes, toolRoutes, planRoutes, pricingRoutes, customerRoutes, subscriptionRoutes, purchaseRoutes, grantRoutes, generationRoutes, reportRoutes, alertRoutes, eventRoutes, webhookEndpointRoutes, testClockRoutes, webhookRoutes, demoRoutes];
@@ -148,55 +132,3 @@ export async function buildApp(options: AppOptions) {
 }
 
 export type PurseApp = Awaited<ReturnType<typeof buildApp>>;
-
-/**
- * Limits what customer sessions may write (@fastify/rate-limit): every route a
- * session may call that is not a read gets a per-customer budget of `perMinute`
- * writes; secret keys are never limited. Runs after authentication, so the
- * session's customer is known. The count is kept per process.
- */
-async function limitSessionWrites(app: ZodApp, perMinute: number): Promise<void> {
-  // Before the plugin's own onRoute hook: mark the routes it must guard.
-  app.addHook('onRoute', (route) => {
-    const methods = [route.method].flat();
-    if (route.config?.access === 'customer' && methods.some((m) => m !== 'GET' && m !== 'HEAD')) {
-      route.config = { ...route.config, rateLimit: {} };
-    }
-  });
-  await app.register(fastifyRateLimit, {
-    global: false,
-    hook: 'preHandler',
-    max: perMinute,
-    timeWindow: 60_000,
-    keyGenerator: (req) => (req.principal?.kind === 'session' ? `customer:${req.principal.customerId}` : 'secret'),
-    allowList: (req) => req.principal?.kind !== 'session',
-    errorResponseBuilder: (_req, context) => errors.rateLimited(Math.max(1, Math.ceil(context.ttl / 1000))),
-  });
-}
-
-/**
- * The path of the first string (or key) holding a NUL character, or null.
- * Walks with its own stack, so no body can overflow the call stack; deeper than
- * MAX_JSON_DEPTH is refused.
- */
-function findNul(root: unknown, rootPath: string): string | null {
-  const stack: { value: unknown; path: string; depth: number }[] = [{ value: root, path: rootPath, depth: 0 }];
-  while (stack.length > 0) {
-    const { value, path, depth } = stack.pop()!;
-    if (typeof value === 'string') {
-      if (value.includes('\u0000')) return path;
-      continue;
-    }
-    if (value === null || typeof value !== 'object') continue;
-    if (depth >= MAX_JSON_DEPTH) throw errors.invalid(path || 'body', `is nested more than ${MAX_JSON_DEPTH} levels deep`);
-    const entries = Object.entries(value);
-    // Pushed in reverse, so the first field is looked at first.
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const [key, inner] = entries[i]!;
-      const at = path ? `${path}.${key}` : key;
-      if (key.includes('\u0000')) return at;
-      stack.push({ value: inner, path: at, depth: depth + 1 });
-    }
-  }
-  return null;
-}

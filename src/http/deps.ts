@@ -19,6 +19,8 @@ export interface RouteDeps {
   stripeWebhookSecret?: string;
   /** PURSE_DEMO=1: the demo studio's routes exist. */
   demo?: boolean;
+  /** PURSE_CORS_ORIGINS: pages on these origins may call the customer-session routes. */
+  corsOrigins?: string[];
   /** Where the built web app is (web/dist); served at / when it exists. */
   webRoot?: string;
 }

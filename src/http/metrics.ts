@@ -1,20 +1,16 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Store } from '../store/store.js';
 
-/** Stores that group writes say how: SQLite commits, PostgreSQL purse_apply calls. */
-type GroupingStats = { groupStats?: { commits: number; writes: number }; batchStats?: { calls: number; writes: number; conflicts: number } };
-
 /** Prometheus metrics of one app instance (its own registry, so tests can run several). */
 export function createMetrics(store?: Store) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const stats = store as (Store & GroupingStats) | undefined;
   new Gauge({
     name: 'purse_store_writes',
     help: 'Customer writes applied since start; with purse_store_commits, how many share a commit (SQLite) or a purse_apply call (PostgreSQL)',
     registers: [registry],
     collect() {
-      this.set(stats?.groupStats?.writes ?? stats?.batchStats?.writes ?? 0);
+      this.set(store?.writeStats().writes ?? 0);
     },
   });
   new Gauge({
@@ -22,7 +18,7 @@ export function createMetrics(store?: Store) {
     help: 'Commits (SQLite group commits) or purse_apply calls (PostgreSQL batches) since start',
     registers: [registry],
     collect() {
-      this.set(stats?.groupStats?.commits ?? stats?.batchStats?.calls ?? 0);
+      this.set(store?.writeStats().commits ?? 0);
     },
   });
   return {

@@ -1,9 +1,16 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../domain/events.js';
+import { PERIODS } from '../domain/periods.js';
+import { ENTRY_TYPES, GENERATION_STATUSES, GRANT_SOURCES, PURCHASE_STATUSES, SUBSCRIPTION_STATUSES } from '../domain/types.js';
 import { MAX_GENERATION_COST } from '../domain/pricing.js';
+import type { ErrorCode } from '../service/errors.js';
+import { STATUS_BY_CODE } from './errors.js';
 
 /** Ids named by the app: customers, tools, generations (PRODUCT.md, "customer"). */
-export const Id = z.string().regex(/^[A-Za-z0-9_.:@-]{1,128}$/, 'must be 1–128 characters of A-Z a-z 0-9 _ . : @ -');
+export const Id = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:@-]{1,128}$/, 'must be 1–128 characters of A-Z a-z 0-9 _ . : @ -')
+  .meta({ description: 'An id: 1–128 characters of A-Z a-z 0-9 _ . : @ -; customers, tools, plans and packs are named by the app' });
 export const Credits = z.number().int().min(0).max(MAX_GENERATION_COST);
 export const PositiveCredits = z.number().int().min(1).max(MAX_GENERATION_COST);
 export const Units = z.number().int().min(1).max(1_000_000);
@@ -14,27 +21,59 @@ export const Metadata = z
   .refine((m) => Object.keys(m).length <= 50, 'at most 50 keys');
 
 export const IdempotencyHeaders = z.object({
-  'idempotency-key': z.string().min(1).max(255).optional(),
+  'idempotency-key': z.string().min(1).max(255).optional().meta({ description: 'Makes the write safe to retry: the same key with the same body answers the first result' }),
 });
 
 export const PageQuery = z.strictObject({
-  cursor: z.string().min(1).max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().min(1).max(200).optional().meta({ description: 'The `nextCursor` of the page before; leave out for the first page' }),
+  limit: z.coerce.number().int().min(1).max(100).default(20).meta({ description: 'How many items a page holds, at most 100' }),
 });
 
 export const ErrorResponse = z
   .object({
     error: z.object({
-      code: z.string(),
-      message: z.string(),
-      details: z.record(z.string(), z.unknown()).optional(),
+      code: z.enum(Object.keys(STATUS_BY_CODE) as [ErrorCode, ...ErrorCode[]]).meta({ description: 'A closed set, one HTTP status each; code branches on it' }),
+      message: z.string().meta({ description: 'For people; code reads `code`' }),
+      details: z.record(z.string(), z.unknown()).optional().meta({ description: '`field` for invalid_request; `available` and `required` for insufficient_credits' }),
     }),
     requestId: z.string(),
   })
-  .meta({ id: 'Error' });
+  .meta({ id: 'Error', description: 'Every error answer' });
 
-const Time = z.string();
-const GrantSource = z.enum(['plan', 'addon', 'bonus', 'adjustment']);
+/** What each error status looks like, for the examples of the OpenAPI document. */
+export const ERROR_EXAMPLES: Record<string, z.input<typeof ErrorResponse>> = {
+  400: { error: { code: 'invalid_request', message: 'units: Too small: expected number to be >=1', details: { field: 'units', location: 'body', fields: ['units'] } }, requestId: 'req_1m89tvd1m00hv6vp600q1' },
+  401: { error: { code: 'unauthorized', message: 'a valid API key or customer session is required' }, requestId: 'req_1m89tvd1m00hv6vp600q2' },
+  402: { error: { code: 'insufficient_credits', message: '8 credits are required and 5 are available', details: { available: 5, required: 8 } }, requestId: 'req_1m89tvd1m00hv6vp600q3' },
+  403: { error: { code: 'forbidden', message: "a customer session may only see its own customer's credits" }, requestId: 'req_1m89tvd1m00hv6vp600q4' },
+  404: { error: { code: 'not_found', message: 'customer u_42 does not exist', details: { resource: 'customer', id: 'u_42' } }, requestId: 'req_1m89tvd1m00hv6vp600q5' },
+  409: { error: { code: 'generation_settled', message: 'generation gen_1 is already failed', details: { id: 'gen_1', status: 'failed' } }, requestId: 'req_1m89tvd1m00hv6vp600q6' },
+  429: { error: { code: 'rate_limited', message: "too many writes from this customer's session; retry in 12 s", details: { retryAfterSeconds: 12 } }, requestId: 'req_1m89tvd1m00hv6vp600q7' },
+  503: { error: { code: 'unavailable', message: 'the sqlite store cannot be reached' }, requestId: 'req_1m89tvd1m00hv6vp600q8' },
+};
+
+/** A documented JSON response: what it means, and the schema of its body (the form fastify-type-provider-zod documents and types). */
+export function json<T extends z.ZodType>(description: string, schema: T) {
+  return { description, content: { 'application/json': { schema } } };
+}
+
+/**
+ * Metadata giving a request body its example in the OpenAPI document. It is
+ * `x-examples` (which @fastify/swagger turns into the media type's examples)
+ * because zod leaves `examples` out of schemas that transform, such as IsoTime.
+ */
+export function requestExample(value: Record<string, unknown>) {
+  return { 'x-examples': { example: { value } } };
+}
+
+/** A documented error response: which codes it carries, and when. */
+export function errorResponse(description: string) {
+  return json(description, ErrorResponse);
+}
+
+/** An instant as the API writes it: UTC, ISO 8601. A format for the document only; responses are not re-checked. */
+const Time = z.string().meta({ format: 'date-time' });
+const GrantSource = z.enum(GRANT_SOURCES);
 
 export const ToolView = z
   .object({
@@ -48,7 +87,11 @@ export const ToolView = z
     createdAt: Time,
     updatedAt: Time,
   })
-  .meta({ id: 'Tool' });
+  .meta({
+    id: 'Tool',
+    description: 'A generative tool and its price: `credits` per `unit`',
+    examples: [{ id: 'text-to-image', name: 'Text to image', credits: 4, unit: 'image', description: 'One picture from a prompt.', holdSeconds: 900, active: true, createdAt: '2026-11-01T09:00:00.000Z', updatedAt: '2026-11-01T09:00:00.000Z' }],
+  });
 
 export const CustomerView = z
   .object({
@@ -59,7 +102,11 @@ export const CustomerView = z
     createdAt: Time,
     updatedAt: Time,
   })
-  .meta({ id: 'Customer' });
+  .meta({
+    id: 'Customer',
+    description: "An end user (or team) of the app, named by the app's own id",
+    examples: [{ id: 'u_42', name: 'Ada Lovelace', email: 'ada@example.com', metadata: { team: 'design' }, createdAt: '2026-11-01T09:00:00.000Z', updatedAt: '2026-11-01T09:00:00.000Z' }],
+  });
 
 export const GrantView = z
   .object({
@@ -74,14 +121,18 @@ export const GrantView = z
     voidedAt: Time.nullable(),
     createdAt: Time,
   })
-  .meta({ id: 'Grant' });
+  .meta({
+    id: 'Grant',
+    description: "One block of credits in a customer's balance",
+    examples: [{ id: 'grt_5d1f0c9a2b7e4f30', customerId: 'u_42', source: 'bonus', amount: 50, remaining: 42, expiresAt: null, priority: 0, reason: 'Welcome credits', voidedAt: null, createdAt: '2026-11-01T09:00:00.000Z' }],
+  });
 
 export const GenerationView = z
   .object({
     id: z.string(),
     customerId: z.string(),
     toolId: z.string(),
-    status: z.enum(['reserved', 'completed', 'failed']),
+    status: z.enum(GENERATION_STATUSES),
     units: z.number().int(),
     unitCredits: z.number().int(),
     cost: z.number().int(),
@@ -95,12 +146,16 @@ export const GenerationView = z
     createdAt: Time,
     settledAt: Time.nullable(),
   })
-  .meta({ id: 'Generation' });
+  .meta({
+    id: 'Generation',
+    description: 'One use of a tool: reserved, then completed or failed',
+    examples: [{ id: 'gen_7c2e91f04ab35d68', customerId: 'u_42', toolId: 'text-to-image', status: 'reserved', units: 2, unitCredits: 4, cost: 8, chargedUnits: null, charged: 0, refunded: 0, allocations: [{ grantId: 'grt_5d1f0c9a2b7e4f30', amount: 8 }], metadata: { prompt: 'a lighthouse at dusk' }, holdUntil: '2026-11-23T22:15:00.000Z', failureReason: null, createdAt: '2026-11-23T22:00:00.000Z', settledAt: null }],
+  });
 
 export const LedgerEntryView = z
   .object({
     id: z.string(),
-    type: z.enum(['grant', 'reserve', 'release', 'charge', 'refund', 'expire', 'void']),
+    type: z.enum(ENTRY_TYPES),
     amount: z.number().int(),
     availableDelta: z.number().int(),
     reservedDelta: z.number().int(),
@@ -111,7 +166,11 @@ export const LedgerEntryView = z
     reason: z.string().nullable(),
     createdAt: Time,
   })
-  .meta({ id: 'LedgerEntry' });
+  .meta({
+    id: 'LedgerEntry',
+    description: "One change to a customer's credits; never edited or deleted",
+    examples: [{ id: '1042', type: 'reserve', amount: 8, availableDelta: -8, reservedDelta: 8, grantId: 'grt_5d1f0c9a2b7e4f30', source: 'bonus', generationId: 'gen_7c2e91f04ab35d68', toolId: 'text-to-image', reason: null, createdAt: '2026-11-23T22:00:00.000Z' }],
+  });
 
 export const BalanceView = z
   .object({
@@ -122,7 +181,7 @@ export const BalanceView = z
     subscription: z
       .object({
         planId: z.string(),
-        status: z.enum(['incomplete', 'active', 'canceled']),
+        status: z.enum(SUBSCRIPTION_STATUSES),
         currentPeriodEnd: Time,
         cancelAtPeriodEnd: z.boolean(),
         pendingPlanId: z.string().nullable(),
@@ -134,7 +193,11 @@ export const BalanceView = z
       .meta({ description: 'The credits that expire first, when that is within the customer\'s expiringSoonDays' }),
     asOf: Time,
   })
-  .meta({ id: 'Balance' });
+  .meta({
+    id: 'Balance',
+    description: 'What a customer can spend now, what running generations hold, and where the credits come from',
+    examples: [{ customerId: 'u_42', available: 130, reserved: 4, breakdown: [{ source: 'plan', available: 30, expiresAt: '2026-12-01T00:00:00.000Z' }, { source: 'addon', available: 100, expiresAt: null }], subscription: { planId: 'pro', status: 'active', currentPeriodEnd: '2026-12-01T00:00:00.000Z', cancelAtPeriodEnd: false, pendingPlanId: null }, expiringSoon: null, asOf: '2026-11-23T22:00:00.000Z' }],
+  });
 
 export const Money = z.strictObject({
   amount: z.number().int().min(0).max(100_000_000_00),
@@ -149,7 +212,7 @@ export const PlanView = z
     id: z.string(),
     name: z.string(),
     creditsPerPeriod: z.number().int(),
-    period: z.enum(['day', 'week', 'month', 'year']),
+    period: z.enum(PERIODS),
     price: MoneyView,
     rollover: z.object({ max: z.number().int() }),
     description: z.string().nullable(),
@@ -157,7 +220,11 @@ export const PlanView = z
     createdAt: Time,
     updatedAt: Time,
   })
-  .meta({ id: 'Plan' });
+  .meta({
+    id: 'Plan',
+    description: 'A subscription plan: `creditsPerPeriod` every period',
+    examples: [{ id: 'pro', name: 'Pro', creditsPerPeriod: 500, period: 'month', price: { amount: 2900, currency: 'usd' }, rollover: { max: 100 }, description: 'Up to 100 unused credits roll over.', active: true, createdAt: '2026-11-01T09:00:00.000Z', updatedAt: '2026-11-01T09:00:00.000Z' }],
+  });
 
 export const PackView = z
   .object({
@@ -171,14 +238,18 @@ export const PackView = z
     createdAt: Time,
     updatedAt: Time,
   })
-  .meta({ id: 'Pack' });
+  .meta({
+    id: 'Pack',
+    description: 'An add-on credit pack',
+    examples: [{ id: 'pack-100', name: '100 credits', credits: 100, price: { amount: 1000, currency: 'usd' }, expiresInDays: null, description: null, active: true, createdAt: '2026-11-01T09:00:00.000Z', updatedAt: '2026-11-01T09:00:00.000Z' }],
+  });
 
 export const SubscriptionView = z
   .object({
     id: z.string(),
     customerId: z.string(),
     planId: z.string(),
-    status: z.enum(['incomplete', 'active', 'canceled']),
+    status: z.enum(SUBSCRIPTION_STATUSES),
     currentPeriodStart: Time,
     currentPeriodEnd: Time,
     cancelAtPeriodEnd: z.boolean(),
@@ -188,7 +259,11 @@ export const SubscriptionView = z
     canceledAt: Time.nullable(),
     changeReason: z.string().nullable().meta({ description: 'Why the latest plan change or cancellation was made' }),
   })
-  .meta({ id: 'Subscription' });
+  .meta({
+    id: 'Subscription',
+    description: "A customer's subscription to a plan",
+    examples: [{ id: 'sub_0b8d4e2f6a1c3957', customerId: 'u_42', planId: 'pro', status: 'active', currentPeriodStart: '2026-11-01T00:00:00.000Z', currentPeriodEnd: '2026-12-01T00:00:00.000Z', cancelAtPeriodEnd: false, pendingPlanId: null, drivenBy: 'purse', createdAt: '2026-11-01T00:00:00.000Z', canceledAt: null, changeReason: null }],
+  });
 
 export const PurchaseView = z
   .object({
@@ -197,7 +272,7 @@ export const PurchaseView = z
     packId: z.string(),
     credits: z.number().int(),
     price: MoneyView,
-    status: z.enum(['pending', 'paid', 'refunded', 'canceled']),
+    status: z.enum(PURCHASE_STATUSES),
     provider: z.enum(['sandbox', 'stripe']),
     checkoutUrl: z.string().nullable(),
     grantId: z.string().nullable(),
@@ -205,7 +280,11 @@ export const PurchaseView = z
     paidAt: Time.nullable(),
     refundedAt: Time.nullable(),
   })
-  .meta({ id: 'Purchase' });
+  .meta({
+    id: 'Purchase',
+    description: 'A pack bought by a customer',
+    examples: [{ id: 'pur_9a3c5e7f1b2d4068', customerId: 'u_42', packId: 'pack-100', credits: 100, price: { amount: 1000, currency: 'usd' }, status: 'paid', provider: 'sandbox', checkoutUrl: null, grantId: 'grt_1e4b7d0a3c6f9285', createdAt: '2026-11-23T22:00:00.000Z', paidAt: '2026-11-23T22:00:00.000Z', refundedAt: null }],
+  });
 
 /** A page of items, newest first, with the cursor for the next page (null at the end). */
 export function paged<T extends z.ZodType>(item: T) {
@@ -214,11 +293,16 @@ export function paged<T extends z.ZodType>(item: T) {
 
 /** The error responses every authenticated route can give. */
 export const commonErrors = {
-  400: ErrorResponse,
-  401: ErrorResponse,
-  403: ErrorResponse,
-  404: ErrorResponse,
+  400: errorResponse('`invalid_request`: a field is missing or wrong (`details.field` names it); nothing changed'),
+  401: errorResponse('`unauthorized`: no valid secret API key or customer session'),
+  403: errorResponse('`forbidden`: this credential may not call this route, or not for this customer'),
+  404: errorResponse('`not_found`: a customer, tool, plan, pack, grant, generation or purchase the request names does not exist'),
 };
+
+/** 409 on writes that keep their first answer: the same key with another body, or a settled generation. */
+export const conflictError = errorResponse(
+  '`idempotency_conflict`: this key (or generation id) was used with another body; `generation_settled`: the generation was already settled the other way; `invalid_state`: not possible in its current state',
+);
 
 export const EventType = z.enum(EVENT_TYPES);
 
@@ -231,8 +315,12 @@ export const EventView = z
     sequence: z.number().int().meta({ description: "The event's place in its customer's order of events: 1, 2, 3 …" }),
     data: z.record(z.string(), z.unknown()).meta({ description: 'The objects the event is about, as the API returns them anywhere else' }),
   })
-  .meta({ id: 'Event' });
+  .meta({
+    id: 'Event',
+    description: 'A change that matters to the app, written in the same transaction as the change',
+    examples: [{ id: 'evt_1m89tvd5q00bf85c7nv0k', type: 'credits.low', createdAt: '2026-11-23T22:00:00.000Z', customerId: 'u_42', sequence: 7, data: { balance: { available: 8, reserved: 0 }, threshold: 10 } }],
+  });
 
 export const AlertsView = z
   .object({ lowBalance: z.array(z.number().int()), expiringSoonDays: z.number().int() })
-  .meta({ id: 'Alerts' });
+  .meta({ id: 'Alerts', description: "A customer's alert settings", examples: [{ lowBalance: [50, 10], expiringSoonDays: 7 }] });

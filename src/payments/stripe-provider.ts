@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import type { PaymentProvider } from './provider.js';
+import { parseStripeEvent, type PaymentEvent } from './stripe-events.js';
 
 /** Metadata keys Purse puts on every Stripe object it creates, so webhooks find their way back. */
 export const META = {
@@ -93,8 +94,7 @@ let verifier: Stripe | null = null;
  * returns the event, or throws. Uses the SDK's own verification (timestamp
  * tolerance 5 minutes).
  */
-export function verifyStripeEvent(rawBody: string, signature: string, secret: string): { id: string; type: string; created: number; data: { object: Record<string, any> } } {
+export function verifyStripeEvent(rawBody: string, signature: string, secret: string): PaymentEvent {
   verifier ??= new Stripe('sk_verify_only');
-  const event = verifier.webhooks.constructEvent(rawBody, signature, secret);
-  return event as unknown as { id: string; type: string; created: number; data: { object: Record<string, any> } };
+  return parseStripeEvent(verifier.webhooks.constructEvent(rawBody, signature, secret));
 }

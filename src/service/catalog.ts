@@ -16,9 +16,14 @@ export interface ToolInput {
 
 /** Creates or updates a tool. A new price applies to generations reserved from now on (Rule 3). */
 export async function putTool(ctx: ServiceContext, id: string, input: ToolInput): Promise<{ tool: Tool; created: boolean }> {
-  const now = ctx.clock.now();
   const before = await ctx.store.getTool(id);
-  const tool = await ctx.store.putTool({
+  const tool = await ctx.store.putTool(toolFromInput(id, input, before, ctx.clock.now()));
+  return { tool, created: before === null };
+}
+
+/** The tool `input` makes of `before` (or a new one), with the defaults: what putTool stores and the catalog diff compares. */
+export function toolFromInput(id: string, input: ToolInput, before: Tool | null, now: number): Tool {
+  return {
     id,
     name: input.name,
     credits: input.credits,
@@ -28,8 +33,7 @@ export async function putTool(ctx: ServiceContext, id: string, input: ToolInput)
     active: input.active ?? true,
     createdAt: before?.createdAt ?? now,
     updatedAt: now,
-  });
-  return { tool, created: before === null };
+  };
 }
 
 export async function getTool(ctx: ServiceContext, id: string): Promise<Tool> {

@@ -11,4 +11,6 @@ export interface ServiceContext {
   payments?: PaymentProvider;
   /** Alert settings for customers that have none of their own (PURSE_LOW_BALANCE, PURSE_EXPIRING_SOON_DAYS). */
   alerts?: AlertSettings;
+  /** Which customer holds each generation recently seen (ids never change hands); made on first use. */
+  generationOwners?: Map<string, string>;
 }

@@ -2,12 +2,14 @@ import { isUsable } from '../domain/consumption.js';
 import { summarizeBalance } from '../domain/balance.js';
 import { expiryWarningAt, isDepletion, lowBalanceCrossings, type AlertSettings, type EventType } from '../domain/events.js';
 import { dueExpiries, isHoldDue } from '../domain/expiry.js';
-import { periodBounds, rolloverCredits } from '../domain/periods.js';
+import { isPeriodDue, periodBounds, rolloverCredits } from '../domain/periods.js';
 import { entryDeltas } from '../domain/ledger.js';
 import { planRefund, planReturn, splitForCharge } from '../domain/settlement.js';
 import type { Allocation, EntryType, Generation, Grant, Plan, Purchase, Subscription } from '../domain/types.js';
 import { noChanges, type CustomerSnapshot, type Decision, type IdempotencyRecord } from '../store/store.js';
 import { newId } from './ids.js';
+import { RowChanges } from '../store/row-changes.js';
+import { currentPlanGrantId } from '../domain/grant-ids.js';
 
 /**
  * One customer's working set inside a write: the snapshot the store loaded, the
@@ -18,14 +20,11 @@ export class CustomerWork {
   readonly grants = new Map<string, Grant>();
   readonly generations = new Map<string, Generation>();
   private readonly changes = noChanges();
-  private readonly newGrants = new Set<string>();
-  private readonly touchedGrants = new Set<string>();
-  private readonly newGenerations = new Set<string>();
-  private readonly touchedGenerations = new Set<string>();
+  private readonly grantRows = new RowChanges<Grant>();
+  private readonly generationRows = new RowChanges<Generation>();
   readonly plans = new Map<string, Plan>();
   readonly purchases = new Map<string, Purchase>();
-  private readonly newPurchases = new Set<string>();
-  private readonly touchedPurchases = new Set<string>();
+  private readonly purchaseRows = new RowChanges<Purchase>();
   subscription: Subscription | null;
   private subscriptionChanged = false;
   /** The available balance before this write, for the low-balance alerts (Rule 15). */
@@ -67,7 +66,7 @@ export class CustomerWork {
   catchUp(): void {
     // Events are applied in time order: each period boundary after the holds that ran out before it.
     const sub = this.subscription;
-    while (sub && sub.status === 'active' && sub.drivenBy === 'purse' && sub.currentPeriodEnd <= this.now) {
+    while (sub && isPeriodDue(sub, this.now)) {
       this.failHoldsDueBy(sub.currentPeriodEnd);
       this.renew(sub);
     }
@@ -89,11 +88,7 @@ export class CustomerWork {
    */
   private renew(sub: Subscription): void {
     const boundary = sub.currentPeriodEnd;
-    const plan = this.plan(sub.planId);
-    const ending = this.grants.get(currentPlanGrantId(sub));
-    const unused = ending && ending.voidedAt === null ? ending.remaining : 0;
-    const carry = rolloverCredits(unused, plan.rolloverMax);
-    if (ending && unused > 0) this.entry('expire', ending, unused, null, carry > 0 ? `period ended; ${carry} carried over` : 'period ended');
+    const carry = this.endPeriod(sub, this.plan(sub.planId));
     sub.updatedAt = this.now;
     this.subscriptionChanged = true;
     if (sub.cancelAtPeriodEnd) {
@@ -153,13 +148,26 @@ export class CustomerWork {
     return grant;
   }
 
+  /**
+   * Rule 8 at the end of a period, whoever drives it: the period's unused plan
+   * credits expire, and up to `plan`'s rollover cap of them is returned to be
+   * carried into the next period's grant.
+   */
+  endPeriod(sub: Subscription, plan: Plan): number {
+    const ending = this.grants.get(currentPlanGrantId(sub));
+    const unused = ending && ending.voidedAt === null ? ending.remaining : 0;
+    const carry = rolloverCredits(unused, plan.rolloverMax);
+    if (unused > 0) this.expireCurrentPlanGrant(sub, carry > 0 ? `period ended; ${carry} carried over` : 'period ended');
+    return carry;
+  }
+
   /** Ends the current plan period at once (an upgrade): what is left of its grant expires. */
   expireCurrentPlanGrant(sub: Subscription, reason: string): void {
     const grant = this.grants.get(currentPlanGrantId(sub));
     if (grant && grant.voidedAt === null && grant.remaining > 0) this.entry('expire', grant, grant.remaining, null, reason);
     if (grant && grant.expiresAt !== null && grant.expiresAt > this.now) {
       grant.expiresAt = this.now;
-      this.touchedGrants.add(grant.id);
+      this.grantRows.update(grant);
     }
   }
 
@@ -176,16 +184,16 @@ export class CustomerWork {
 
   addPurchase(purchase: Purchase): void {
     this.purchases.set(purchase.id, purchase);
-    this.newPurchases.add(purchase.id);
+    this.purchaseRows.insert(purchase);
   }
 
   touchPurchase(purchase: Purchase): void {
-    this.touchedPurchases.add(purchase.id);
+    this.purchaseRows.update(purchase);
   }
 
   addGrant(grant: Grant): void {
     this.grants.set(grant.id, grant);
-    this.newGrants.add(grant.id);
+    this.grantRows.insert(grant);
     grant.warnAt = expiryWarningAt(grant.expiresAt, this.alerts.expiringSoonDays);
     grant.remaining = 0;
     this.entry('grant', grant, grant.amount, null, grant.reason);
@@ -199,14 +207,14 @@ export class CustomerWork {
       const warnAt = expiryWarningAt(grant.expiresAt, this.alerts.expiringSoonDays);
       if (warnAt === (grant.warnAt ?? null)) continue;
       grant.warnAt = warnAt;
-      this.touchedGrants.add(grant.id);
+      this.grantRows.update(grant);
     }
   }
 
   /** Holds a new generation's allocations, already planned in consumption order. */
   reserve(gen: Generation): void {
     this.generations.set(gen.id, gen);
-    this.newGenerations.add(gen.id);
+    this.generationRows.insert(gen);
     for (const part of gen.allocations) this.entry('reserve', this.grant(part.grantId), part.amount, gen, null);
   }
 
@@ -243,7 +251,7 @@ export class CustomerWork {
     if (grant.remaining > 0) this.entry('void', grant, grant.remaining, null, reason);
     grant.voidedAt = this.now;
     grant.reason = grant.reason ? `${grant.reason}; voided: ${reason}` : `voided: ${reason}`;
-    this.touchedGrants.add(grant.id);
+    this.grantRows.update(grant);
   }
 
   extendHold(gen: Generation, holdUntil: number): void {
@@ -255,15 +263,14 @@ export class CustomerWork {
   finish<R>(result: R, idempotency?: Omit<IdempotencyRecord, 'createdAt' | 'response'> & { response?: unknown }): Decision<R> {
     this.raiseAlerts();
     const changes = this.changes;
-    for (const id of this.touchedGrants) {
-      const grant = this.grants.get(id)!;
-      (this.newGrants.has(id) ? changes.insertGrants : changes.updateGrants).push(grant);
-    }
-    for (const id of this.newGrants) if (!this.touchedGrants.has(id)) changes.insertGrants.push(this.grants.get(id)!);
-    for (const id of this.newGenerations) changes.insertGenerations.push(this.generations.get(id)!);
-    for (const id of this.touchedGenerations) if (!this.newGenerations.has(id)) changes.updateGenerations.push(this.generations.get(id)!);
-    for (const id of this.newPurchases) changes.insertPurchases.push(this.purchases.get(id)!);
-    for (const id of this.touchedPurchases) if (!this.newPurchases.has(id)) changes.updatePurchases.push(this.purchases.get(id)!);
+    Object.assign(changes, {
+      insertGrants: this.grantRows.inserted,
+      updateGrants: this.grantRows.updated,
+      insertGenerations: this.generationRows.inserted,
+      updateGenerations: this.generationRows.updated,
+      insertPurchases: this.purchaseRows.inserted,
+      updatePurchases: this.purchaseRows.updated,
+    });
     if (this.subscriptionChanged) changes.subscription = this.subscription;
     if (idempotency) changes.idempotency = { ...idempotency, response: idempotency.response ?? result, createdAt: this.now };
     return { changes, result };
@@ -288,7 +295,7 @@ export class CustomerWork {
         this.emit('credits.expiring_soon', { grant: { ...grant, warnAt: null }, credits: grant.remaining, expiresAt: grant.expiresAt });
       }
       grant.warnAt = null;
-      this.touchedGrants.add(grant.id);
+      this.grantRows.update(grant);
     }
   }
 
@@ -313,7 +320,7 @@ export class CustomerWork {
   }
 
   private touch(gen: Generation): void {
-    this.touchedGenerations.add(gen.id);
+    this.generationRows.update(gen);
   }
 
   private entry(type: EntryType, grant: Grant, amount: number, gen: Generation | null, reason: string | null): void {
@@ -321,7 +328,7 @@ export class CustomerWork {
     const deltas = entryDeltas(type, amount);
     grant.remaining += deltas.availableDelta;
     if (grant.remaining < 0) throw new Error(`grant ${grant.id} would go negative`);
-    this.touchedGrants.add(grant.id);
+    this.grantRows.update(grant);
     if (type === 'expire') this.emit('credits.expired', { grant: { ...grant }, amount, reason });
     if (type === 'void') this.emit('credits.voided', { grant: { ...grant }, amount, reason });
     this.changes.ledger.push({
@@ -337,23 +344,6 @@ export class CustomerWork {
       createdAt: this.now,
     });
   }
-}
-
-/**
- * The id of the current period's plan grant: the one the subscription names, or,
- * on a subscription stored before it named one, the id derived from its start.
- */
-export function currentPlanGrantId(sub: Pick<Subscription, 'id' | 'periodGrantId' | 'currentPeriodStart'>): string {
-  return sub.periodGrantId ?? `plan:${sub.id}:${sub.currentPeriodStart}`;
-}
-
-/**
- * The id of the plan grant of a period the payment provider started: derived from
- * (subscription, plan, period start), so a second notice of the same period finds
- * the grant, and a period of another plan that starts at the same instant does not.
- */
-export function providerPeriodGrantId(subscriptionId: string, planId: string, periodStart: number): string {
-  return `plan:${subscriptionId}:${planId}:${periodStart}`;
 }
 
 function snapshotOf(gen: Generation): Generation {

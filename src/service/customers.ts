@@ -5,6 +5,9 @@ import { alertSettings, DEFAULT_ALERTS } from './alerts.js';
 import type { ServiceContext } from './context.js';
 import { errors } from './errors.js';
 import { begin } from './generations.js';
+import { assertCursor, readPage } from './paging.js';
+import { decodeLedgerCursor } from '../store/cursor.js';
+import { isPeriodDue } from '../domain/periods.js';
 
 export interface CustomerInput {
   name?: string | null;
@@ -60,7 +63,7 @@ function isDue(view: { grants: { expiresAt: number | null }[]; holdsDue: boolean
   return (
     view.holdsDue ||
     view.grants.some((g) => hasExpired(g, now)) ||
-    (sub !== null && sub.status === 'active' && sub.drivenBy === 'purse' && sub.currentPeriodEnd <= now)
+    isPeriodDue(sub, now)
   );
 }
 
@@ -81,12 +84,10 @@ export async function getBalance(ctx: ServiceContext, customerId: string): Promi
 
 /** Ledger entries, newest first, paged by the id of the last one seen. */
 export async function getLedger(ctx: ServiceContext, customerId: string, page: { cursor?: string; limit: number }) {
+  assertCursor(page.cursor, decodeLedgerCursor);
   await getCustomer(ctx, customerId);
   await catchUpIfDue(ctx, customerId);
-  const items: LedgerEntry[] = await ctx.store.listLedger(customerId, { before: page.cursor, limit: page.limit + 1 });
-  const more = items.length > page.limit;
-  const data = items.slice(0, page.limit);
-  return { data, nextCursor: more ? String(data[data.length - 1]!.id) : null };
+  return readPage(page, decodeLedgerCursor, (p) => ctx.store.listLedger(customerId, p), (e: LedgerEntry) => String(e.id));
 }
 
 /** Fails holds that ran out and expires grants, for one customer (Rule 7). */

@@ -40,7 +40,17 @@ export const errors = {
     new PurseError('idempotency_conflict', `${key} was already used with a different request`, { key }),
   generationSettled: (id: string, status: string) =>
     new PurseError('generation_settled', `generation ${id} is already ${status}`, { id, status }),
-  invalidState: (message: string, details?: Record<string, unknown>) => new PurseError('invalid_state', message, details),
+  /** Only a completed generation can be refunded (Rule 11). */
+  notRefundable: (id: string, status: string) =>
+    new PurseError('invalid_state', `generation ${id} is ${status}; only a completed generation can be refunded`, { status }),
+  /** A refund may not pass what was charged (Rule 11). */
+  refundTooLarge: (id: string, refundable: number) =>
+    new PurseError('invalid_state', refundable === 0 ? `generation ${id} has nothing left to refund` : `only ${refundable} credits of generation ${id} can still be refunded`, { refundable }),
+  subscriptionActive: () => new PurseError('invalid_state', 'the customer already has an active subscription'),
+  /** Stripe purchases are refunded in Stripe; its charge.refunded notice does the rest. */
+  refundInProvider: () => new PurseError('invalid_state', 'refund Stripe purchases in Stripe; Purse applies the charge.refunded event'),
+  purchaseNotRefundable: (id: string, status: string) => new PurseError('invalid_state', `purchase ${id} is ${status}`, { status }),
+  tooManyEndpoints: (max: number) => new PurseError('invalid_state', `at most ${max} webhook endpoints`, { max }),
   badCursor: () => new PurseError('invalid_request', 'cursor: is not a cursor this list gave', { field: 'cursor' }),
   rateLimited: (retryAfterSeconds: number) =>
     new PurseError('rate_limited', `too many writes from this customer's session; retry in ${retryAfterSeconds} s`, { retryAfterSeconds }),

@@ -4,15 +4,12 @@ import type { EventFilter } from '../store/store.js';
 import type { ServiceContext } from './context.js';
 import { getCustomer } from './customers.js';
 import { errors } from './errors.js';
+import { readPage } from './paging.js';
 
 /** Events newest first, one page; a cursor that does not decode is refused. */
 export async function listEvents(ctx: ServiceContext, filter: EventFilter, page: { cursor?: string; limit: number }) {
-  if (page.cursor !== undefined && decodeEventCursor(page.cursor) === null) throw errors.invalid('cursor', 'is not a cursor this list gave out');
   if (filter.customerId !== undefined) await getCustomer(ctx, filter.customerId);
-  const items = await ctx.store.listEvents(filter, { before: page.cursor, limit: page.limit + 1 });
-  const more = items.length > page.limit;
-  const data = items.slice(0, page.limit);
-  return { data, nextCursor: more ? encodeEventCursor(data[data.length - 1]!) : null };
+  return readPage(page, decodeEventCursor, (p) => ctx.store.listEvents(filter, p), encodeEventCursor);
 }
 
 export async function getEvent(ctx: ServiceContext, id: string): Promise<PurseEvent> {

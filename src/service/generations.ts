@@ -9,26 +9,27 @@ import { alertSettings, DEFAULT_ALERTS } from './alerts.js';
 import type { AlertSettings } from '../domain/events.js';
 import { errors } from './errors.js';
 import { newId } from './ids.js';
-import { replayFor, requestHash } from './idempotency.js';
+import { replayed, requestHash } from './idempotency.js';
 import type { Answer } from './results.js';
+import { readPage } from './paging.js';
 
-/**
- * Which customer holds a generation: fixed once the generation exists (an id is
- * refused to a second customer), so settling need not look it up every time.
- */
-const owners = new WeakMap<object, Map<string, string>>();
+/** The most generation owners a context remembers (the oldest are forgotten first). */
 const MAX_OWNERS = 50_000;
 
+/**
+ * Which customer holds a generation is fixed once the generation exists (an id
+ * is refused to a second customer), so settling need not look it up every time:
+ * the context remembers it.
+ */
 function rememberOwner(ctx: ServiceContext, id: string, customerId: string): void {
-  let map = owners.get(ctx.store);
-  if (!map) owners.set(ctx.store, (map = new Map()));
+  const map = (ctx.generationOwners ??= new Map());
   if (map.size >= MAX_OWNERS) map.delete(map.keys().next().value!);
   map.set(id, customerId);
 }
 
 /** The customer that holds generation `id`, or not_found. */
 async function ownerOf(ctx: ServiceContext, id: string): Promise<string> {
-  const known = owners.get(ctx.store)?.get(id);
+  const known = ctx.generationOwners?.get(id);
   if (known) return known;
   const gen = await ctx.store.getGeneration(id);
   if (!gen) throw errors.notFound('generation', id);
@@ -63,8 +64,8 @@ export async function reserve(ctx: ServiceContext, input: ReserveInput): Promise
   const now = ctx.clock.now();
   const answer = await ctx.store.transact<Answer<Generation>>(input.customerId, { now, generationIds: [id], idempotencyKey: key }, (snapshot) => {
     const work = begin(snapshot, input.customerId, now, ctx.alerts);
-    const replay = replayFor(snapshot, key, hash);
-    if (replay) return work.finish({ statusCode: replay.statusCode, body: replay.response as Generation, replayed: true });
+    const again = replayed<Generation>(work, snapshot, key, hash);
+    if (again) return again;
     if (snapshot.generations.some((g) => g.id === id)) throw errors.idempotencyConflict(key);
     const plan = planReservation(work.usableGrants(), cost, now);
     if (!plan.ok) throw errors.insufficientCredits(plan.available, plan.required);
@@ -140,10 +141,8 @@ async function settle(
     }
     if (gen.status !== wanted) throw errors.generationSettled(id, gen.status);
     // Settled this way already: a repeat answers the first result; a different request is refused.
-    if (snapshot.idempotency) {
-      const replay = replayFor(snapshot, key, requestHash(effectiveRequest(action, gen, input)));
-      return work.finish({ statusCode: replay!.statusCode, body: replay!.response as Generation, replayed: true });
-    }
+    const again = snapshot.idempotency ? replayed<Generation>(work, snapshot, key, requestHash(effectiveRequest(action, gen, input))) : null;
+    if (again) return again;
     return work.finish({ statusCode: 200, body: snapshotOf(gen), replayed: true });
   });
 }
@@ -180,17 +179,14 @@ export async function refund(
   const now = ctx.clock.now();
   return ctx.store.transact<Answer<Generation>>(customerId, { now, generationIds: [id], idempotencyKey: key }, (snapshot) => {
     const work = begin(snapshot, customerId, now, ctx.alerts);
-    if (key) {
-      const replay = replayFor(snapshot, key, hash);
-      if (replay) return work.finish({ statusCode: replay.statusCode, body: replay.response as Generation, replayed: true });
-    }
+    const again = replayed<Generation>(work, snapshot, key, hash);
+    if (again) return again;
     const gen = work.generations.get(id);
     if (!gen) throw errors.notFound('generation', id);
-    if (gen.status !== 'completed') throw errors.invalidState(`generation ${id} is ${gen.status}; only a completed generation can be refunded`, { status: gen.status });
+    if (gen.status !== 'completed') throw errors.notRefundable(id, gen.status);
     const refundable = gen.charged - gen.refunded;
     const amount = input.amount ?? refundable;
-    if (amount > refundable) throw errors.invalidState(`only ${refundable} credits of generation ${id} can still be refunded`, { refundable });
-    if (amount === 0) throw errors.invalidState(`generation ${id} has nothing left to refund`, { refundable });
+    if (amount > refundable || amount === 0) throw errors.refundTooLarge(id, refundable);
     work.refund(gen, amount, input.reason);
     const body = snapshotOf(gen);
     return work.finish({ statusCode: 200, body, replayed: false }, key ? { key, requestHash: hash, statusCode: 200, response: body } : undefined);
@@ -214,11 +210,7 @@ export async function getGeneration(ctx: ServiceContext, id: string, authorize: 
 }
 
 export async function listGenerations(ctx: ServiceContext, customerId: string, page: { cursor?: string; limit: number }) {
-  if (page.cursor !== undefined && !decodeGenerationCursor(page.cursor)) throw errors.badCursor();
-  const items = await ctx.store.listGenerations(customerId, { before: page.cursor, limit: page.limit + 1 });
-  const more = items.length > page.limit;
-  const data = items.slice(0, page.limit);
-  return { data, nextCursor: more ? encodeGenerationCursor(data[data.length - 1]!) : null };
+  return readPage(page, decodeGenerationCursor, (p) => ctx.store.listGenerations(customerId, p), encodeGenerationCursor);
 }
 
 /** Starts a write on one customer: it must exist, and time is caught up first. */

@@ -3,7 +3,7 @@ import type { ServiceContext } from './context.js';
 import { errors } from './errors.js';
 import { begin } from './generations.js';
 import { newId } from './ids.js';
-import { replayFor, requestHash } from './idempotency.js';
+import { replayed, requestHash } from './idempotency.js';
 import type { Answer } from './results.js';
 
 export interface GrantInput {
@@ -29,10 +29,8 @@ export async function grantCredits(
   const hash = requestHash(input);
   return ctx.store.transact<Answer<Grant>>(customerId, { now, idempotencyKey: key }, (snapshot) => {
     const work = begin(snapshot, customerId, now, ctx.alerts);
-    if (key) {
-      const replay = replayFor(snapshot, key, hash);
-      if (replay) return work.finish({ statusCode: replay.statusCode, body: replay.response as Grant, replayed: true });
-    }
+    const again = replayed<Grant>(work, snapshot, key, hash);
+    if (again) return again;
     const grant: Grant = {
       id: newId('grt'),
       customerId,

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { CustomerSnapshot } from '../store/store.js';
+import type { CustomerSnapshot, Decision } from '../store/store.js';
+import type { CustomerWork } from './customer-work.js';
+import type { Answer } from './results.js';
 import type { ServiceContext } from './context.js';
 import { errors } from './errors.js';
 
@@ -50,4 +52,15 @@ export function replayFor(snapshot: CustomerSnapshot, key: string, hash: string)
   if (!record) return null;
   if (record.requestHash !== hash) throw errors.idempotencyConflict(key);
   return { statusCode: record.statusCode, response: record.response };
+}
+
+/**
+ * The idempotent preamble of a write (Rule 12): when `key` came before with the
+ * same request, the decision that answers the first answer again (and writes
+ * nothing); null when the write is new (or has no key).
+ */
+export function replayed<T>(work: CustomerWork, snapshot: CustomerSnapshot, key: string | undefined, hash: string): Decision<Answer<T>> | null {
+  if (key === undefined) return null;
+  const replay = replayFor(snapshot, key, hash);
+  return replay ? work.finish({ statusCode: replay.statusCode, body: replay.response as T, replayed: true }) : null;
 }

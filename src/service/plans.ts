@@ -15,12 +15,17 @@ export interface PlanInput {
 
 /** Creates or updates a plan. Subscribers get the new allocation from their next period on. */
 export async function putPlan(ctx: ServiceContext, id: string, input: PlanInput): Promise<{ plan: Plan; created: boolean }> {
-  const now = ctx.clock.now();
   const before = await ctx.store.getPlan(id);
   if (before && input.period && input.period !== before.period) {
     throw errors.invalid('period', 'a plan keeps its period; create a new plan for another period');
   }
-  const plan = await ctx.store.putPlan({
+  const plan = await ctx.store.putPlan(planFromInput(id, input, before, ctx.clock.now()));
+  return { plan, created: before === null };
+}
+
+/** The plan `input` makes of `before` (or a new one), with the defaults: what putPlan stores and the catalog diff compares. */
+export function planFromInput(id: string, input: PlanInput, before: Plan | null, now: number): Plan {
+  return {
     id,
     name: input.name,
     creditsPerPeriod: input.creditsPerPeriod,
@@ -31,8 +36,7 @@ export async function putPlan(ctx: ServiceContext, id: string, input: PlanInput)
     active: input.active ?? true,
     createdAt: before?.createdAt ?? now,
     updatedAt: now,
-  });
-  return { plan, created: before === null };
+  };
 }
 
 export interface PackInput {
@@ -46,9 +50,14 @@ export interface PackInput {
 
 /** Creates or updates a pack. Purchases already made keep what they bought. */
 export async function putPack(ctx: ServiceContext, id: string, input: PackInput): Promise<{ pack: Pack; created: boolean }> {
-  const now = ctx.clock.now();
   const before = await ctx.store.getPack(id);
-  const pack = await ctx.store.putPack({
+  const pack = await ctx.store.putPack(packFromInput(id, input, before, ctx.clock.now()));
+  return { pack, created: before === null };
+}
+
+/** The pack `input` makes of `before` (or a new one), with the defaults: what putPack stores and the catalog diff compares. */
+export function packFromInput(id: string, input: PackInput, before: Pack | null, now: number): Pack {
+  return {
     id,
     name: input.name,
     credits: input.credits,
@@ -58,8 +67,7 @@ export async function putPack(ctx: ServiceContext, id: string, input: PackInput)
     active: input.active ?? true,
     createdAt: before?.createdAt ?? now,
     updatedAt: now,
-  });
-  return { pack, created: before === null };
+  };
 }
 
 export async function getPlan(ctx: ServiceContext, id: string): Promise<Plan> {

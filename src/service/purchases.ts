@@ -7,9 +7,11 @@ import { getCustomer } from './customers.js';
 import { errors } from './errors.js';
 import { begin } from './generations.js';
 import { newId } from './ids.js';
-import { replayFor, requestHash } from './idempotency.js';
+import { replayed, replayFor, requestHash } from './idempotency.js';
 import { getPack } from './plans.js';
 import type { Answer } from './results.js';
+import { readPage } from './paging.js';
+import { packGrantId } from '../domain/grant-ids.js';
 
 const DAY_MS = 86_400_000;
 
@@ -54,10 +56,8 @@ export async function buyPack(ctx: ServiceContext, customerId: string, packId: s
   const start = await payments.startPackCheckout({ purchase, pack, customer });
   return ctx.store.transact<Answer<Purchase>>(customerId, { now, idempotencyKey: key }, (snapshot) => {
     const work = begin(snapshot, customerId, now, ctx.alerts);
-    if (key) {
-      const replay = replayFor(snapshot, key, hash);
-      if (replay) return work.finish({ statusCode: replay.statusCode, body: replay.response as Purchase, replayed: true });
-    }
+    const again = replayed<Purchase>(work, snapshot, key, hash);
+    if (again) return again;
     work.addPurchase(purchase);
     if (start.paid) markPaid(work, purchase, null);
     else Object.assign(purchase, { providerRef: start.providerRef, checkoutUrl: start.checkoutUrl });
@@ -73,7 +73,7 @@ export async function buyPack(ctx: ServiceContext, customerId: string, packId: s
 export function markPaid(work: CustomerWork, purchase: Purchase, paymentRef: string | null): Grant | null {
   if (purchase.status !== 'pending') return null;
   const grant: Grant = {
-    id: `addon:${purchase.id}`,
+    id: packGrantId(purchase.id),
     customerId: purchase.customerId,
     source: 'addon',
     amount: purchase.credits,
@@ -112,12 +112,12 @@ export function markRefunded(work: CustomerWork, purchase: Purchase, reason: str
 export async function refundPurchase(ctx: ServiceContext, purchaseId: string, reason: string): Promise<Purchase> {
   const found = await ctx.store.getPurchase(purchaseId);
   if (!found) throw errors.notFound('purchase', purchaseId);
-  if (found.provider !== 'sandbox') throw errors.invalidState('refund Stripe purchases in Stripe; Purse applies the charge.refunded event');
+  if (found.provider !== 'sandbox') throw errors.refundInProvider();
   const now = ctx.clock.now();
   return ctx.store.transact(found.customerId, { now, purchaseIds: [purchaseId], grantIds: found.grantId ? [found.grantId] : [] }, (snapshot) => {
     const work = begin(snapshot, found.customerId, now, ctx.alerts);
     const purchase = work.purchases.get(purchaseId)!;
-    if (purchase.status === 'pending' || purchase.status === 'canceled') throw errors.invalidState(`purchase ${purchaseId} is ${purchase.status}`);
+    if (purchase.status === 'pending' || purchase.status === 'canceled') throw errors.purchaseNotRefundable(purchaseId, purchase.status);
     markRefunded(work, purchase, `purchase refunded: ${reason}`);
     return work.finish({ ...purchase });
   });
@@ -131,10 +131,6 @@ export async function getPurchase(ctx: ServiceContext, id: string, authorize: (c
 }
 
 export async function listPurchases(ctx: ServiceContext, customerId: string, page: { cursor?: string; limit: number }) {
-  if (page.cursor !== undefined && !decodeGenerationCursor(page.cursor)) throw errors.badCursor();
   await getCustomer(ctx, customerId);
-  const items = await ctx.store.listPurchases(customerId, { before: page.cursor, limit: page.limit + 1 });
-  const more = items.length > page.limit;
-  const data = items.slice(0, page.limit);
-  return { data, nextCursor: more ? encodeGenerationCursor(data[data.length - 1]!) : null };
+  return readPage(page, decodeGenerationCursor, (p) => ctx.store.listPurchases(customerId, p), encodeGenerationCursor);
 }

@@ -1,10 +1,10 @@
-import { isUpgrade } from '../domain/periods.js';
+import { isPeriodDue, isUpgrade } from '../domain/periods.js';
 import type { Subscription } from '../domain/types.js';
 import { sandboxProvider } from '../payments/provider.js';
 import type { ServiceContext } from './context.js';
 import { getCustomer } from './customers.js';
 import { errors } from './errors.js';
-import { currentPlanGrantId } from './customer-work.js';
+import { currentPlanGrantId } from '../domain/grant-ids.js';
 import { begin } from './generations.js';
 import { newId } from './ids.js';
 import { getPlan } from './plans.js';
@@ -37,7 +37,7 @@ export async function changePlan(ctx: ServiceContext, customerId: string, planId
     if (!start.paid) {
       return ctx.store.transact(customerId, { now, planIds: [planId] }, (snapshot) => {
         const work = begin(snapshot, customerId, now, ctx.alerts);
-        if (work.subscription?.status === 'active') throw errors.invalidState('the customer already has an active subscription');
+        if (work.subscription?.status === 'active') throw errors.subscriptionActive();
         work.setSubscription({ ...subscription, providerRef: start.providerRef });
         return work.finish({ subscription: work.subscription!, checkoutUrl: start.checkoutUrl, effect: 'checkout' as const });
       });
@@ -92,7 +92,7 @@ export async function getSubscription(ctx: ServiceContext, customerId: string): 
   await getCustomer(ctx, customerId);
   const now = ctx.clock.now();
   let sub = await ctx.store.getSubscription(customerId);
-  if (sub && sub.status === 'active' && sub.drivenBy === 'purse' && sub.currentPeriodEnd <= now) {
+  if (isPeriodDue(sub, now)) {
     sub = await ctx.store.transact(customerId, { now }, (snapshot) => {
       const work = begin(snapshot, customerId, now, ctx.alerts);
       return work.finish(work.subscription);

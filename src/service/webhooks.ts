@@ -10,6 +10,7 @@ import type { ServiceContext } from './context.js';
 import { errors } from './errors.js';
 import { getEvent } from './events.js';
 import { newId } from './ids.js';
+import { readPage } from './paging.js';
 
 /** How many endpoints Purse keeps at most. */
 export const MAX_ENDPOINTS = 50;
@@ -34,7 +35,7 @@ function checkUrl(url: string): void {
 /** Registers a receiver; its signing secret is returned here and never again. */
 export async function createEndpoint(ctx: ServiceContext, input: EndpointInput): Promise<WebhookEndpoint> {
   checkUrl(input.url);
-  if ((await ctx.store.listWebhookEndpoints()).length >= MAX_ENDPOINTS) throw errors.invalidState(`at most ${MAX_ENDPOINTS} webhook endpoints`);
+  if ((await ctx.store.listWebhookEndpoints()).length >= MAX_ENDPOINTS) throw errors.tooManyEndpoints(MAX_ENDPOINTS);
   const now = Date.now();
   const endpoint: WebhookEndpoint = {
     id: newId('we'),
@@ -83,11 +84,7 @@ export async function deleteEndpoint(ctx: ServiceContext, id: string): Promise<v
 
 export async function listAttempts(ctx: ServiceContext, endpointId: string, page: { cursor?: string; limit: number }) {
   await getEndpoint(ctx, endpointId);
-  if (page.cursor !== undefined && decodeAttemptCursor(page.cursor) === null) throw errors.badCursor();
-  const items = await ctx.store.listWebhookAttempts(endpointId, { before: page.cursor, limit: page.limit + 1 });
-  const more = items.length > page.limit;
-  const data = items.slice(0, page.limit);
-  return { data, nextCursor: more ? encodeAttemptCursor(data[data.length - 1]!) : null };
+  return readPage(page, decodeAttemptCursor, (p) => ctx.store.listWebhookAttempts(endpointId, p), encodeAttemptCursor);
 }
 
 /** Sends an event again: to one endpoint, or to every enabled endpoint that takes its type. */

@@ -37,3 +37,8 @@ export function decodeAttemptCursor(cursor: string | undefined): { at: number; i
   const c = decodeGenerationCursor(cursor);
   return c ? { at: c.createdAt, id: c.id } : null;
 }
+
+/** Ledger entries are paged by their id, newest first. */
+export function decodeLedgerCursor(cursor: string): number | null {
+  return /^\d{1,16}$/.test(cursor) ? Number(cursor) : null;
+}

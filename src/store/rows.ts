@@ -1,6 +1,6 @@
 import type { PurseEvent } from '../domain/events.js';
 import type { Customer, Generation, Grant, GrantSource, LedgerEntry, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../domain/types.js';
-import type { ApiKeyRecord } from './store.js';
+import type { ApiKeyRecord, IdempotencyRecord } from './store.js';
 
 /** Rows as either adapter returns them (snake_case columns, numbers or numeric strings), mapped to the domain's nouns and back. */
 type Row = Record<string, unknown>;
@@ -104,8 +104,45 @@ export function toApiKey(r: Row): ApiKeyRecord {
   };
 }
 
+/**
+ * The columns each customer-scoped write names, per table: what an insert
+ * writes, and what an update may change. The one statement of them: SQLite's
+ * writes and PostgreSQL's purse_apply are built from it, and each `…Params`
+ * below must give exactly these keys (the compiler checks). A new column is one
+ * entry here, its mapping beside it, and a migration per store.
+ */
+export const WRITTEN_COLUMNS = {
+  grants: {
+    insert: ['customer_id', 'id', 'source', 'amount', 'remaining', 'expires_at', 'priority', 'created_at', 'voided_at', 'reason', 'origin', 'warn_at'],
+    update: ['remaining', 'voided_at', 'expires_at', 'reason', 'warn_at'],
+  },
+  generations: {
+    insert: ['customer_id', 'id', 'tool_id', 'units', 'unit_credits', 'cost', 'status', 'allocations', 'charged_units', 'charged', 'refunded', 'metadata', 'hold_until', 'failure_reason', 'created_at', 'settled_at'],
+    update: ['status', 'charged_units', 'charged', 'refunded', 'hold_until', 'failure_reason', 'settled_at'],
+  },
+  purchases: {
+    insert: ['customer_id', 'id', 'pack_id', 'credits', 'price_amount', 'price_currency', 'expires_in_days', 'status', 'provider', 'provider_ref', 'payment_ref', 'checkout_url', 'grant_id', 'created_at', 'paid_at', 'refunded_at'],
+    update: ['status', 'provider_ref', 'payment_ref', 'checkout_url', 'grant_id', 'paid_at', 'refunded_at'],
+  },
+  subscriptions: {
+    insert: ['customer_id', 'id', 'plan_id', 'status', 'driven_by', 'anchor', 'period_index', 'current_period_start', 'current_period_end', 'cancel_at_period_end', 'pending_plan_id', 'provider_ref', 'created_at', 'updated_at', 'canceled_at', 'change_reason', 'period_grant_id'],
+    /** A subscription is written whole (insert or replace), all but its key and birth. */
+    update: ['id', 'plan_id', 'status', 'driven_by', 'anchor', 'period_index', 'current_period_start', 'current_period_end', 'cancel_at_period_end', 'pending_plan_id', 'provider_ref', 'updated_at', 'canceled_at', 'change_reason', 'period_grant_id'],
+  },
+  ledger_entries: {
+    insert: ['customer_id', 'type', 'grant_id', 'source', 'generation_id', 'tool_id', 'amount', 'available_delta', 'reserved_delta', 'reason', 'created_at'],
+    update: [],
+  },
+  idempotency_keys: { insert: ['customer_id', 'key', 'request_hash', 'status_code', 'response', 'created_at'], update: [] },
+  events: { insert: ['customer_id', 'seq', 'id', 'type', 'created_at', 'data'], update: [] },
+} as const satisfies Record<string, { insert: readonly string[]; update: readonly string[] }>;
+
+export type CustomerTable = keyof typeof WRITTEN_COLUMNS;
+/** A row's parameters: exactly the columns its table's inserts name. */
+type Params<T extends CustomerTable> = { [C in (typeof WRITTEN_COLUMNS)[T]['insert'][number]]: unknown };
+
 /** The parameters a grant row is written with. */
-export function grantParams(g: Grant) {
+export function grantParams(g: Grant): Params<'grants'> {
   return {
     customer_id: g.customerId,
     id: g.id,
@@ -122,7 +159,7 @@ export function grantParams(g: Grant) {
   };
 }
 
-export function generationParams(g: Generation) {
+export function generationParams(g: Generation): Params<'generations'> {
   return {
     customer_id: g.customerId,
     id: g.id,
@@ -194,7 +231,7 @@ export function toSubscription(r: Row): Subscription {
   };
 }
 
-export function subscriptionParams(s: Subscription) {
+export function subscriptionParams(s: Subscription): Params<'subscriptions'> {
   return {
     customer_id: s.customerId,
     id: s.id,
@@ -236,7 +273,7 @@ export function toPurchase(r: Row): Purchase {
   };
 }
 
-export function purchaseParams(p: Purchase) {
+export function purchaseParams(p: Purchase): Params<'purchases'> {
   return {
     customer_id: p.customerId,
     id: p.id,
@@ -257,7 +294,7 @@ export function purchaseParams(p: Purchase) {
   };
 }
 
-export function ledgerParams(e: import('../domain/types.js').NewLedgerEntry) {
+export function ledgerParams(e: import('../domain/types.js').NewLedgerEntry): Params<'ledger_entries'> {
   return {
     customer_id: e.customerId,
     type: e.type,
@@ -282,4 +319,20 @@ export function toEvent(r: Row): PurseEvent {
     data: JSON.parse(String(r.data)),
     seq: Number(r.seq),
   };
+}
+
+export function idempotencyParams(customerId: string, k: IdempotencyRecord): Params<'idempotency_keys'> {
+  return {
+    customer_id: customerId,
+    key: k.key,
+    request_hash: k.requestHash,
+    status_code: k.statusCode,
+    response: JSON.stringify(k.response),
+    created_at: k.createdAt,
+  };
+}
+
+/** An event's parameters; `seq` is the customer's next, which the store numbers as it writes. */
+export function eventParams(e: PurseEvent, seq: number): Params<'events'> {
+  return { customer_id: e.customerId, seq, id: e.id, type: e.type, created_at: e.createdAt, data: JSON.stringify(e.data) };
 }

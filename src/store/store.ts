@@ -21,6 +21,7 @@ import type {
   Tool,
   ToolPrice,
 } from '../domain/types.js';
+import type { AppliedMigration } from './migrations.js';
 
 /**
  * What one customer-scoped write needs loaded. The store always loads the
@@ -113,6 +114,14 @@ export interface ApiKeyRecord {
   revokedAt: number | null;
 }
 
+/** How the write engine has grouped writes: `commits` transactions (or purse_apply calls) carried `writes` writes. */
+export interface WriteStats {
+  commits: number;
+  writes: number;
+  /** Decisions made again because another process wrote the customer first (PostgreSQL). */
+  conflicts: number;
+}
+
 /** What an adapter can do, so the service asks rather than checks which one it is. */
 export interface StoreCapabilities {
   /** Several processes may share the database (false for an in-memory one). */
@@ -128,7 +137,13 @@ export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   readonly capabilities: StoreCapabilities;
   migrate(): Promise<void>;
+  /** The migrations this database has applied (none on a fresh one), for `purse migrate --status`. */
+  appliedMigrations(): Promise<AppliedMigration[]>;
+  /** The checksum of each repeatable SQL file (a function's definition) as last applied. */
+  appliedFunctions(): Promise<Map<string, string>>;
   close(): Promise<void>;
+  /** How this process's writes were grouped into commits, for /metrics and the bench. */
+  writeStats(): WriteStats;
 
   /**
    * Runs `decide` against a snapshot of one customer and writes what it returns,

@@ -51,8 +51,8 @@ export interface Server {
   output(): string;
 }
 
-/** The built server (`node dist/main.js`) on a free port, on its own SQLite file, with the demo and the test clock. */
-export async function startServer(): Promise<Server> {
+/** The built server (`node dist/main.js`) on a free port, on its own SQLite file, with the demo and the test clock; `env` adds settings. */
+export async function startServer(env: Record<string, string> = {}): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), 'purse-browser-'));
   const server = await spawnPurse(
     {
@@ -62,6 +62,7 @@ export async function startServer(): Promise<Server> {
       PURSE_API_KEY: API_KEY,
       PURSE_SESSION_SECRET: 'browser-test-session-secret-32-bytes',
       PURSE_PAYMENTS: 'sandbox',
+      ...env,
     },
     { built: true },
   );

@@ -311,7 +311,7 @@ describe.skipIf(!run)('web app in Chromium', () => {
     expect(seen).toEqual([]);
   });
 
-  it('fits every page at 375 px and 1280 px without sideways scrolling, and takes screenshots', async () => {
+  it('fits every page at 375 px and 1280 px without sideways scrolling, cut-off tables or unreadable chart labels, and takes screenshots', async () => {
     const pages: { path: string; name: string; console?: boolean; ready: string; before?: (p: Page) => Promise<void> }[] = [
       { path: '/', name: 'studio', ready: 'tool-avatar', before: async (p) => {
         await p.getByTestId('tool-avatar').click();
@@ -345,6 +345,15 @@ describe.skipIf(!run)('web app in Chromium', () => {
         await p.evaluate('document.fonts.ready.then(() => true)');
         const extra = await horizontalOverflow(p);
         if (extra > 0) overflow.push(`${spec.path} (${spec.name}) at ${width} px is ${extra} px too wide`);
+        // On a phone no table cuts a column off (each row is a card), and chart labels keep a readable size.
+        const clipped = (await p.evaluate(`[...document.querySelectorAll('.table-scroll')].filter((e) => e.scrollWidth > e.clientWidth + 1).length`)) as number;
+        if (width === 375 && clipped > 0) overflow.push(`${spec.path} (${spec.name}) at ${width} px cuts off ${clipped} table(s)`);
+        const label = (await p.evaluate(`Math.min(99, ...[...document.querySelectorAll('.chart svg text')].map((t) => t.getBoundingClientRect().height))`)) as number;
+        if (label < 10) overflow.push(`${spec.path} (${spec.name}) at ${width} px draws chart labels ${label.toFixed(1)} px high`);
+        const cut = (await p.evaluate(
+          `[...document.querySelectorAll('.chart svg text')].filter((t) => { const r = t.getBoundingClientRect(), s = t.ownerSVGElement.getBoundingClientRect(); return r.left < s.left - 0.5 || r.right > s.right + 0.5; }).length`,
+        )) as number;
+        if (cut > 0) overflow.push(`${spec.path} (${spec.name}) at ${width} px cuts off ${cut} chart label(s)`);
         await p.evaluate('window.scrollTo(0, 0)');
         await p.screenshot({ path: join(SCREENSHOTS, `${spec.name}${width === 375 ? '-phone' : ''}.png`), fullPage: true });
         await ctx.close();

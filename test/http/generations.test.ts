@@ -35,6 +35,18 @@ describe('generations over HTTP', () => {
     expect(late.body.error.code).toBe('generation_settled');
   });
 
+  it('completes, fails and mints a session on a POST without a body, as curl -X POST sends it', async () => {
+    const { customerId, toolId } = await seedCustomer(p, { credits: 10, toolCredits: 2 });
+    const bare = (url: string) => p.call('POST', url, undefined);
+    const first = (await p.call('POST', '/v1/generations', { customerId, toolId, units: 2 })).body.id;
+    expect((await bare(`/v1/generations/${first}/complete`)).body).toMatchObject({ status: 'completed', charged: 4 });
+    const second = (await p.call('POST', '/v1/generations', { customerId, toolId })).body.id;
+    expect((await bare(`/v1/generations/${second}/fail`)).body).toMatchObject({ status: 'failed', charged: 0 });
+    expect((await p.call('GET', `/v1/customers/${customerId}/balance`)).body).toMatchObject({ available: 6, reserved: 0 });
+    const session = await bare(`/v1/customers/${customerId}/sessions`);
+    expect([session.status, session.body.customerId]).toEqual([201, customerId]);
+  });
+
   it('refuses a reservation it cannot cover with 402 and the numbers', async () => {
     const { customerId, toolId } = await seedCustomer(p, { credits: 3, toolCredits: 2 });
     const res = await p.call('POST', '/v1/generations', { customerId, toolId, units: 2 });

@@ -114,7 +114,8 @@ describe('delivery', () => {
         expect(x.headers['webhook-timestamp']).toMatch(/^\d+$/);
       }
       expect(mine(lowOnly)[0]!.body.type).toBe('credits.low');
-      const attempts = (await p.call('GET', `/v1/webhook-endpoints/${b.id}/deliveries`)).body.data;
+      // The attempt is recorded once the receiver has answered.
+      const attempts = await until(async () => (await p.call('GET', `/v1/webhook-endpoints/${b.id}/deliveries`)).body.data, (a) => a.length > 0);
       expect(attempts[0]).toMatchObject({ eventId: mine(lowOnly)[0]!.id, attempt: 1, statusCode: 204, succeeded: true });
     } finally {
       await p.call('DELETE', `/v1/webhook-endpoints/${a.id}`);
@@ -135,8 +136,9 @@ describe('delivery', () => {
       expect(mine()).toHaveLength(3);
       expect(new Set(mine().map((x) => x.id)).size).toBe(1);
       expect(mine()[0]!.body).toMatchObject({ type: 'credits.granted', customerId });
-      const attempts = (await p.call('GET', `/v1/webhook-endpoints/${e.id}/deliveries`)).body.data;
-      expect(attempts.filter((x: any) => x.eventId === mine()[0]!.id).map((x: any) => [x.attempt, x.statusCode, x.succeeded])).toEqual([
+      const ofEvent = (list: any[]) => list.filter((x: any) => x.eventId === mine()[0]!.id);
+      const attempts = await until(async () => (await p.call('GET', `/v1/webhook-endpoints/${e.id}/deliveries`)).body.data, (a) => ofEvent(a).length === 3);
+      expect(ofEvent(attempts).map((x: any) => [x.attempt, x.statusCode, x.succeeded])).toEqual([
         [3, 200, true],
         [2, 500, false],
         [1, 500, false],

@@ -1,3 +1,4 @@
+import { postgresProblem } from '../../scripts/postgres-reachable.mjs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,19 +39,6 @@ export function rng(seed: number) {
 }
 export const SEED = Number(process.env.PURSE_RELIABILITY_SEED ?? Date.now() % 1_000_000);
 
-async function postgresReachable(): Promise<string | null> {
-  const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return null;
-  } catch (err) {
-    return (err as Error).message;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
 /** Where a suite runs: SQLite always; PostgreSQL when a server answers (in CI it must). */
 export interface StoreKind {
   name: 'sqlite' | 'postgres';
@@ -68,7 +56,7 @@ const sqliteKind: StoreKind = {
 
 const postgresKind: StoreKind = { name: 'postgres', create: createTestDatabase };
 
-const pgProblem = await postgresReachable();
+const pgProblem = await postgresProblem();
 if (pgProblem) {
   const banner = '!'.repeat(78);
   if (process.env.CI === 'true') throw new Error(`CI=true and PostgreSQL is not reachable at ${ADMIN_URL}: ${pgProblem}`);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Customer, Generation, Grant, Tool } from '../../src/domain/types.js';
+import type { PurseEvent } from '../../src/domain/events.js';
+import type { Customer, Generation, Grant, Purchase, Subscription, Tool } from '../../src/domain/types.js';
 import { noChanges, type Store } from '../../src/store/store.js';
 
 /**
@@ -177,6 +178,71 @@ export function storeConformanceSuite(
       expect(await store.revokeApiKey(kid, now + 1)).toBe(true);
       expect(await store.revokeApiKey(kid, now + 2)).toBe(false);
       expect(await store.findApiKeyByHash(`hash-${kid}`)).toMatchObject({ revokedAt: now + 1 });
+    });
+
+    it('round-trips every written column of every customer table through transact, inserted and then updated', async () => {
+      const { store } = await open();
+      const cid = id('cus');
+      await store.putCustomer(customer(cid));
+      await store.setCustomerAlerts(cid, { lowBalance: [7, 3], expiringSoonDays: 2 });
+      // Every field set to something that is not a default, so a column a write path leaves out reads back different.
+      const g: Grant = { id: id('grant'), customerId: cid, source: 'adjustment', amount: 90, remaining: 80, expiresAt: now + 9_000, priority: 4, createdAt: now + 1, voidedAt: null, reason: 'why', origin: { kind: 'operator', ref: 'op-1' }, warnAt: now + 5_000 };
+      const gen = generation(cid, id('gen'), g.id, { units: 3, unitCredits: 2, cost: 6, allocations: [{ grantId: g.id, amount: 6 }], metadata: { a: 1 }, holdUntil: now + 70_000, createdAt: now + 2 });
+      const purchase: Purchase = {
+        id: id('pur'), customerId: cid, packId: 'pk', credits: 100, price: { amount: 999, currency: 'eur' }, expiresInDays: 30, status: 'pending', provider: 'stripe',
+        providerRef: 'cs_1', paymentRef: 'pi_1', checkoutUrl: 'https://pay.example/1', grantId: null, createdAt: now + 3, paidAt: null, refundedAt: null,
+      };
+      const sub: Subscription = {
+        id: id('sub'), customerId: cid, planId: 'p1', status: 'active', drivenBy: 'stripe', anchor: now - 5, periodIndex: 3, currentPeriodStart: now - 4, currentPeriodEnd: now + 40,
+        cancelAtPeriodEnd: true, pendingPlanId: 'p0', providerRef: 'sub_x', createdAt: now - 9, updatedAt: now - 1, canceledAt: null, changeReason: 'asked', periodGrantId: g.id,
+      };
+      const entry = { customerId: cid, type: 'grant' as const, grantId: g.id, source: g.source, generationId: gen.id, toolId: 'tl', amount: 90, availableDelta: 90, reservedDelta: 0, reason: 'entry reason', createdAt: now + 4 };
+      const event: PurseEvent = { id: id('evt'), customerId: cid, type: 'credits.granted', createdAt: now + 5, data: { grant: { id: g.id }, n: 1 } };
+      const key = { key: id('key'), requestHash: 'h', statusCode: 207, response: { ok: 1 }, createdAt: now + 6 };
+      await store.transact(cid, { now }, () => {
+        const changes = noChanges();
+        changes.insertGrants.push(g);
+        changes.insertGenerations.push(gen);
+        changes.insertPurchases.push(purchase);
+        changes.subscription = sub;
+        changes.ledger.push(entry);
+        changes.events.push(event);
+        changes.idempotency = key;
+        return { changes, result: null };
+      });
+      const read = async () => ({
+        grant: (await store.listGrants(cid)).find((x) => x.id === g.id),
+        generation: await store.getGeneration(gen.id),
+        purchase: await store.getPurchase(purchase.id),
+        subscription: await store.getSubscription(cid),
+      });
+      let stored = await read();
+      expect(stored).toEqual({ grant: g, generation: gen, purchase, subscription: sub });
+      const [ledger] = await store.listLedger(cid, { limit: 5 });
+      expect(ledger).toEqual({ ...entry, id: expect.any(Number) });
+      expect(await store.listEvents({ customerId: cid }, { limit: 5 })).toEqual([{ ...event, seq: 1 }]);
+      const snapshot = await store.transact(cid, { now, idempotencyKey: key.key }, (s) => ({ changes: noChanges(), result: s.idempotency }));
+      expect(snapshot).toEqual(key);
+      expect((await store.getCustomer(cid))!.alerts).toEqual({ lowBalance: [7, 3], expiringSoonDays: 2 });
+
+      // Now every column an update may change, changed.
+      const g2: Grant = { ...g, remaining: 10, voidedAt: now + 7, expiresAt: now + 8_000, reason: 'voided', warnAt: null };
+      const gen2: Generation = { ...gen, status: 'completed', chargedUnits: 2, charged: 4, refunded: 1, holdUntil: now + 80_000, failureReason: 'none', settledAt: now + 8 };
+      const purchase2: Purchase = { ...purchase, status: 'paid', providerRef: 'cs_2', paymentRef: 'pi_2', checkoutUrl: null, grantId: g.id, paidAt: now + 9, refundedAt: now + 10 };
+      const sub2: Subscription = {
+        ...sub, id: id('sub'), planId: 'p2', status: 'canceled', drivenBy: 'purse', anchor: now + 1, periodIndex: 0, currentPeriodStart: now + 2, currentPeriodEnd: now + 3,
+        cancelAtPeriodEnd: false, pendingPlanId: null, providerRef: null, updatedAt: now + 11, canceledAt: now + 12, changeReason: null, periodGrantId: null,
+      };
+      await store.transact(cid, { now }, () => {
+        const changes = noChanges();
+        changes.updateGrants.push(g2);
+        changes.updateGenerations.push(gen2);
+        changes.updatePurchases.push(purchase2);
+        changes.subscription = sub2;
+        return { changes, result: null };
+      });
+      stored = await read();
+      expect(stored).toEqual({ grant: g2, generation: gen2, purchase: purchase2, subscription: sub2 });
     });
 
     it('keeps the first value of a setting', async () => {

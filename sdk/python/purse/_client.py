@@ -411,9 +411,10 @@ class Purse:
     def get_event(self, event_id: str) -> Event:
         return cast(Event, self._get("/v1/events/" + _seg(event_id)))
 
-    def redeliver_event(self, event_id: str) -> Any:
-        """Sends an event again to its endpoints (receivers deduplicate by the event id)."""
-        return self._http.request("POST", "/v1/events/%s/redeliver" % _seg(event_id), idempotency_key=_new_key())
+    def redeliver_event(self, event_id: str, endpoint_id: Optional[str] = None) -> Any:
+        """Sends an event again, to one endpoint or to every endpoint that takes its type (receivers deduplicate by the event id)."""
+        body = _fields(endpointId=endpoint_id)
+        return self._http.request("POST", "/v1/events/%s/redeliver" % _seg(event_id), body=body, idempotency_key=_new_key())
 
     def create_webhook_endpoint(
         self,
@@ -421,14 +422,12 @@ class Purse:
         *,
         events: Optional[List[str]] = None,
         description: Optional[str] = None,
-        idempotency_key: Optional[str] = None,
     ) -> WebhookEndpointWithSecret:
-        """A URL that receives signed events (all types unless `events`); the answer's `secret` is shown only here."""
+        """A URL that receives signed events (all types unless `events`); the answer's `secret` is shown only here.
+
+        Not retried: the server keeps no idempotency record for endpoints, so a lost answer would make two."""
         body = _fields(url=url, events=events, description=description)
-        return cast(
-            WebhookEndpointWithSecret,
-            self._http.request("POST", "/v1/webhook-endpoints", body=body, idempotency_key=idempotency_key or _new_key()),
-        )
+        return cast(WebhookEndpointWithSecret, self._http.request("POST", "/v1/webhook-endpoints", body=body, retry=False))
 
     def list_webhook_endpoints(self) -> List[WebhookEndpoint]:
         return cast(List[WebhookEndpoint], self._get("/v1/webhook-endpoints")["data"])

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { MAX_SESSION_SECONDS, mintSession } from '../../service/auth.js';
 import * as customers from '../../service/customers.js';
-import { errors } from '../../service/errors.js';
 import * as generations from '../../service/generations.js';
 import { listGrants } from '../../service/grants.js';
 import { assertCustomerAccess } from '../auth.js';
@@ -16,7 +15,9 @@ import {
   Metadata,
   PageQuery,
   commonErrors,
+  json,
   paged,
+  requestExample,
 } from '../schemas.js';
 import { view } from '../views.js';
 
@@ -24,10 +25,14 @@ export const PutCustomerBody = z.strictObject({
   name: z.string().trim().min(1).max(200).nullable().optional(),
   email: z.email().max(320).nullable().optional(),
   metadata: Metadata.nullable().optional(),
-});
+}).meta(requestExample({ name: 'Ada Lovelace', email: 'ada@example.com', metadata: { team: 'design' } }));
 export type PutCustomerBody = z.infer<typeof PutCustomerBody>;
 
-export const SessionBody = z.strictObject({ ttlSeconds: z.number().int().min(60).max(MAX_SESSION_SECONDS).optional() });
+/** No body at all is the same as {}. */
+export const SessionBody = z
+  .strictObject({ ttlSeconds: z.number().int().min(60).max(MAX_SESSION_SECONDS).optional() })
+  .nullish()
+  .meta(requestExample({ ttlSeconds: 3600 }));
 const CustomerParams = z.object({ customerId: Id });
 
 /** Customers, their sessions, and what they may read of their own credits. */
@@ -35,10 +40,12 @@ export function customerRoutes(app: ZodApp, { ctx, auth }: RouteDeps): void {
   app.put('/v1/customers/:customerId', {
     schema: {
       tags: ['customers'],
+      operationId: 'putCustomer',
       summary: 'Create or update a customer',
+      description: "Names the customer by the app's own id. A customer must exist before anything else names it. Fields left out keep their value.",
       params: CustomerParams,
       body: PutCustomerBody,
-      response: { 200: CustomerView, 201: CustomerView, ...commonErrors },
+      response: { 200: json('The customer, updated', CustomerView), 201: json('The customer, created', CustomerView), ...commonErrors },
     },
     handler: async (req, reply) => {
       const { customer, created } = await customers.putCustomer(ctx, req.params.customerId, req.body);
@@ -47,16 +54,25 @@ export function customerRoutes(app: ZodApp, { ctx, auth }: RouteDeps): void {
   });
 
   app.get('/v1/customers/:customerId', {
-    schema: { tags: ['customers'], summary: 'Get a customer', params: CustomerParams, response: { 200: CustomerView, ...commonErrors } },
+    schema: {
+      tags: ['customers'],
+      operationId: 'getCustomer',
+      summary: 'Get a customer',
+      description: 'The customer as last put.',
+      params: CustomerParams,
+      response: { 200: json('The customer', CustomerView), ...commonErrors },
+    },
     handler: async (req) => view.customer(await customers.getCustomer(ctx, req.params.customerId)),
   });
 
   app.get('/v1/customers', {
     schema: {
       tags: ['customers'],
+      operationId: 'searchCustomers',
       summary: 'Search customers by id, email or name',
+      description: 'For the operator console: customers whose id, email or name contains `query`, at most `limit` of them.',
       querystring: z.strictObject({ query: z.string().max(200).default(''), limit: z.coerce.number().int().min(1).max(100).default(20) }),
-      response: { 200: z.object({ data: z.array(CustomerView) }), ...commonErrors },
+      response: { 200: json('The customers found', z.object({ data: z.array(CustomerView) })), ...commonErrors },
     },
     handler: async (req) => ({ data: (await ctx.store.searchCustomers(req.query.query, req.query.limit)).map(view.customer) }),
   });
@@ -64,11 +80,16 @@ export function customerRoutes(app: ZodApp, { ctx, auth }: RouteDeps): void {
   app.post('/v1/customers/:customerId/sessions', {
     schema: {
       tags: ['customers'],
+      operationId: 'createCustomerSession',
       summary: 'Mint a customer session for a front end',
-      description: 'The token may read this customer\'s balance, ledger and generations, read the pricing, and buy packs for this customer.',
+      description:
+        "Your backend mints it with a secret key and hands it to the customer's browser. The token (`cs_…`, 1 hour by default, at most 24) may read this customer's balance, ledger and generations, read the pricing, and buy packs for this customer.",
       params: CustomerParams,
-      body: SessionBody.optional(),
-      response: { 201: z.object({ token: z.string(), customerId: z.string(), expiresAt: z.string() }), ...commonErrors },
+      body: SessionBody,
+      response: {
+        201: json('The session token and when it expires', z.object({ token: z.string(), customerId: z.string(), expiresAt: z.string().meta({ format: 'date-time' }) })),
+        ...commonErrors,
+      },
     },
     handler: async (req, reply) => {
       await customers.getCustomer(ctx, req.params.customerId);
@@ -79,7 +100,15 @@ export function customerRoutes(app: ZodApp, { ctx, auth }: RouteDeps): void {
 
   app.get('/v1/customers/:customerId/balance', {
     config: { access: 'customer' },
-    schema: { tags: ['credits'], summary: "A customer's balance and where it comes from", params: CustomerParams, response: { 200: BalanceView, ...commonErrors } },
+    schema: {
+      tags: ['credits'],
+      operationId: 'getBalance',
+      summary: "A customer's balance and where it comes from",
+      description:
+        '`available` is what can be reserved now; `reserved` is held by running generations; `breakdown` groups available credits by source and expiry, soonest first. A customer session may read its own.',
+      params: CustomerParams,
+      response: { 200: json('The balance as of `asOf`', BalanceView), ...commonErrors },
+    },
     handler: async (req) => {
       assertCustomerAccess(req, req.params.customerId);
       return view.balance(await customers.getBalance(ctx, req.params.customerId));
@@ -90,14 +119,15 @@ export function customerRoutes(app: ZodApp, { ctx, auth }: RouteDeps): void {
     config: { access: 'customer' },
     schema: {
       tags: ['credits'],
+      operationId: 'listLedgerEntries',
       summary: 'Ledger entries, newest first',
+      description: "Every change to the customer's credits, never edited or deleted. Pass `nextCursor` as `cursor` for the next page. A customer session may read its own.",
       params: CustomerParams,
       querystring: PageQuery,
-      response: { 200: paged(LedgerEntryView), ...commonErrors },
+      response: { 200: json('A page of entries', paged(LedgerEntryView)), ...commonErrors },
     },
     handler: async (req) => {
       assertCustomerAccess(req, req.params.customerId);
-      if (req.query.cursor !== undefined && !/^\d{1,16}$/.test(req.query.cursor)) throw errors.badCursor();
       const page = await customers.getLedger(ctx, req.params.customerId, { cursor: req.query.cursor, limit: req.query.limit });
       return { data: page.data.map(view.entry), nextCursor: page.nextCursor };
     },
@@ -107,10 +137,12 @@ export function customerRoutes(app: ZodApp, { ctx, auth }: RouteDeps): void {
     config: { access: 'customer' },
     schema: {
       tags: ['generations'],
+      operationId: 'listCustomerGenerations',
       summary: "A customer's generations, newest first",
+      description: 'Pass `nextCursor` as `cursor` for the next page. A customer session may read its own.',
       params: CustomerParams,
       querystring: PageQuery,
-      response: { 200: paged(GenerationView), ...commonErrors },
+      response: { 200: json('A page of generations', paged(GenerationView)), ...commonErrors },
     },
     handler: async (req) => {
       assertCustomerAccess(req, req.params.customerId);
@@ -121,7 +153,14 @@ export function customerRoutes(app: ZodApp, { ctx, auth }: RouteDeps): void {
   });
 
   app.get('/v1/customers/:customerId/grants', {
-    schema: { tags: ['credits'], summary: "A customer's grants, newest first", params: CustomerParams, response: { 200: z.object({ data: z.array(GrantView) }), ...commonErrors } },
+    schema: {
+      tags: ['credits'],
+      operationId: 'listCustomerGrants',
+      summary: "A customer's grants, newest first",
+      description: 'Every block of credits the customer was given (plan, add-on, bonus, adjustment), with what remains of each.',
+      params: CustomerParams,
+      response: { 200: json('The grants', z.object({ data: z.array(GrantView) })), ...commonErrors },
+    },
     handler: async (req) => {
       await customers.getCustomer(ctx, req.params.customerId);
       return { data: (await listGrants(ctx, req.params.customerId)).map(view.grant) };

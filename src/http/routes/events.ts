@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import * as events from '../../service/events.js';
 import type { RouteDeps, ZodApp } from '../deps.js';
-import { EventType, EventView, Id, PageQuery, commonErrors, paged } from '../schemas.js';
+import { EventType, EventView, Id, PageQuery, commonErrors, json, paged } from '../schemas.js';
 import { view } from '../views.js';
 
 export const EventsQuery = PageQuery.extend({ customerId: Id.optional(), type: EventType.optional() });
@@ -11,10 +11,11 @@ export function eventRoutes(app: ZodApp, { ctx }: RouteDeps): void {
   app.get('/v1/events', {
     schema: {
       tags: ['events'],
+      operationId: 'listEvents',
       summary: 'List events, newest first',
       description: 'Optionally of one customer or one type; page with `cursor` (the `nextCursor` of the page before).',
       querystring: EventsQuery,
-      response: { 200: paged(EventView), ...commonErrors },
+      response: { 200: json('A page of events', paged(EventView)), ...commonErrors },
     },
     handler: async (req) => {
       const { cursor, limit, customerId, type } = req.query;
@@ -24,7 +25,14 @@ export function eventRoutes(app: ZodApp, { ctx }: RouteDeps): void {
   });
 
   app.get('/v1/events/:eventId', {
-    schema: { tags: ['events'], summary: 'Get one event', params: z.object({ eventId: Id }), response: { 200: EventView, ...commonErrors } },
+    schema: {
+      tags: ['events'],
+      operationId: 'getEvent',
+      summary: 'Get one event',
+      description: 'The event with this id, as the feed lists it.',
+      params: z.object({ eventId: Id }),
+      response: { 200: json('The event', EventView), ...commonErrors },
+    },
     handler: async (req) => view.event(await events.getEvent(ctx, req.params.eventId)),
   });
 }

@@ -4,7 +4,7 @@ import type { Generation } from '../../domain/types.js';
 import type { Answer } from '../../service/results.js';
 import { assertCustomerAccess } from '../auth.js';
 import type { RouteDeps, ZodApp } from '../deps.js';
-import { ErrorResponse, GenerationView, Id, IdempotencyHeaders, Metadata, PositiveCredits, Reason, Units, commonErrors } from '../schemas.js';
+import { GenerationView, Id, IdempotencyHeaders, Metadata, PositiveCredits, Reason, Units, commonErrors, conflictError, errorResponse, json, requestExample } from '../schemas.js';
 import { view } from '../views.js';
 import type { FastifyReply } from 'fastify';
 
@@ -14,17 +14,17 @@ export const ReserveBody = z.strictObject({
   toolId: Id,
   units: Units.optional(),
   metadata: Metadata.optional(),
-});
+}).meta(requestExample({ customerId: 'u_42', toolId: 'text-to-image', units: 2, metadata: { prompt: 'a lighthouse at dusk' } }));
 export type ReserveBody = z.infer<typeof ReserveBody>;
 
-/** A job that made nothing is a failure: complete names at least one unit (fail it instead). */
-export const CompleteBody = z.strictObject({ units: Units.optional() });
-export const FailBody = z.strictObject({ reason: Reason.optional() });
-export const ExtendBody = z.strictObject({ holdSeconds: z.number().int().min(1).max(generations.MAX_HOLD_SECONDS) });
-export const RefundBody = z.strictObject({ reason: Reason, amount: PositiveCredits.optional() });
+/** A job that made nothing is a failure: complete names at least one unit (fail it instead). No body at all (a bare `curl -X POST`) is the same as {}. */
+export const CompleteBody = z.strictObject({ units: Units.optional() }).nullish().meta(requestExample({ units: 1 }));
+export const FailBody = z.strictObject({ reason: Reason.optional() }).nullish().meta(requestExample({ reason: 'model_error' }));
+export const ExtendBody = z.strictObject({ holdSeconds: z.number().int().min(1).max(generations.MAX_HOLD_SECONDS) }).meta(requestExample({ holdSeconds: 600 }));
+export const RefundBody = z.strictObject({ reason: Reason, amount: PositiveCredits.optional() }).meta(requestExample({ reason: 'The picture came out blank' }));
 
 const GenerationParams = z.object({ id: Id });
-const settleErrors = { ...commonErrors, 409: ErrorResponse };
+const settleErrors = { ...commonErrors, 409: conflictError };
 
 /** Generations: reserve credits before a job, then complete or fail it. */
 export function generationRoutes(app: ZodApp, { ctx, metrics }: RouteDeps): void {
@@ -36,10 +36,16 @@ export function generationRoutes(app: ZodApp, { ctx, metrics }: RouteDeps): void
   app.post('/v1/generations', {
     schema: {
       tags: ['generations'],
+      operationId: 'reserveGeneration',
       summary: 'Reserve credits for a generation',
-      description: 'Holds the whole cost at once, or refuses with 402 insufficient_credits. The id, if given, is the idempotency key.',
+      description:
+        'Holds the whole cost (`tool.credits × units`) at once, or nothing: with too few credits it answers 402 `insufficient_credits` with `available` and `required`. The price is fixed now. The `id`, if given, is the idempotency key: the same id with the same body answers the first generation again.',
       body: ReserveBody,
-      response: { 201: GenerationView, 402: ErrorResponse, ...settleErrors },
+      response: {
+        201: json('The reserved generation, holding its cost until `holdUntil`', GenerationView),
+        402: errorResponse('`insufficient_credits`: the customer has fewer available credits than the cost; `details` has `available` and `required`'),
+        ...settleErrors,
+      },
     },
     handler: async (req, reply) => {
       try {
@@ -59,11 +65,13 @@ export function generationRoutes(app: ZodApp, { ctx, metrics }: RouteDeps): void
   app.post('/v1/generations/:id/complete', {
     schema: {
       tags: ['generations'],
+      operationId: 'completeGeneration',
       summary: 'Complete a generation and charge its credits',
-      description: 'May name fewer units than reserved; the difference goes back.',
+      description:
+        'Charges the reserved credits. It may name fewer `units` than reserved (the difference goes back), never more. Repeating it answers the first result; after a fail it answers 409 `generation_settled`.',
       params: GenerationParams,
-      body: CompleteBody.optional(),
-      response: { 200: GenerationView, ...settleErrors },
+      body: CompleteBody,
+      response: { 200: json('The completed generation: `charged` credits and `chargedUnits`', GenerationView), ...settleErrors },
     },
     handler: async (req, reply) => {
       const answer = await generations.complete(ctx, req.params.id, req.body ?? {});
@@ -78,10 +86,13 @@ export function generationRoutes(app: ZodApp, { ctx, metrics }: RouteDeps): void
   app.post('/v1/generations/:id/fail', {
     schema: {
       tags: ['generations'],
+      operationId: 'failGeneration',
       summary: 'Fail a generation and give its credits back',
+      description:
+        'Returns every reserved credit to the grant it came from (credits whose grant expired meanwhile expire with it). Repeating it answers the first result; after a complete it answers 409 `generation_settled`.',
       params: GenerationParams,
-      body: FailBody.optional(),
-      response: { 200: GenerationView, ...settleErrors },
+      body: FailBody,
+      response: { 200: json('The failed generation; its credits are available again', GenerationView), ...settleErrors },
     },
     handler: async (req, reply) => {
       const answer = await generations.fail(ctx, req.params.id, req.body ?? {});
@@ -96,10 +107,12 @@ export function generationRoutes(app: ZodApp, { ctx, metrics }: RouteDeps): void
   app.post('/v1/generations/:id/extend', {
     schema: {
       tags: ['generations'],
+      operationId: 'extendGeneration',
       summary: 'Keep a running generation\'s credits held for longer',
+      description: 'Moves `holdUntil` to `holdSeconds` from now. A generation neither completed nor failed by then fails by itself, reason `timeout`.',
       params: GenerationParams,
       body: ExtendBody,
-      response: { 200: GenerationView, ...settleErrors },
+      response: { 200: json('The generation with its new `holdUntil`', GenerationView), ...settleErrors },
     },
     handler: async (req) => view.generation(await generations.extend(ctx, req.params.id, req.body.holdSeconds)),
   });
@@ -107,12 +120,13 @@ export function generationRoutes(app: ZodApp, { ctx, metrics }: RouteDeps): void
   app.post('/v1/generations/:id/refund', {
     schema: {
       tags: ['generations'],
+      operationId: 'refundGeneration',
       summary: 'Refund a completed generation',
-      description: 'Gives back all that is left of the charge, or `amount` of it; never more than was charged.',
+      description: 'An operator gives back all that is left of the charge, or `amount` of it, never more than was charged; the credits go back as for a failure.',
       params: GenerationParams,
       headers: IdempotencyHeaders,
       body: RefundBody,
-      response: { 200: GenerationView, ...settleErrors },
+      response: { 200: json('The generation with its `refunded` credits', GenerationView), ...settleErrors },
     },
     handler: async (req, reply) => {
       const answer = await generations.refund(ctx, req.params.id, req.body, req.headers['idempotency-key']);
@@ -123,7 +137,14 @@ export function generationRoutes(app: ZodApp, { ctx, metrics }: RouteDeps): void
 
   app.get('/v1/generations/:id', {
     config: { access: 'customer' },
-    schema: { tags: ['generations'], summary: 'A generation and its state', params: GenerationParams, response: { 200: GenerationView, ...commonErrors } },
+    schema: {
+      tags: ['generations'],
+      operationId: 'getGeneration',
+      summary: 'A generation and its state',
+      description: "A customer session may read only its own customer's generations.",
+      params: GenerationParams,
+      response: { 200: json('The generation', GenerationView), ...commonErrors },
+    },
     handler: async (req) => {
       const gen = await generations.getGeneration(ctx, req.params.id, (customerId) => assertCustomerAccess(req, customerId));
       return view.generation(gen);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { errors } from '../../service/errors.js';
 import type { RouteDeps, ZodApp } from '../deps.js';
-import { ErrorResponse } from '../schemas.js';
+import { commonErrors, errorResponse, json } from '../schemas.js';
 
 /** How long /readyz waits for the store before it answers 503. */
 export const READY_TIMEOUT_MS = 2_000;
@@ -13,17 +13,28 @@ export const READY_TIMEOUT_MS = 2_000;
 export function healthRoutes(app: ZodApp, { ctx, metrics }: RouteDeps): void {
   app.get('/healthz', {
     config: { access: 'public' },
-    schema: { tags: ['operations'], summary: 'Liveness: the process answers; the store is not touched', security: [], response: { 200: z.object({ ok: z.literal(true), store: z.string() }) } },
+    schema: {
+      tags: ['operations'],
+      operationId: 'getHealth',
+      summary: 'Liveness: the process answers; the store is not touched',
+      description: 'Public: answers while the process runs, naming its store (`sqlite` or `postgres`).',
+      security: [],
+      response: { 200: json('The process is up', z.object({ ok: z.literal(true), store: z.string() })) },
+    },
     handler: async () => ({ ok: true as const, store: ctx.store.kind }),
   });
   app.get('/readyz', {
     config: { access: 'public' },
     schema: {
       tags: ['operations'],
+      operationId: 'getReadiness',
       summary: 'Readiness: the store answers a read',
       description: `503 unavailable when the store cannot be read within ${READY_TIMEOUT_MS / 1000} s; take the process out of the load balancer until it answers 200.`,
       security: [],
-      response: { 200: z.object({ ok: z.literal(true), store: z.string() }), 503: ErrorResponse },
+      response: {
+        200: json('The store answered: send traffic here', z.object({ ok: z.literal(true), store: z.string() })),
+        503: errorResponse('`unavailable`: the store did not answer in time'),
+      },
     },
     handler: async (req) => {
       let timer: NodeJS.Timeout | undefined;
@@ -43,7 +54,13 @@ export function healthRoutes(app: ZodApp, { ctx, metrics }: RouteDeps): void {
   });
   app.get('/metrics', {
     config: { access: 'secret' },
-    schema: { tags: ['operations'], summary: 'Prometheus metrics', description: 'Needs a secret key; or set PURSE_METRICS_PORT to serve them without one on a separate, private port.' },
+    schema: {
+      tags: ['operations'],
+      operationId: 'getMetrics',
+      summary: 'Prometheus metrics',
+      description: 'Needs a secret key; or set PURSE_METRICS_PORT to serve them without one on a separate, private port. Request latencies, store writes and commits, generations by outcome and tool, credits by kind, in the Prometheus text format.',
+      response: { 200: { description: 'The metrics', content: { 'text/plain': { schema: z.string() } } }, 401: commonErrors[401], 403: commonErrors[403] },
+    },
     handler: async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   });
 }

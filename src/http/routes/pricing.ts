@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import * as catalog from '../../service/catalog.js';
 import type { RouteDeps, ZodApp } from '../deps.js';
+import { json } from '../schemas.js';
 
 export const PricingView = z
   .object({
@@ -18,7 +19,14 @@ export const PricingView = z
 export function pricingRoutes(app: ZodApp, { ctx }: RouteDeps): void {
   app.get('/v1/pricing', {
     config: { access: 'public' },
-    schema: { tags: ['pricing'], summary: 'Active plans, packs and tools with their costs', security: [], response: { 200: PricingView } },
+    schema: {
+      tags: ['pricing'],
+      operationId: 'getPricing',
+      summary: 'Active plans, packs and tools with their costs',
+      description: 'Public, no key needed: what an app\'s pricing page shows.',
+      security: [],
+      response: { 200: json('The price list', PricingView) },
+    },
     handler: async () => ({
       plans: (await ctx.store.listPlans())
         .filter((p) => p.active)

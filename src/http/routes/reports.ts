@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { errors } from '../../service/errors.js';
 import * as reports from '../../service/reports.js';
 import type { RouteDeps, ZodApp } from '../deps.js';
-import { IsoTime, commonErrors } from '../schemas.js';
+import { IsoTime, commonErrors, json } from '../schemas.js';
 
 const DAY_MS = 86_400_000;
 const Range = z.strictObject({ from: IsoTime.optional(), to: IsoTime.optional() });
@@ -23,9 +23,11 @@ export function reportRoutes(app: ZodApp, { ctx }: RouteDeps): void {
   app.get('/v1/reports/credits', {
     schema: {
       tags: ['reports'],
+      operationId: 'getCreditsReport',
       summary: 'Credits issued, spent, refunded, expired and voided per day',
+      description: 'UTC days in [`from`, `to`): the last 30 days by default, at most 400.',
       querystring: Range,
-      response: { 200: z.object({ days: z.array(z.object({ date: z.string(), ...Amounts })), totals: z.object(Amounts) }), ...commonErrors },
+      response: { 200: json('One row per day, and the totals', z.object({ days: z.array(z.object({ date: z.string(), ...Amounts })), totals: z.object(Amounts) })), ...commonErrors },
     },
     handler: async (req) => {
       const { from, to } = range(ctx.clock.now(), req.query);
@@ -35,10 +37,12 @@ export function reportRoutes(app: ZodApp, { ctx }: RouteDeps): void {
   app.get('/v1/reports/tools', {
     schema: {
       tags: ['reports'],
+      operationId: 'getToolsReport',
       summary: 'Spend and failed-generation rate per tool',
+      description: 'Generations reserved in [`from`, `to`) (the last 30 days by default), per tool: how many completed, failed or still run, and the credits charged and refunded.',
       querystring: Range,
       response: {
-        200: z.object({
+        200: json('One row per tool', z.object({
           tools: z.array(
             z.object({
               toolId: z.string(),
@@ -52,7 +56,7 @@ export function reportRoutes(app: ZodApp, { ctx }: RouteDeps): void {
               creditsRefunded: z.number().int(),
             }),
           ),
-        }),
+        })),
         ...commonErrors,
       },
     },
@@ -64,9 +68,11 @@ export function reportRoutes(app: ZodApp, { ctx }: RouteDeps): void {
   app.get('/v1/reports/outstanding', {
     schema: {
       tags: ['reports'],
+      operationId: 'getOutstandingReport',
       summary: 'Credits the app still owes its users, by source',
+      description: 'Available credits of every customer now, by grant source, plus what running generations hold.',
       response: {
-        200: z.object({ bySource: z.array(z.object({ source: z.string(), available: z.number().int() })), reserved: z.number().int(), total: z.number().int() }),
+        200: json('Outstanding credits', z.object({ bySource: z.array(z.object({ source: z.string(), available: z.number().int() })), reserved: z.number().int(), total: z.number().int() })),
         ...commonErrors,
       },
     },

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import * as subscriptions from '../../service/subscriptions.js';
 import type { RouteDeps, ZodApp } from '../deps.js';
-import { Id, Reason, SubscriptionView, commonErrors } from '../schemas.js';
+import { Id, Reason, SubscriptionView, commonErrors, json, requestExample } from '../schemas.js';
 import { view } from '../views.js';
 
-export const PutSubscriptionBody = z.strictObject({ planId: Id, reason: Reason.optional() });
-const CancelBody = z.strictObject({ reason: Reason.optional() }).nullish();
+export const PutSubscriptionBody = z.strictObject({ planId: Id, reason: Reason.optional() }).meta(requestExample({ planId: 'pro' }));
+const CancelBody = z.strictObject({ reason: Reason.optional() }).nullish().meta(requestExample({ reason: 'Asked to cancel by email' }));
 const Params = z.object({ customerId: Id });
 
 /** A customer's subscription: subscribe, change plan, cancel at period end. */
@@ -13,13 +13,14 @@ export function subscriptionRoutes(app: ZodApp, { ctx }: RouteDeps): void {
   app.put('/v1/customers/:customerId/subscription', {
     schema: {
       tags: ['subscriptions'],
+      operationId: 'putSubscription',
       summary: 'Subscribe or change plan',
       description:
-        'A new subscription or an upgrade starts a period of the plan now; a downgrade takes effect at the end of the current period; naming the current plan resumes a pending cancellation or change.',
+        'A new subscription or an upgrade starts a period of the plan now (the old plan\'s credits expire); a downgrade takes effect at the end of the current period; naming the current plan resumes a pending cancellation or change. With Stripe, a new subscription answers with a `checkoutUrl`.',
       params: Params,
       body: PutSubscriptionBody,
       response: {
-        200: SubscriptionView.extend({ checkoutUrl: z.string().nullable(), effect: z.string() }),
+        200: json('The subscription, what the change did (`effect`), and a Checkout URL when payment is needed', SubscriptionView.extend({ checkoutUrl: z.string().nullable(), effect: z.string() })),
         ...commonErrors,
       },
     },
@@ -29,11 +30,26 @@ export function subscriptionRoutes(app: ZodApp, { ctx }: RouteDeps): void {
     },
   });
   app.delete('/v1/customers/:customerId/subscription', {
-    schema: { tags: ['subscriptions'], summary: 'Cancel at the end of the period', params: Params, body: CancelBody, response: { 200: SubscriptionView, ...commonErrors } },
+    schema: {
+      tags: ['subscriptions'],
+      operationId: 'cancelSubscription',
+      summary: 'Cancel at the end of the period',
+      description: 'Sets `cancelAtPeriodEnd`; the plan\'s credits stay usable until `currentPeriodEnd`. `PUT` with the current plan resumes it.',
+      params: Params,
+      body: CancelBody,
+      response: { 200: json('The subscription, canceling at period end', SubscriptionView), ...commonErrors },
+    },
     handler: async (req) => view.subscription(await subscriptions.cancelSubscription(ctx, req.params.customerId, req.body?.reason ?? null)),
   });
   app.get('/v1/customers/:customerId/subscription', {
-    schema: { tags: ['subscriptions'], summary: "The customer's subscription", params: Params, response: { 200: SubscriptionView, ...commonErrors } },
+    schema: {
+      tags: ['subscriptions'],
+      operationId: 'getSubscription',
+      summary: "The customer's subscription",
+      description: 'Its plan, `currentPeriodStart`, `currentPeriodEnd`, `cancelAtPeriodEnd` and any pending change.',
+      params: Params,
+      response: { 200: json('The subscription', SubscriptionView), ...commonErrors },
+    },
     handler: async (req) => view.subscription(await subscriptions.getSubscription(ctx, req.params.customerId)),
   });
 }

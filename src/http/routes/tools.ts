@@ -2,7 +2,7 @@ import { z } from 'zod';
 import * as catalog from '../../service/catalog.js';
 import { MAX_HOLD_SECONDS } from '../../service/generations.js';
 import type { RouteDeps, ZodApp } from '../deps.js';
-import { Credits, Id, ToolView, commonErrors } from '../schemas.js';
+import { Credits, Id, ToolView, commonErrors, json, requestExample } from '../schemas.js';
 import { view } from '../views.js';
 
 export const PutToolBody = z.strictObject({
@@ -12,7 +12,7 @@ export const PutToolBody = z.strictObject({
   description: z.string().max(2000).nullable().optional(),
   holdSeconds: z.number().int().min(1).max(MAX_HOLD_SECONDS).optional(),
   active: z.boolean().optional(),
-});
+}).meta(requestExample({ name: 'Text to image', credits: 4, unit: 'image', description: 'One picture from a prompt.' }));
 export type PutToolBody = z.infer<typeof PutToolBody>;
 
 /** Tools and their prices: what each generation costs. */
@@ -20,10 +20,13 @@ export function toolRoutes(app: ZodApp, { ctx }: RouteDeps): void {
   app.put('/v1/tools/:toolId', {
     schema: {
       tags: ['tools'],
+      operationId: 'putTool',
       summary: 'Create or update a tool',
+      description:
+        'A generation with the tool costs `credits × units`; `unit` defaults to `generation`, `holdSeconds` (how long a reservation waits for complete or fail) to 900. A new price applies to generations reserved from now on; `active: false` hides the tool from the pricing and refuses new reservations.',
       params: z.object({ toolId: Id }),
       body: PutToolBody,
-      response: { 200: ToolView, 201: ToolView, ...commonErrors },
+      response: { 200: json('The tool, updated', ToolView), 201: json('The tool, created', ToolView), ...commonErrors },
     },
     handler: async (req, reply) => {
       const { tool, created } = await catalog.putTool(ctx, req.params.toolId, req.body);
@@ -32,21 +35,39 @@ export function toolRoutes(app: ZodApp, { ctx }: RouteDeps): void {
   });
 
   app.get('/v1/tools', {
-    schema: { tags: ['tools'], summary: 'List tools', response: { 200: z.object({ data: z.array(ToolView) }), ...commonErrors } },
+    schema: {
+      tags: ['tools'],
+      operationId: 'listTools',
+      summary: 'List tools',
+      description: 'Every tool, active or not.',
+      response: { 200: json('The tools', z.object({ data: z.array(ToolView) })), ...commonErrors },
+    },
     handler: async () => ({ data: (await catalog.listTools(ctx, { activeOnly: false })).map(view.tool) }),
   });
 
   app.get('/v1/tools/:toolId', {
-    schema: { tags: ['tools'], summary: 'Get a tool', params: z.object({ toolId: Id }), response: { 200: ToolView, ...commonErrors } },
+    schema: {
+      tags: ['tools'],
+      operationId: 'getTool',
+      summary: 'Get a tool',
+      description: 'The tool and its current price.',
+      params: z.object({ toolId: Id }),
+      response: { 200: json('The tool', ToolView), ...commonErrors },
+    },
     handler: async (req) => view.tool(await catalog.getTool(ctx, req.params.toolId)),
   });
 
   app.get('/v1/tools/:toolId/prices', {
     schema: {
       tags: ['tools'],
+      operationId: 'listToolPrices',
       summary: "A tool's price history",
+      description: 'Every price the tool has had and when it took effect; a generation keeps the price it was reserved at.',
       params: z.object({ toolId: Id }),
-      response: { 200: z.object({ data: z.array(z.object({ credits: z.number().int(), unit: z.string(), effectiveAt: z.string() })) }), ...commonErrors },
+      response: {
+        200: json('The prices, oldest first', z.object({ data: z.array(z.object({ credits: z.number().int(), unit: z.string(), effectiveAt: z.string().meta({ format: 'date-time' }) })) })),
+        ...commonErrors,
+      },
     },
     handler: async (req) => ({ data: (await catalog.toolPriceHistory(ctx, req.params.toolId)).map(view.toolPrice) }),
   });

@@ -1,22 +1,12 @@
+import { ApiError, newIdempotencyKey, readAnswer } from '@purse/react';
 import type { DemoSession } from './types';
 
-/** An error answer of the API: branch on `code`, show `message`. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+export { ApiError, newIdempotencyKey };
 
 type Credential = 'none' | 'session' | 'key';
 
 export interface RequestOptions {
-  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   body?: unknown;
   query?: Record<string, string | number | undefined>;
   /** Which credential to send: the demo customer's session, the operator's key, or none. */
@@ -25,16 +15,6 @@ export interface RequestOptions {
 
 const SESSION_KEY = 'purse.demo.session';
 const API_KEY = 'purse.console.key';
-
-/** A v4 UUID for Idempotency-Key headers, also where crypto.randomUUID is missing (plain-http hosts). */
-export function newIdempotencyKey(): string {
-  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6]! & 0x0f) | 0x40;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
 
 /** The operator's secret key, kept for this browser tab only. */
 export const apiKey = {
@@ -92,13 +72,7 @@ export async function request<T>(path: string, opts: RequestOptions = {}): Promi
 
   let res = await send(false);
   if (res.status === 401 && auth === 'session') res = await send(true);
-  const text = await res.text();
-  const json = text ? (JSON.parse(text) as unknown) : null;
-  if (!res.ok) {
-    const err = (json as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | null)?.error;
-    throw new ApiError(res.status, err?.code ?? 'http_error', err?.message ?? `${res.status} ${res.statusText}`, err?.details ?? {});
-  }
-  return json as T;
+  return readAnswer<T>(res);
 }
 
 /** Path segments are ids that may hold `:` or `@`: always encode them. */

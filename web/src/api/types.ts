@@ -1,9 +1,12 @@
 /** The API's shapes: the SDK's types (one statement of them), plus what only the demo studio uses. */
 export type {
+  Alerts,
   Balance,
   BreakdownLine,
+  CreatedWebhookEndpoint,
   CreditsDay,
   Customer,
+  EventType,
   Generation,
   Grant,
   GrantSource,
@@ -19,9 +22,12 @@ export type {
   PricingPlan,
   PricingTool,
   Purchase,
+  PurseEvent,
   Subscription,
   Tool,
   ToolReport,
+  WebhookDelivery,
+  WebhookEndpoint,
 } from '../../../sdk/src/types';
 
 /** `POST /demo/session` (PURSE_DEMO=1 only): the demo customer's session. */

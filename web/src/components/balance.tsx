@@ -1,58 +1,75 @@
-import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
-import { demoSession, request, seg } from '../api/client';
-import type { Balance } from '../api/types';
+import { CreditsNotice, useBalance as useBalanceOf, type PurseConnection } from '@purse/react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { Link } from 'wouter';
+import { demoSession } from '../api/client';
+import type { DemoSession } from '../api/types';
 
-interface BalanceState {
-  customerId: string | null;
-  balance: Balance | null;
-  error: Error | null;
-  /** Reads the balance again now; call after every action that moves credits. */
-  refresh: () => Promise<Balance | null>;
-}
+const Ctx = createContext<PurseConnection | null>(null);
 
-const Ctx = createContext<BalanceState>({ customerId: null, balance: null, error: null, refresh: async () => null });
+/** The shortest time between two fresh demo sessions. */
+const MINT_AGAIN_MS = 5000;
 
-/** How often the header's balance is read while the page is visible. */
-export const BALANCE_POLL_MS = 4000;
-
-/** The demo customer's balance, shared by the header and every page; polled while the tab is visible. */
+/**
+ * The demo studio's stand-in for an app's backend: it gets the demo customer's
+ * session (`POST /demo/session`) and hands it, with this origin as Purse's base
+ * URL, to Purse's components; a session Purse refuses is minted again.
+ */
 export function BalanceProvider({ children }: { children: ReactNode }) {
-  const [customerId, setCustomerId] = useState<string | null>(null);
-  const [balance, setBalance] = useState<Balance | null>(null);
-  const [error, setError] = useState<Error | null>(null);
-  const seq = useRef(0);
-
-  const refresh = useCallback(async () => {
-    const mine = ++seq.current;
-    try {
-      const session = await demoSession();
-      const b = await request<Balance>(`/v1/customers/${seg(session.customerId)}/balance`, { auth: 'session' });
-      if (mine === seq.current) {
-        setCustomerId(b.customerId);
-        setBalance(b);
-        setError(null);
-      }
-      return b;
-    } catch (err) {
-      if (mine === seq.current) setError(err as Error);
-      return null;
-    }
+  const [session, setSession] = useState<DemoSession | null>(null);
+  const [failed, setFailed] = useState<Error | null>(null);
+  const lastFresh = useRef(0);
+  const mint = useCallback((fresh: boolean) => {
+    // A refused session is minted again, at most once per MINT_AGAIN_MS: a server that keeps refusing is not flooded.
+    if (fresh && Date.now() - lastFresh.current < MINT_AGAIN_MS) return;
+    if (fresh) lastFresh.current = Date.now();
+    demoSession(fresh).then(
+      (s) => {
+        setSession((old) => (old?.token === s.token ? old : s));
+        setFailed(null);
+      },
+      (err: Error) => setFailed(err),
+    );
   }, []);
-
-  useEffect(() => {
-    void refresh();
-    const timer = setInterval(() => {
-      if (document.visibilityState === 'visible') void refresh();
-    }, BALANCE_POLL_MS);
-    const onFocus = () => void refresh();
-    window.addEventListener('focus', onFocus);
-    return () => {
-      clearInterval(timer);
-      window.removeEventListener('focus', onFocus);
-    };
-  }, [refresh]);
-
-  return <Ctx.Provider value={{ customerId, balance, error, refresh }}>{children}</Ctx.Provider>;
+  useEffect(() => mint(false), [mint]);
+  const conn = useMemo(() => (session ? { baseUrl: window.location.origin, session, onUnauthorized: () => mint(true) } : null), [session, mint]);
+  return (
+    <Ctx.Provider value={conn}>
+      {failed && !conn ? <p className="container notice notice-error" role="alert">{failed.message}</p> : null}
+      {children}
+    </Ctx.Provider>
+  );
 }
 
-export const useBalance = () => useContext(Ctx);
+/** The demo customer's connection for Purse's components; null until the session is there. */
+export const usePurse = () => useContext(Ctx);
+
+/** The demo customer's balance, shared with every Purse component on the page. */
+export function useBalance() {
+  const conn = usePurse();
+  const state = useBalanceOf(conn);
+  return { ...state, customerId: conn?.session.customerId ?? null, conn };
+}
+
+/**
+ * The demo customer's lowest low-balance threshold. `src/demo.ts` sets the
+ * same alert on the demo customer; a customer session cannot read alerts, so
+ * the page is told it, as an app would pass its own.
+ */
+export const DEMO_LOW_BALANCE = 100;
+
+/** Purse's CreditsNotice for the demo customer: low balance (with a way to buy), and credits that expire soon. */
+export function DemoCreditsNotice() {
+  const conn = usePurse();
+  if (!conn) return null;
+  return (
+    <CreditsNotice
+      {...conn}
+      lowBalanceBelow={DEMO_LOW_BALANCE}
+      actions={
+        <Link href="/buy" className="btn btn-secondary btn-sm">
+          Buy a pack
+        </Link>
+      }
+    />
+  );
+}

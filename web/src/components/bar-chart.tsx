@@ -1,5 +1,28 @@
-import { useId } from 'react';
-import { num } from '../lib/format';
+import { num } from '@purse/react';
+import { useId, useLayoutEffect, useRef, useState } from 'react';
+
+/**
+ * The width the chart is drawn at, in CSS pixels: the SVG's coordinates are
+ * its real size, so labels keep their font size on a phone instead of
+ * shrinking with a fixed viewBox.
+ */
+function useWidth(fallback: number) {
+  const ref = useRef<HTMLElement>(null);
+  const [width, setWidth] = useState(fallback);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const measure = () => setWidth(Math.max(200, Math.round(el.clientWidth)) || fallback);
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [fallback]);
+  return [ref, width] as const;
+}
+
+/** Room one day label needs on the axis, in pixels. */
+const DAY_LABEL_PX = 52;
 
 export interface Series {
   key: string;
@@ -31,8 +54,8 @@ interface ColumnProps {
 /** Grouped vertical bars, one group per label (days). Hand-rolled SVG that scales to its card. */
 export function ColumnChart({ title, labels, series, summary, format = num }: ColumnProps) {
   const id = useId();
-  const W = 720;
-  const H = 260;
+  const [ref, W] = useWidth(720);
+  const H = W < 480 ? 200 : 260;
   const pad = { l: 44, r: 8, t: 12, b: 34 };
   const max = Math.max(0, ...series.flatMap((s) => s.values));
   const axis = ticks(max);
@@ -42,10 +65,10 @@ export function ColumnChart({ title, labels, series, summary, format = num }: Co
   const group = plotW / Math.max(1, labels.length);
   const bar = Math.max(1, (group * 0.8) / series.length);
   const y = (v: number) => pad.t + plotH - (v / top) * plotH;
-  const every = Math.ceil(labels.length / 8);
+  const every = Math.ceil(labels.length / Math.max(2, Math.floor(plotW / DAY_LABEL_PX)));
   return (
-    <figure className="chart">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={`${id}-t ${id}-d`} preserveAspectRatio="xMidYMid meet">
+    <figure className="chart" ref={ref}>
+      <svg viewBox={`0 0 ${W} ${H}`} width={W} height={H} role="img" aria-labelledby={`${id}-t ${id}-d`} preserveAspectRatio="xMidYMid meet">
         <title id={`${id}-t`}>{title}</title>
         <desc id={`${id}-d`}>{summary}</desc>
         {axis.map((v) => (
@@ -99,22 +122,25 @@ interface BarProps {
 /** Horizontal bars, one per row (tools, sources), with the value written at the end of each. */
 export function BarChart({ title, rows, color, summary, format = num, max }: BarProps) {
   const id = useId();
-  const W = 560;
+  const [ref, measured] = useWidth(560);
+  const W = Math.min(640, measured);
   const rowH = 34;
-  const labelW = 190;
-  const valueW = 70;
+  const labelW = Math.min(190, Math.round(W * 0.4));
+  const valueW = 64;
+  /** At most 8.5 px a character at the label's 13 px bold. */
+  const labelChars = Math.floor((labelW - 8) / 8.5);
   const H = Math.max(1, rows.length) * rowH + 8;
   const top = max ?? Math.max(1, ...rows.map((r) => r.value));
   if (rows.length === 0) {
     return (
-      <figure className="chart chart-empty" aria-label={title}>
+      <figure className="chart chart-empty" aria-label={title} ref={ref}>
         <p className="muted">No data in this range yet.</p>
       </figure>
     );
   }
   return (
-    <figure className="chart">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={`${id}-t ${id}-d`} className="hbars">
+    <figure className="chart" ref={ref}>
+      <svg viewBox={`0 0 ${W} ${H}`} width={W} height={H} role="img" aria-labelledby={`${id}-t ${id}-d`} className="hbars">
         <title id={`${id}-t`}>{title}</title>
         <desc id={`${id}-d`}>{summary}</desc>
         {rows.map((r, i) => {
@@ -123,7 +149,7 @@ export function BarChart({ title, rows, color, summary, format = num, max }: Bar
           return (
             <g key={r.label}>
               <text x={labelW - 8} y={yy + rowH / 2 + 4} textAnchor="end" className="label">
-                {r.label.length > 22 ? `${r.label.slice(0, 21)}…` : r.label}
+                {r.label.length > labelChars ? `${r.label.slice(0, labelChars - 1)}…` : r.label}
               </text>
               <rect x={labelW} y={yy + 6} width={W - labelW - valueW} height={rowH - 12} className="track" rx="4" />
               <rect x={labelW} y={yy + 6} width={Math.max(r.value > 0 ? 2 : 0, w)} height={rowH - 12} fill={color} rx="4">

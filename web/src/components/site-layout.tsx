@@ -1,8 +1,8 @@
 import type { ReactNode } from 'react';
-import { Link, useRoute } from 'wouter';
-import { num } from '../lib/format';
-import { useBalance } from './balance';
-import { Logo, UserIcon } from './ui';
+import { Link, useLocation, useRoute } from 'wouter';
+import { BalanceBadge, UserIcon } from '@purse/react';
+import { usePurse } from './balance';
+import { Logo } from './ui';
 
 function NavLink({ href, children }: { href: string; children: ReactNode }) {
   const [active] = useRoute(href);
@@ -13,19 +13,30 @@ function NavLink({ href, children }: { href: string; children: ReactNode }) {
   );
 }
 
-/** The header's profile icon with the balance beside it: every page shows it, and it follows every change. */
-function BalanceBadge() {
-  const { balance, error } = useBalance();
-  const text = balance ? num(balance.available) : error ? '—' : '…';
-  const label = balance ? `Your balance: ${num(balance.available)} credits${balance.reserved ? `, ${num(balance.reserved)} held` : ''}. View credits` : 'Your balance';
-  return (
-    <Link href="/credits" className="balance-badge" aria-label={label} title="Your credits">
-      <UserIcon />
-      <span className="balance-amount" data-testid="header-balance" aria-live="polite">
-        {text}
+/** The header's balance: Purse's BalanceBadge, leading to the credits page through the router. */
+function HeaderBalance() {
+  const conn = usePurse();
+  const [, navigate] = useLocation();
+  if (!conn) {
+    return (
+      <span className="balance-badge" aria-label="Your balance">
+        <UserIcon />
+        <span className="balance-amount" data-testid="header-balance">
+          …
+        </span>
+        <span className="balance-unit">credits</span>
       </span>
-      <span className="balance-unit">credits</span>
-    </Link>
+    );
+  }
+  return (
+    <BalanceBadge
+      {...conn}
+      href="/credits"
+      onClick={(e) => {
+        e.preventDefault();
+        navigate('/credits');
+      }}
+    />
   );
 }
 
@@ -50,7 +61,7 @@ export function SiteLayout({ children }: { children: ReactNode }) {
             <NavLink href="/pricing">Pricing</NavLink>
             <NavLink href="/buy">Buy credits</NavLink>
           </nav>
-          <BalanceBadge />
+          <HeaderBalance />
         </div>
       </header>
       <main id="main" className="container main" tabIndex={-1}>

@@ -1,9 +1,8 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { request, seg } from '../api/client';
 import type { Pack, Plan, Tool } from '../api/types';
-import { DataTable } from '../components/data-table';
+import { credits, DataTable, dateTime, money, num, periodLabel, toolCost } from '@purse/react';
 import { ErrorNotice, Loading, Notice } from '../components/ui';
-import { credits, dateTime, money, num, periodLabel, toolCost } from '../lib/format';
 import { useAsync } from '../lib/use-async';
 import { useTitle } from '../lib/use-title';
 

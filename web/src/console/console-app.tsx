@@ -8,6 +8,7 @@ import { CustomerPage } from './customer';
 import { CustomersPage } from './customers';
 import { ReportsPage } from './reports';
 import { readTestClock, TestClockPage } from './test-clock';
+import { WebhookEndpointPage, WebhooksPage } from './webhooks';
 
 function Login({ onSignedIn }: { onSignedIn: () => void }) {
   useTitle('Console sign-in');
@@ -40,7 +41,7 @@ function Login({ onSignedIn }: { onSignedIn: () => void }) {
           </span>
         </div>
         <h1>Sign in</h1>
-        <p className="muted">The operator console looks up customers, grants and takes back credits, edits the catalog, and shows reports.</p>
+        <p className="muted">The operator console looks up customers, grants and takes back credits, edits the catalog, shows reports and manages webhooks.</p>
         <label className="field">
           <span>Secret API key</span>
           <input type="password" name="apiKey" autoComplete="off" spellCheck={false} placeholder="sk_…" value={key} onChange={(e) => setKey(e.target.value)} autoFocus />
@@ -98,6 +99,7 @@ export function ConsoleApp() {
             <NavLink href="/">Customers</NavLink>
             <NavLink href="/catalog">Catalog</NavLink>
             <NavLink href="/reports">Reports</NavLink>
+            <NavLink href="/webhooks">Webhooks</NavLink>
             {hasClock && <NavLink href="/test-clock">Test clock</NavLink>}
           </nav>
           <button type="button" className="btn btn-ghost btn-sm on-dark" onClick={signOut}>
@@ -111,6 +113,8 @@ export function ConsoleApp() {
           <Route path="/customers/:id">{(p) => <CustomerPage customerId={decodeURIComponent(p.id)} />}</Route>
           <Route path="/catalog" component={CatalogPage} />
           <Route path="/reports" component={ReportsPage} />
+          <Route path="/webhooks" component={WebhooksPage} />
+          <Route path="/webhooks/:id">{(p) => <WebhookEndpointPage endpointId={decodeURIComponent(p.id)} />}</Route>
           <Route path="/test-clock" component={TestClockPage} />
           <Route>
             <Notice kind="warning">There is no such console page.</Notice>

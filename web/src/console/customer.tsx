@@ -1,19 +1,18 @@
 import { useState } from 'react';
-import { Link } from 'wouter';
+import { Link, useSearch } from 'wouter';
 import { ApiError, request, seg } from '../api/client';
-import type { Balance, Customer, Generation, Grant, Page, Plan, Subscription, Tool } from '../api/types';
-import { Breakdown } from '../components/breakdown';
-import { DataTable } from '../components/data-table';
-import { LedgerTable } from '../components/ledger-table';
+import type { Alerts, Balance, Customer, Generation, Grant, LedgerEntry, Page, Plan, Subscription, Tool } from '../api/types';
+import { Breakdown, credits, DataTable, date, dateTime, HISTORY_PAGE_SIZE, LedgerTable, num, SOURCE_LABEL } from '@purse/react';
 import { ReasonDialog } from '../components/reason-dialog';
+import { AlertsCard, CustomerEvents } from './customer-events';
 import { ErrorNotice, Loading, Notice, Stat } from '../components/ui';
-import { credits, date, dateTime, num, SOURCE_LABEL } from '../lib/format';
 import { useAsync } from '../lib/use-async';
 import { useTitle } from '../lib/use-title';
 
 interface Data {
   customer: Customer;
   balance: Balance;
+  alerts: Alerts;
   subscription: Subscription | null;
   grants: Grant[];
   generations: Page<Generation>;
@@ -31,9 +30,10 @@ type Action =
 
 async function load(id: string): Promise<Data> {
   const c = `/v1/customers/${seg(id)}`;
-  const [customer, balance, subscription, grants, generations, plans, tools] = await Promise.all([
+  const [customer, balance, alerts, subscription, grants, generations, plans, tools] = await Promise.all([
     request<Customer>(c, { auth: 'key' }),
     request<Balance>(`${c}/balance`, { auth: 'key' }),
+    request<Alerts>(`${c}/alerts`, { auth: 'key' }),
     request<Subscription>(`${c}/subscription`, { auth: 'key' }).catch((err) => {
       if (err instanceof ApiError && err.status === 404) return null;
       throw err;
@@ -43,10 +43,14 @@ async function load(id: string): Promise<Data> {
     request<{ data: Plan[] }>('/v1/plans', { auth: 'key' }),
     request<{ data: Tool[] }>('/v1/tools', { auth: 'key' }),
   ]);
-  return { customer, balance, subscription, grants: grants.data, generations, plans: plans.data, tools: tools.data };
+  return { customer, balance, alerts, subscription, grants: grants.data, generations, plans: plans.data, tools: tools.data };
 }
 
-/** One customer for support: balance, breakdown, plan, grants, generations and ledger, with the actions that need a reason. */
+/**
+ * One customer for support: balance, breakdown, plan, alerts, grants, generations
+ * and ledger, with the actions that need a reason; the Events tab (`?tab=events`)
+ * lists the customer's events.
+ */
 export function CustomerPage({ customerId }: { customerId: string }) {
   useTitle(`Customer ${customerId}`);
   const { data, error, loading, reload } = useAsync(() => load(customerId), [customerId]);
@@ -56,10 +60,11 @@ export function CustomerPage({ customerId }: { customerId: string }) {
   const [amount, setAmount] = useState(100);
   const [expires, setExpires] = useState('');
   const [planId, setPlanId] = useState('');
+  const tab = new URLSearchParams(useSearch()).get('tab') === 'events' ? 'events' : 'overview';
 
   if (error && !data) return <ErrorNotice error={error} />;
   if (!data) return <Loading />;
-  const { customer, balance, subscription, grants, generations, plans, tools } = data;
+  const { customer, balance, alerts, subscription, grants, generations, plans, tools } = data;
   const toolName = (id: string) => tools.find((t) => t.id === id)?.name ?? id;
   const planName = (id: string) => plans.find((p) => p.id === id)?.name ?? id;
   const after = async (message: string) => {
@@ -95,116 +100,141 @@ export function CustomerPage({ customerId }: { customerId: string }) {
         <Stat label="Period ends" value={subscription ? date(subscription.currentPeriodEnd) : '—'} hint={subscription?.pendingPlanId ? `then ${planName(subscription.pendingPlanId)}` : undefined} />
       </div>
 
-      <div className="two-col">
-        <section className="card stack" aria-labelledby="bd-heading">
-          <h2 id="bd-heading">Breakdown</h2>
-          <Breakdown balance={balance} planName={subscription ? planName(subscription.planId) : undefined} />
-        </section>
-        <section className="card stack" aria-labelledby="sub-heading" data-testid="subscription">
-          <h2 id="sub-heading">Subscription</h2>
-          {subscription ? (
-            <dl className="facts">
-              <dt>Plan</dt>
-              <dd>{planName(subscription.planId)}</dd>
-              <dt>Status</dt>
-              <dd>{subscription.cancelAtPeriodEnd ? `${subscription.status}, cancels on ${date(subscription.currentPeriodEnd)}` : subscription.status}</dd>
-              <dt>Current period</dt>
-              <dd>
-                {date(subscription.currentPeriodStart)} – {date(subscription.currentPeriodEnd)}
-              </dd>
-              {subscription.pendingPlanId && (
-                <>
-                  <dt>Next plan</dt>
-                  <dd>{planName(subscription.pendingPlanId)}</dd>
-                </>
-              )}
-            </dl>
-          ) : (
-            <p className="muted">Not subscribed to a plan.</p>
-          )}
-          {subscription?.changeReason && <p className="muted small break">Reason for the last change: {subscription.changeReason}</p>}
-          <div className="row wrap">
-            <button type="button" className="btn btn-secondary" onClick={() => { setPlanId(subscription?.planId ?? plans[0]?.id ?? ''); setAction({ kind: 'plan' }); }}>
-              {subscription ? 'Change plan' : 'Subscribe'}
-            </button>
-            {subscription && !subscription.cancelAtPeriodEnd && subscription.status !== 'canceled' && (
-              <button type="button" className="btn btn-ghost danger-text" onClick={() => setAction({ kind: 'cancel' })}>
-                Cancel plan
-              </button>
-            )}
-          </div>
-        </section>
+      <div className="tabs" role="tablist" aria-label="Customer">
+        <Link href={`/customers/${seg(customer.id)}`} role="tab" aria-selected={tab === 'overview'} className="tab">
+          Overview
+        </Link>
+        <Link href={`/customers/${seg(customer.id)}?tab=events`} role="tab" aria-selected={tab === 'events'} className="tab" data-testid="events-tab">
+          Events
+        </Link>
       </div>
 
-      <section className="card stack" aria-labelledby="grants-heading">
-        <h2 id="grants-heading">Grants</h2>
-        <DataTable
-          caption="Grants"
-          filename={`grants-${customer.id}`}
-          testId="grants"
-          rowTestId="grant-row"
-          rows={grants}
-          rowKey={(g) => g.id}
-          columns={[
-            { header: 'Source', cell: (g) => SOURCE_LABEL[g.source], csv: (g) => g.source },
-            { header: 'Amount', numeric: true, cell: (g) => num(g.amount), csv: (g) => g.amount },
-            { header: 'Remaining', numeric: true, cell: (g) => num(g.remaining), csv: (g) => g.remaining },
-            { header: 'Expires', cell: (g) => (g.expiresAt ? date(g.expiresAt) : 'Never'), csv: (g) => g.expiresAt ?? '' },
-            { header: 'Reason', wrap: true, cell: (g) => g.reason ?? '' },
-            { header: 'Granted', cell: (g) => date(g.createdAt), csv: (g) => g.createdAt },
-            { header: 'State', cell: (g) => (g.voidedAt ? 'voided' : g.expiresAt && g.expiresAt < balance.asOf ? 'expired' : g.remaining > 0 ? 'active' : 'used up') },
-            {
-              header: 'Actions',
-              csv: () => '',
-              cell: (g) =>
-                !g.voidedAt && g.remaining > 0 && !(g.expiresAt && g.expiresAt < balance.asOf) ? (
-                  <button type="button" className="btn btn-ghost btn-sm danger-text" onClick={() => setAction({ kind: 'void', grant: g })} aria-label={`Void ${SOURCE_LABEL[g.source].toLowerCase()} grant of ${g.amount}, ${g.remaining} left`}>
-                    Void
+      {tab === 'events' ? (
+        <CustomerEvents customerId={customer.id} />
+      ) : (
+        <>
+          <div className="two-col">
+            <section className="card stack" aria-labelledby="bd-heading">
+              <h2 id="bd-heading">Breakdown</h2>
+              <Breakdown balance={balance} planName={subscription ? planName(subscription.planId) : undefined} />
+            </section>
+            <div className="stack-lg">
+              <section className="card stack" aria-labelledby="sub-heading" data-testid="subscription">
+                <h2 id="sub-heading">Subscription</h2>
+                {subscription ? (
+                  <dl className="facts">
+                    <dt>Plan</dt>
+                    <dd>{planName(subscription.planId)}</dd>
+                    <dt>Status</dt>
+                    <dd>{subscription.cancelAtPeriodEnd ? `${subscription.status}, cancels on ${date(subscription.currentPeriodEnd)}` : subscription.status}</dd>
+                    <dt>Current period</dt>
+                    <dd>
+                      {date(subscription.currentPeriodStart)} – {date(subscription.currentPeriodEnd)}
+                    </dd>
+                    {subscription.pendingPlanId && (
+                      <>
+                        <dt>Next plan</dt>
+                        <dd>{planName(subscription.pendingPlanId)}</dd>
+                      </>
+                    )}
+                  </dl>
+                ) : (
+                  <p className="muted">Not subscribed to a plan.</p>
+                )}
+                {subscription?.changeReason && <p className="muted small break">Reason for the last change: {subscription.changeReason}</p>}
+                <div className="row wrap">
+                  <button type="button" className="btn btn-secondary" onClick={() => { setPlanId(subscription?.planId ?? plans[0]?.id ?? ''); setAction({ kind: 'plan' }); }}>
+                    {subscription ? 'Change plan' : 'Subscribe'}
                   </button>
-                ) : null,
-            },
-          ]}
-        />
-      </section>
+                  {subscription && !subscription.cancelAtPeriodEnd && subscription.status !== 'canceled' && (
+                    <button type="button" className="btn btn-ghost danger-text" onClick={() => setAction({ kind: 'cancel' })}>
+                      Cancel plan
+                    </button>
+                  )}
+                </div>
+              </section>
+              <AlertsCard customerId={customer.id} alerts={alerts} onSaved={reload} />
+            </div>
+          </div>
 
-      <section className="card stack" aria-labelledby="gens-heading">
-        <h2 id="gens-heading">Generations</h2>
-        <DataTable
-          caption="Generations"
-          filename={`generations-${customer.id}`}
-          testId="generations"
-          rowTestId="generation-row"
-          rows={generations.data}
-          rowKey={(g) => g.id}
-          empty="No generations yet."
-          columns={[
-            { header: 'When', cell: (g) => dateTime(g.createdAt), csv: (g) => g.createdAt },
-            { header: 'Tool', cell: (g) => toolName(g.toolId), csv: (g) => g.toolId },
-            { header: 'Status', cell: (g) => <span className={`pill pill-${g.status}`}>{g.status}</span>, csv: (g) => g.status },
-            { header: 'Units', numeric: true, cell: (g) => num(g.units), csv: (g) => g.units },
-            { header: 'Cost', numeric: true, cell: (g) => num(g.cost), csv: (g) => g.cost },
-            { header: 'Charged', numeric: true, cell: (g) => num(g.charged), csv: (g) => g.charged },
-            { header: 'Refunded', numeric: true, cell: (g) => num(g.refunded), csv: (g) => g.refunded },
-            { header: 'Id', cell: (g) => <code className="id">{g.id}</code>, csv: (g) => g.id },
-            {
-              header: 'Actions',
-              csv: () => '',
-              cell: (g) =>
-                g.status === 'completed' && g.charged - g.refunded > 0 ? (
-                  <button type="button" className="btn btn-ghost btn-sm" onClick={() => setAction({ kind: 'refund', generation: g })} aria-label={`Refund ${toolName(g.toolId)} generation ${g.id}`} data-testid={`refund-${g.id}`}>
-                    Refund
-                  </button>
-                ) : null,
-            },
-          ]}
-        />
-        {generations.nextCursor && <p className="muted small">Showing the 50 newest generations.</p>}
-      </section>
+          <section className="card stack" aria-labelledby="grants-heading">
+            <h2 id="grants-heading">Grants</h2>
+            <DataTable
+              caption="Grants"
+              filename={`grants-${customer.id}`}
+              testId="grants"
+              rowTestId="grant-row"
+              rows={grants}
+              rowKey={(g) => g.id}
+              columns={[
+                { header: 'Source', cell: (g) => SOURCE_LABEL[g.source], csv: (g) => g.source },
+                { header: 'Amount', numeric: true, cell: (g) => num(g.amount), csv: (g) => g.amount },
+                { header: 'Remaining', numeric: true, cell: (g) => num(g.remaining), csv: (g) => g.remaining },
+                { header: 'Expires', cell: (g) => (g.expiresAt ? date(g.expiresAt) : 'Never'), csv: (g) => g.expiresAt ?? '' },
+                { header: 'Reason', wrap: true, cell: (g) => g.reason ?? '' },
+                { header: 'Granted', cell: (g) => date(g.createdAt), csv: (g) => g.createdAt },
+                { header: 'State', cell: (g) => (g.voidedAt ? 'voided' : g.expiresAt && g.expiresAt < balance.asOf ? 'expired' : g.remaining > 0 ? 'active' : 'used up') },
+                {
+                  header: 'Actions',
+                  csv: () => '',
+                  cell: (g) =>
+                    !g.voidedAt && g.remaining > 0 && !(g.expiresAt && g.expiresAt < balance.asOf) ? (
+                      <button type="button" className="btn btn-ghost btn-sm danger-text" onClick={() => setAction({ kind: 'void', grant: g })} aria-label={`Void ${SOURCE_LABEL[g.source].toLowerCase()} grant of ${g.amount}, ${g.remaining} left`}>
+                        Void
+                      </button>
+                    ) : null,
+                },
+              ]}
+            />
+          </section>
 
-      <section className="card stack" aria-labelledby="ledger-heading">
-        <h2 id="ledger-heading">Ledger</h2>
-        <LedgerTable customerId={customer.id} auth="key" toolName={toolName} version={version} operator />
-      </section>
+          <section className="card stack" aria-labelledby="gens-heading">
+            <h2 id="gens-heading">Generations</h2>
+            <DataTable
+              caption="Generations"
+              filename={`generations-${customer.id}`}
+              testId="generations"
+              rowTestId="generation-row"
+              rows={generations.data}
+              rowKey={(g) => g.id}
+              empty="No generations yet."
+              columns={[
+                { header: 'When', cell: (g) => dateTime(g.createdAt), csv: (g) => g.createdAt },
+                { header: 'Tool', cell: (g) => toolName(g.toolId), csv: (g) => g.toolId },
+                { header: 'Status', cell: (g) => <span className={`pill pill-${g.status}`}>{g.status}</span>, csv: (g) => g.status },
+                { header: 'Units', numeric: true, cell: (g) => num(g.units), csv: (g) => g.units },
+                { header: 'Cost', numeric: true, cell: (g) => num(g.cost), csv: (g) => g.cost },
+                { header: 'Charged', numeric: true, cell: (g) => num(g.charged), csv: (g) => g.charged },
+                { header: 'Refunded', numeric: true, cell: (g) => num(g.refunded), csv: (g) => g.refunded },
+                { header: 'Id', cell: (g) => <code className="id">{g.id}</code>, csv: (g) => g.id },
+                {
+                  header: 'Actions',
+                  csv: () => '',
+                  cell: (g) =>
+                    g.status === 'completed' && g.charged - g.refunded > 0 ? (
+                      <button type="button" className="btn btn-ghost btn-sm" onClick={() => setAction({ kind: 'refund', generation: g })} aria-label={`Refund ${toolName(g.toolId)} generation ${g.id}`} data-testid={`refund-${g.id}`}>
+                        Refund
+                      </button>
+                    ) : null,
+                },
+              ]}
+            />
+            {generations.nextCursor && <p className="muted small">Showing the 50 newest generations.</p>}
+          </section>
+
+          <section className="card stack" aria-labelledby="ledger-heading">
+            <h2 id="ledger-heading">Ledger</h2>
+            <LedgerTable
+              key={customer.id}
+              load={(cursor) => request<Page<LedgerEntry>>(`/v1/customers/${seg(customer.id)}/ledger`, { auth: 'key', query: { limit: HISTORY_PAGE_SIZE, cursor: cursor ?? undefined } })}
+              toolName={toolName}
+              version={version}
+              filename={`ledger-${customer.id}`}
+              operator
+            />
+          </section>
+        </>
+      )}
 
       {action?.kind === 'grant' && (
         <ReasonDialog

@@ -2,9 +2,8 @@ import { useState, type FormEvent } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { request } from '../api/client';
 import type { Customer } from '../api/types';
-import { DataTable } from '../components/data-table';
+import { DataTable, date } from '@purse/react';
 import { ErrorNotice } from '../components/ui';
-import { date } from '../lib/format';
 import { useAsync } from '../lib/use-async';
 import { useTitle } from '../lib/use-title';
 

@@ -2,9 +2,8 @@ import { useState } from 'react';
 import { request } from '../api/client';
 import type { CreditsDay, Outstanding, ToolReport } from '../api/types';
 import { BarChart, ColumnChart } from '../components/bar-chart';
-import { DataTable } from '../components/data-table';
+import { DataTable, num, percent, SOURCE_LABEL } from '@purse/react';
 import { ErrorNotice, Loading, Stat } from '../components/ui';
-import { num, percent, SOURCE_LABEL } from '../lib/format';
 import { useAsync } from '../lib/use-async';
 import { useTitle } from '../lib/use-title';
 

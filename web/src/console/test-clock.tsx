@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { ApiError, request } from '../api/client';
 import { ErrorNotice, Loading, Notice } from '../components/ui';
-import { fullDateTime } from '../lib/format';
+import { fullDateTime } from '@purse/react';
 import { useAsync } from '../lib/use-async';
 import { useTitle } from '../lib/use-title';
 

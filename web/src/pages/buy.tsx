@@ -1,11 +1,10 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { BuyButton, credits, DataTable, dateTime, money, num } from '@purse/react';
+import { useEffect, useState } from 'react';
 import { useSearch } from 'wouter';
 import { request, seg } from '../api/client';
-import type { Page, Pricing, Purchase } from '../api/types';
+import type { Balance, Page, Pricing, Purchase } from '../api/types';
 import { useBalance } from '../components/balance';
-import { DataTable } from '../components/data-table';
 import { ErrorNotice, Loading, Notice } from '../components/ui';
-import { credits, dateTime, money, num } from '../lib/format';
 import { useAsync } from '../lib/use-async';
 import { useTitle } from '../lib/use-title';
 
@@ -13,11 +12,10 @@ import { useTitle } from '../lib/use-title';
 export function BuyPage() {
   useTitle('Buy credits');
   const pricing = useAsync(() => request<Pricing>('/v1/pricing'), []);
-  const { balance, customerId, refresh } = useBalance();
+  const { balance, customerId, conn } = useBalance();
   const wanted = new URLSearchParams(useSearch()).get('pack');
   const [packId, setPackId] = useState<string | null>(wanted);
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<{ purchase: Purchase; before: number | null; after: number | null }>();
+  const [result, setResult] = useState<{ purchase: Purchase; after: number | null }>();
   const [error, setError] = useState<Error>();
   const history = useAsync(
     () => (customerId ? request<Page<Purchase>>(`/v1/customers/${seg(customerId)}/purchases`, { auth: 'session', query: { limit: 10 } }) : Promise.resolve(null)),
@@ -30,26 +28,10 @@ export function BuyPage() {
   }, [packs, packId]);
   const pack = packs.find((p) => p.id === packId);
 
-  const buy = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!pack || !customerId || busy) return;
-    setBusy(true);
+  const onPurchased = (purchase: Purchase, after: Balance | null) => {
     setError(undefined);
-    setResult(undefined);
-    const before = balance?.available ?? null;
-    try {
-      const purchase = await request<Purchase>(`/v1/customers/${seg(customerId)}/purchases`, { method: 'POST', auth: 'session', body: { packId: pack.id } });
-      if (purchase.checkoutUrl && purchase.status === 'pending') {
-        window.location.assign(purchase.checkoutUrl);
-        return;
-      }
-      const after = await refresh();
-      setResult({ purchase, before, after: after?.available ?? null });
-      void history.reload();
-    } catch (err) {
-      setError(err as Error);
-    }
-    setBusy(false);
+    setResult({ purchase, after: after?.available ?? null });
+    void history.reload();
   };
 
   return (
@@ -61,7 +43,7 @@ export function BuyPage() {
       <ErrorNotice error={pricing.error} />
       {pricing.loading && !pricing.data && <Loading />}
       {pricing.data && (
-        <form className="card stack" onSubmit={buy}>
+        <form className="card stack" onSubmit={(e) => e.preventDefault()}>
           <fieldset className="pack-options">
             <legend>Choose a pack</legend>
             {packs.map((p) => (
@@ -78,9 +60,11 @@ export function BuyPage() {
               {balance ? `You have ${credits(balance.available)}` : ''}
               {pack && balance ? ` · after this: ${credits(balance.available + pack.credits)}` : ''}
             </p>
-            <button type="submit" className="btn btn-primary btn-lg" disabled={!pack || busy || !customerId} data-testid="pay">
-              {busy ? 'Paying…' : pack ? `Pay ${money(pack.price)}` : 'Pay'}
-            </button>
+            {conn && pack && (
+              <BuyButton {...conn} packId={pack.id} className="btn btn-primary btn-lg" data-testid="pay" onPurchased={onPurchased} onError={setError}>
+                Pay {money(pack.price)}
+              </BuyButton>
+            )}
           </div>
           {error && <ErrorNotice error={error} />}
           {result && (

@@ -2,10 +2,10 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link } from 'wouter';
 import { ApiError, request } from '../api/client';
 import type { Generation, Pricing, PricingPack, PricingTool } from '../api/types';
-import { useBalance } from '../components/balance';
+import { DemoCreditsNotice, useBalance } from '../components/balance';
 import { ErrorNotice, Loading, Notice } from '../components/ui';
 import { drawPicture, FAILURE_RATES, pictureUrl, readFailureRate, saveFailureRate, shouldFail } from '../lib/demo-generator';
-import { credits, money, num, percent, plural, toolCost } from '../lib/format';
+import { credits, money, num, percent, plural, toolCost } from '@purse/react';
 import { useAsync } from '../lib/use-async';
 import { useTitle } from '../lib/use-title';
 
@@ -137,6 +137,7 @@ export function StudioPage() {
           </small>
         </label>
       </section>
+      <DemoCreditsNotice />
 
       <ErrorNotice error={pricing.error} />
       {pricing.loading && !pricing.data && <Loading label="Loading tools…" />}

@@ -1,4 +1,4 @@
-import type { LedgerEntry } from '../api/types';
+import type { LedgerEntry } from './types';
 import { num } from './format';
 
 /** What a ledger entry means to the customer, in words, and how it moved their credits. */

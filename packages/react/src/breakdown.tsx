@@ -1,5 +1,5 @@
-import type { Balance, GrantSource } from '../api/types';
-import { date, num } from '../lib/format';
+import type { Balance, GrantSource } from './types';
+import { date, num } from './format';
 
 /**
  * "Learn more": where the balance comes from — plan credits and when they

@@ -1,4 +1,4 @@
-import type { GrantSource, Money } from '../api/types';
+import type { GrantSource, Money } from './types';
 
 const numberFormat = new Intl.NumberFormat('en-US');
 

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { download, toCsv } from '../lib/csv';
+import { download, toCsv } from './csv';
 
 export interface Column<T> {
   header: string;
@@ -28,7 +28,11 @@ interface Props<T> {
   tall?: boolean;
 }
 
-/** A table that scrolls inside its card on narrow screens and exports what it shows as CSV. */
+/**
+ * A table that exports what it shows as CSV. Where its box is narrow (a phone)
+ * each row becomes a small card of label–value lines, so no column is cut off;
+ * the ARIA roles keep it a table for screen readers in that layout too.
+ */
 export function DataTable<T>({ caption, columns, rows, rowKey, filename, empty = 'Nothing yet.', testId, rowTestId, showCaption = false, footer, tall = false }: Props<T>) {
   const exportCsv = () => {
     const header = columns.map((c) => c.header);
@@ -53,29 +57,29 @@ export function DataTable<T>({ caption, columns, rows, rowKey, filename, empty =
         </button>
       </div>
       <div className={tall ? 'table-scroll table-tall' : 'table-scroll'} tabIndex={0} role="region" aria-label={caption}>
-        <table>
+        <table role="table">
           <caption className="sr-only">{caption}</caption>
-          <thead>
-            <tr>
+          <thead role="rowgroup">
+            <tr role="row">
               {columns.map((c) => (
-                <th key={c.header} scope="col" className={c.numeric ? 'num' : undefined}>
+                <th key={c.header} scope="col" role="columnheader" className={c.numeric ? 'num' : undefined}>
                   {c.header}
                 </th>
               ))}
             </tr>
           </thead>
-          <tbody>
+          <tbody role="rowgroup">
             {rows.length === 0 ? (
-              <tr>
-                <td colSpan={columns.length} className="empty">
+              <tr role="row">
+                <td colSpan={columns.length} className="empty" role="cell">
                   {empty}
                 </td>
               </tr>
             ) : (
               rows.map((r) => (
-                <tr key={rowKey(r)} data-testid={rowTestId}>
+                <tr key={rowKey(r)} data-testid={rowTestId} role="row">
                   {columns.map((c) => (
-                    <td key={c.header} className={c.numeric ? 'num' : c.wrap ? 'wrap-cell' : undefined}>
+                    <td key={c.header} className={c.numeric ? 'num' : c.wrap ? 'wrap-cell' : undefined} role="cell" data-label={c.header}>
                       {c.cell(r)}
                     </td>
                   ))}

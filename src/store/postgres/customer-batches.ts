@@ -1,0 +1,306 @@
+import pg from 'pg';
+import type { Generation, Grant, Purchase } from '../../domain/types.js';
+import { RowChanges } from '../row-changes.js';
+import * as rows from '../rows.js';
+import type { CustomerChanges, CustomerLoad, CustomerSnapshot, Decision, IdempotencyRecord, WriteStats } from '../store.js';
+
+type Row = Record<string, unknown>;
+
+/**
+ * One statement that reads everything a customer-scoped write needs: the customer
+ * (with its version), live grants, the generations named and the holds that ran
+ * out, the grants those generations used, the idempotency record, the
+ * subscription with its plans, and the purchases named.
+ */
+const SNAPSHOT_SQL = `
+WITH gens AS (
+  -- A generation named by id is found through its owner, whichever customer that is.
+  SELECT g.* FROM generation_ids r JOIN generations g ON g.customer_id = r.customer_id AND g.id = r.id WHERE r.id = ANY($2::text[])
+  UNION
+  SELECT * FROM generations WHERE customer_id = $1 AND status = 'reserved' AND hold_until <= $4
+), sub AS (
+  SELECT * FROM subscriptions WHERE customer_id = $1
+)
+SELECT
+  (SELECT row_to_json(c) FROM customers c WHERE c.id = $1) AS customer,
+  (SELECT coalesce(json_agg(g), '[]') FROM grants g
+    WHERE g.customer_id = $1
+      AND ((g.remaining > 0 AND g.voided_at IS NULL) OR g.id = ANY($3::text[])
+           OR g.id IN (SELECT a->>'grantId' FROM gens, jsonb_array_elements(gens.allocations::jsonb) a WHERE gens.customer_id = $1))) AS grants,
+  (SELECT coalesce(json_agg(gens), '[]') FROM gens) AS generations,
+  (SELECT coalesce(json_agg(i), '[]') FROM idempotency_keys i WHERE i.customer_id = $1 AND i.key = ANY($5::text[])) AS idempotency,
+  (SELECT row_to_json(sub) FROM sub) AS subscription,
+  (SELECT coalesce(json_agg(p), '[]') FROM plans p
+    WHERE p.id = ANY($6::text[]) OR p.id IN (SELECT plan_id FROM sub UNION SELECT pending_plan_id FROM sub)) AS plans,
+  (SELECT coalesce(json_agg(p), '[]') FROM purchases p WHERE p.id = ANY($7::text[])) AS purchases`;
+
+const APPLY_SQL = 'SELECT purse_apply($1, $2, $3::jsonb) AS ok';
+
+/**
+ * PostgreSQL's write engine. A customer-scoped write is two round trips and
+ * holds no lock between them: one statement reads the snapshot, one function
+ * call (`purse_apply`) writes the decision if the customer's version is
+ * unchanged. When another write got there first, the decision is made again on
+ * a fresh snapshot — after a few such conflicts under a row lock, so a hot
+ * customer cannot starve.
+ */
+export class CustomerBatches {
+  private readonly queues = new Map<string, CustomerQueue>();
+  private readonly stats: WriteStats = { commits: 0, writes: 0, conflicts: 0 };
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** How many writes each `purse_apply` carried, and how many decisions were made again. */
+  writeStats(): WriteStats {
+    return { ...this.stats };
+  }
+
+  /**
+   * Per-customer batching: writes to one customer that arrive while its previous
+   * batch is in flight wait and then go together — one snapshot read, each
+   * decided in turn on the state the ones before it left, one `purse_apply` call
+   * for all. A write whose decision throws fails alone. Different customers'
+   * batches run in parallel over the pool.
+   */
+  transact<R>(customerId: string, load: CustomerLoad, decide: (s: CustomerSnapshot) => Decision<R>): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      let queue = this.queues.get(customerId);
+      if (!queue) {
+        queue = { pending: [], running: false };
+        this.queues.set(customerId, queue);
+      }
+      queue.pending.push({ load, decide, resolve, reject } as PendingWrite);
+      if (!queue.running) {
+        queue.running = true;
+        const q = queue;
+        setImmediate(() => void this.drain(customerId, q));
+      }
+    });
+  }
+
+
+  private async drain(customerId: string, queue: CustomerQueue): Promise<void> {
+    while (queue.pending.length > 0) await this.runBatch(customerId, queue.pending.splice(0, MAX_BATCH));
+    queue.running = false;
+    this.queues.delete(customerId);
+  }
+
+  /** Decides and writes one batch; settles every write in it, never throws. */
+  private async runBatch(customerId: string, batch: PendingWrite[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      // After a few lost races, hold the customer's row lock so a hot customer cannot starve.
+      const client = attempt >= 3 ? await this.pool.connect() : null;
+      try {
+        if (client) {
+          await client.query('BEGIN');
+          await client.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [customerId]);
+        }
+        const loaded = await this.snapshot(client ?? this.pool, customerId, mergeLoads(batch.map((w) => w.load)));
+        const { outcomes, changes } = decideInTurn(loaded, batch);
+        let applied = true;
+        if (loaded.version !== null && changes !== null) {
+          const res = await (client ?? this.pool).query({ name: 'purse_apply', text: APPLY_SQL, values: [customerId, loaded.version, changes] });
+          applied = res.rows[0]?.ok === true;
+          if (applied) {
+            this.stats.commits++;
+            this.stats.writes += batch.length;
+          }
+        }
+        if (client) {
+          if (!applied) throw new Error(`customer ${customerId} changed under its row lock`);
+          await client.query('COMMIT');
+        }
+        if (!applied) {
+          this.stats.conflicts++;
+          continue;
+        }
+        batch.forEach((w, i) => {
+          const o = outcomes[i]!;
+          if (o.ok) w.resolve(o.value);
+          else w.reject(o.error);
+        });
+        return;
+      } catch (error) {
+        if (client) await client.query('ROLLBACK').catch(() => {});
+        // Another customer took a generation id between our snapshot and our write:
+        // decide again on a snapshot that shows the id taken, so the write is refused.
+        if (isGenerationIdTaken(error) && attempt < MAX_ID_RACE_RETRIES) continue;
+        if (batch.length > 1) {
+          // A database error in a batch: run each write alone, so only the one at fault fails.
+          for (const w of batch) await this.runBatch(customerId, [w]);
+        } else {
+          batch[0]!.reject(error);
+        }
+        return;
+      } finally {
+        client?.release();
+      }
+    }
+  }
+
+  private async snapshot(db: pg.Pool | pg.PoolClient, customerId: string, load: MergedLoad): Promise<LoadedCustomer> {
+    const r = (
+      await db.query({
+        name: 'purse_snapshot',
+        text: SNAPSHOT_SQL,
+        values: [customerId, load.generationIds, load.grantIds, load.now, load.idempotencyKeys, load.planIds, load.purchaseIds],
+      })
+    ).rows[0] as Record<string, any>;
+    const idempotency = new Map<string, IdempotencyRecord>();
+    for (const i of r.idempotency as Row[]) {
+      idempotency.set(i.key as string, {
+        key: i.key as string,
+        requestHash: i.request_hash as string,
+        statusCode: Number(i.status_code),
+        response: JSON.parse(i.response as string),
+        createdAt: Number(i.created_at),
+      });
+    }
+    return {
+      customerId,
+      version: r.customer ? Number(r.customer.version) : null,
+      customer: r.customer ? rows.toCustomer(r.customer) : null,
+      grants: (r.grants as Row[]).map(rows.toGrant),
+      generations: (r.generations as Row[]).map(rows.toGeneration),
+      idempotency,
+      subscription: r.subscription ? rows.toSubscription(r.subscription) : null,
+      plans: (r.plans as Row[]).map(rows.toPlan),
+      purchases: (r.purchases as Row[]).map(rows.toPurchase),
+    };
+  }
+
+}
+
+interface PendingWrite {
+  load: CustomerLoad;
+  decide: (s: CustomerSnapshot) => Decision<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+interface CustomerQueue {
+  pending: PendingWrite[];
+  running: boolean;
+}
+
+/** The most writes one `purse_apply` call carries. */
+const MAX_BATCH = 128;
+
+/** How often a batch is decided again after losing a generation id to another customer's write. */
+const MAX_ID_RACE_RETRIES = 3;
+
+function isGenerationIdTaken(error: unknown): boolean {
+  const e = error as { code?: string; constraint?: string };
+  return e?.code === '23505' && e.constraint === 'generation_ids_pkey';
+}
+
+interface MergedLoad {
+  now: number;
+  generationIds: string[];
+  grantIds: string[];
+  idempotencyKeys: string[];
+  planIds: string[];
+  purchaseIds: string[];
+}
+
+interface LoadedCustomer extends Omit<CustomerSnapshot, 'idempotency'> {
+  customerId: string;
+  version: number | null;
+  idempotency: Map<string, IdempotencyRecord>;
+}
+
+/** What a batch needs loaded: everything any of its writes needs, as of the latest of their times. */
+function mergeLoads(loads: CustomerLoad[]): MergedLoad {
+  const set = (pick: (l: CustomerLoad) => readonly string[] | undefined) => [...new Set(loads.flatMap((l) => pick(l) ?? []))];
+  return {
+    now: Math.max(...loads.map((l) => l.now)),
+    generationIds: set((l) => l.generationIds),
+    grantIds: set((l) => l.grantIds),
+    idempotencyKeys: set((l) => (l.idempotencyKey === undefined ? [] : [l.idempotencyKey])),
+    planIds: set((l) => l.planIds),
+    purchaseIds: set((l) => l.purchaseIds),
+  };
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/**
+ * Decides each write of a batch on the state the writes before it left, and
+ * gathers everything they changed into one `purse_apply` argument (null when
+ * nothing changed). Rows changed twice are written once, as they ended.
+ */
+function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes: Outcome[]; changes: string | null } {
+  const grants = new Map(loaded.grants.map((g) => [g.id, g]));
+  const generations = new Map(loaded.generations.map((g) => [g.id, g]));
+  const purchases = new Map(loaded.purchases.map((p) => [p.id, p]));
+  const idempotency = new Map(loaded.idempotency);
+  let subscription = loaded.subscription;
+  const written = { grants: new RowChanges<Grant>(), generations: new RowChanges<Generation>(), purchases: new RowChanges<Purchase>() };
+  const ledger: CustomerChanges['ledger'] = [];
+  const events: CustomerChanges['events'] = [];
+  const newKeys: IdempotencyRecord[] = [];
+  let subscriptionChanged = false;
+
+  const upsert = <T extends { id: string }>(rows: RowChanges<T>, state: Map<string, T>, inserted: T[], updated: T[]) => {
+    for (const row of inserted) {
+      rows.insert(row);
+      state.set(row.id, row);
+    }
+    for (const row of updated) {
+      rows.update(row);
+      state.set(row.id, row);
+    }
+  };
+
+  const outcomes = batch.map((write): Outcome => {
+    const key = write.load.idempotencyKey;
+    const view: CustomerSnapshot = {
+      customer: loaded.customer,
+      grants: [...grants.values()],
+      generations: [...generations.values()],
+      idempotency: key === undefined ? null : (idempotency.get(key) ?? null),
+      subscription,
+      plans: loaded.plans,
+      purchases: [...purchases.values()],
+    };
+    let decision: Decision<unknown>;
+    try {
+      decision = write.decide(view);
+    } catch (error) {
+      return { ok: false, error };
+    }
+    const c = decision.changes;
+    upsert(written.grants, grants, c.insertGrants, c.updateGrants);
+    upsert(written.generations, generations, c.insertGenerations, c.updateGenerations);
+    upsert(written.purchases, purchases, c.insertPurchases, c.updatePurchases);
+    ledger.push(...c.ledger);
+    events.push(...c.events);
+    if (c.idempotency) {
+      idempotency.set(c.idempotency.key, c.idempotency);
+      newKeys.push(c.idempotency);
+    }
+    if (c.subscription) {
+      subscription = c.subscription;
+      subscriptionChanged = true;
+    }
+    return { ok: true, value: decision.result };
+  });
+
+  const nothing =
+    written.grants.size + written.generations.size + written.purchases.size + ledger.length + newKeys.length + events.length === 0 &&
+    !subscriptionChanged;
+  if (nothing) return { outcomes, changes: null };
+  const changes = JSON.stringify({
+    insertGrants: written.grants.inserted.map(rows.grantParams),
+    updateGrants: written.grants.updated.map(rows.grantParams),
+    insertGenerations: written.generations.inserted.map(rows.generationParams),
+    updateGenerations: written.generations.updated.map(rows.generationParams),
+    ledger: ledger.map(rows.ledgerParams),
+    idempotency: newKeys.map((k) => rows.idempotencyParams(loaded.customerId, k)),
+    subscription: subscriptionChanged && subscription ? [rows.subscriptionParams(subscription)] : [],
+    insertPurchases: written.purchases.inserted.map(rows.purchaseParams),
+    updatePurchases: written.purchases.updated.map(rows.purchaseParams),
+    events: events.map((e, i) => rows.eventParams(e, i + 1)),
+  });
+  return { outcomes, changes };
+}

@@ -1,0 +1,430 @@
+import type { AlertSettings, EventType, PurseEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../domain/events.js';
+import { endpointWants } from '../domain/events.js';
+import type { Customer, Generation, Grant, LedgerEntry, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../domain/types.js';
+import { compareWithLedger, MALFORMED_ENTRIES_SQL } from './audit.js';
+import { decodeAttemptCursor, decodeEventCursor, decodeGenerationCursor } from './cursor.js';
+import type { AppliedMigration } from './migrations.js';
+import * as rows from './rows.js';
+import type { ApiKeyRecord, AttemptResult, AuditReport, EventFilter, Page } from './store.js';
+import {
+  attemptParams,
+  deliveryParams,
+  endpointFailedParams,
+  endpointParams,
+  newDelivery,
+  toAttempt,
+  toDelivery,
+  toEndpoint,
+  WEBHOOK_SQL as W,
+} from './webhook-queries.js';
+
+export type Row = Record<string, unknown>;
+
+/** The three primitives every shared query is written over; SQL uses `?` placeholders. */
+export interface SqlRunner {
+  all(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** Runs a write; answers how many rows it changed. */
+  run(sql: string, params?: readonly unknown[]): Promise<number>;
+}
+
+/** What the two SQL dialects write differently, as small fragments (the way Kysely's compilers differ). */
+export interface SqlDialect {
+  /** Appended to a SELECT that takes rows for a write: PostgreSQL's row lock; SQLite already holds the database's. */
+  forUpdate: string;
+  /** Appended to a SELECT of queue rows several processes may take at once: lock them (of table alias `of`), skipping those another holds. */
+  skipLocked: (of?: string) => string;
+}
+
+/**
+ * The queries both adapters run, written once. An adapter gives the primitives
+ * (`all`, `run`, a write and a read transaction) and its dialect, and keeps only
+ * what truly differs: its write engine (`transact`), migrations, the balance
+ * read, and what uses a feature of one database (PostgreSQL's routed
+ * generation lookup, SQLite's rowid pruning).
+ */
+export abstract class SqlStore implements SqlRunner {
+  protected abstract readonly dialect: SqlDialect;
+  abstract all(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  abstract run(sql: string, params?: readonly unknown[]): Promise<number>;
+  /** Runs `work` in one write transaction. `work` may await only the runner it is given. */
+  protected abstract inTransaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  /** Runs `work` on one consistent read-only view of the whole database. */
+  protected abstract inReadSnapshot<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T>;
+
+  protected async one(sql: string, params: readonly unknown[] = []): Promise<Row | null> {
+    return (await this.all(sql, params))[0] ?? null;
+  }
+
+  async appliedMigrations(): Promise<AppliedMigration[]> {
+    if (!(await this.hasTable('schema_migrations'))) return [];
+    return (await this.all('SELECT version, name, applied_at FROM schema_migrations ORDER BY version')).map((r) => ({
+      version: Number(r.version),
+      name: String(r.name),
+      appliedAt: Number(r.applied_at),
+    }));
+  }
+
+  /** Whether a table exists yet (before the first migration, none does). */
+  protected abstract hasTable(name: string): Promise<boolean>;
+
+  async putCustomer(c: Customer): Promise<Customer> {
+    const r = await this.one(
+      `INSERT INTO customers (id, name, email, metadata, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, metadata = excluded.metadata, updated_at = excluded.updated_at
+       RETURNING *`,
+      [c.id, c.name, c.email, c.metadata ? JSON.stringify(c.metadata) : null, c.createdAt, c.updatedAt],
+    );
+    return rows.toCustomer(r!);
+  }
+
+  async getCustomer(id: string): Promise<Customer | null> {
+    const r = await this.one('SELECT * FROM customers WHERE id = ?', [id]);
+    return r ? rows.toCustomer(r) : null;
+  }
+
+  async searchCustomers(query: string, limit: number): Promise<Customer[]> {
+    const like = `%${query.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    return (
+      await this.all(
+        `SELECT * FROM customers WHERE lower(id) LIKE ? ESCAPE '\\' OR lower(email) LIKE ? ESCAPE '\\' OR lower(name) LIKE ? ESCAPE '\\'
+         ORDER BY updated_at DESC LIMIT ?`,
+        [like, like, like, limit],
+      )
+    ).map(rows.toCustomer);
+  }
+
+  async setCustomerAlerts(customerId: string, alerts: Partial<AlertSettings> | null): Promise<void> {
+    await this.run('UPDATE customers SET alerts = ? WHERE id = ?', [alerts ? JSON.stringify(alerts) : null, customerId]);
+  }
+
+  /** Creates or updates a tool, and records a price history line when its price changes, in one transaction. */
+  async putTool(t: Tool): Promise<Tool> {
+    return this.inTransaction(async (tx) => {
+      const [before] = await tx.all(`SELECT credits, unit FROM tools WHERE id = ?${this.dialect.forUpdate}`, [t.id]);
+      const [r] = await tx.all(
+        `INSERT INTO tools (id, name, credits, unit, description, hold_seconds, active, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, credits = excluded.credits, unit = excluded.unit, description = excluded.description,
+           hold_seconds = excluded.hold_seconds, active = excluded.active, updated_at = excluded.updated_at
+         RETURNING *`,
+        [t.id, t.name, t.credits, t.unit, t.description, t.holdSeconds, t.active ? 1 : 0, t.createdAt, t.updatedAt],
+      );
+      if (!before || Number(before.credits) !== t.credits || before.unit !== t.unit) {
+        await tx.run('INSERT INTO tool_prices (tool_id, credits, unit, effective_at) VALUES (?, ?, ?, ?)', [t.id, t.credits, t.unit, t.updatedAt]);
+      }
+      return rows.toTool(r!);
+    });
+  }
+
+  async getTool(id: string): Promise<Tool | null> {
+    const r = await this.one('SELECT * FROM tools WHERE id = ?', [id]);
+    return r ? rows.toTool(r) : null;
+  }
+
+  async listTools(): Promise<Tool[]> {
+    return (await this.all('SELECT * FROM tools ORDER BY credits, id')).map(rows.toTool);
+  }
+
+  async toolPrices(toolId: string): Promise<ToolPrice[]> {
+    return (await this.all('SELECT * FROM tool_prices WHERE tool_id = ? ORDER BY seq', [toolId])).map(rows.toToolPrice);
+  }
+
+  async putPlan(p: Plan): Promise<Plan> {
+    const r = await this.one(
+      `INSERT INTO plans (id, name, credits_per_period, period, price_amount, price_currency, rollover_max, description, active, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, credits_per_period = excluded.credits_per_period, period = excluded.period,
+         price_amount = excluded.price_amount, price_currency = excluded.price_currency, rollover_max = excluded.rollover_max,
+         description = excluded.description, active = excluded.active, updated_at = excluded.updated_at
+       RETURNING *`,
+      [p.id, p.name, p.creditsPerPeriod, p.period, p.price.amount, p.price.currency, p.rolloverMax, p.description, p.active ? 1 : 0, p.createdAt, p.updatedAt],
+    );
+    return rows.toPlan(r!);
+  }
+
+  async getPlan(id: string): Promise<Plan | null> {
+    const r = await this.one('SELECT * FROM plans WHERE id = ?', [id]);
+    return r ? rows.toPlan(r) : null;
+  }
+
+  async listPlans(): Promise<Plan[]> {
+    return (await this.all('SELECT * FROM plans ORDER BY price_amount, id')).map(rows.toPlan);
+  }
+
+  async putPack(p: Pack): Promise<Pack> {
+    const r = await this.one(
+      `INSERT INTO packs (id, name, credits, price_amount, price_currency, expires_in_days, description, active, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, credits = excluded.credits, price_amount = excluded.price_amount,
+         price_currency = excluded.price_currency, expires_in_days = excluded.expires_in_days, description = excluded.description,
+         active = excluded.active, updated_at = excluded.updated_at
+       RETURNING *`,
+      [p.id, p.name, p.credits, p.price.amount, p.price.currency, p.expiresInDays, p.description, p.active ? 1 : 0, p.createdAt, p.updatedAt],
+    );
+    return rows.toPack(r!);
+  }
+
+  async getPack(id: string): Promise<Pack | null> {
+    const r = await this.one('SELECT * FROM packs WHERE id = ?', [id]);
+    return r ? rows.toPack(r) : null;
+  }
+
+  async listPacks(): Promise<Pack[]> {
+    return (await this.all('SELECT * FROM packs ORDER BY price_amount, id')).map(rows.toPack);
+  }
+
+  async getSubscription(customerId: string): Promise<Subscription | null> {
+    const r = await this.one('SELECT * FROM subscriptions WHERE customer_id = ?', [customerId]);
+    return r ? rows.toSubscription(r) : null;
+  }
+
+  async findSubscriptionByRef(providerRef: string): Promise<Subscription | null> {
+    const r = await this.one('SELECT * FROM subscriptions WHERE provider_ref = ? LIMIT 1', [providerRef]);
+    return r ? rows.toSubscription(r) : null;
+  }
+
+  async getPurchase(id: string): Promise<Purchase | null> {
+    const r = await this.one('SELECT * FROM purchases WHERE id = ? LIMIT 1', [id]);
+    return r ? rows.toPurchase(r) : null;
+  }
+
+  async findPurchaseByRef(ref: string): Promise<Purchase | null> {
+    const r = await this.one('SELECT * FROM purchases WHERE provider_ref = ? OR payment_ref = ? LIMIT 1', [ref, ref]);
+    return r ? rows.toPurchase(r) : null;
+  }
+
+  async listPurchases(customerId: string, page: Page): Promise<Purchase[]> {
+    return (await this.newestFirst('purchases', customerId, page)).map(rows.toPurchase);
+  }
+
+  async listGenerations(customerId: string, page: Page): Promise<Generation[]> {
+    return (await this.newestFirst('generations', customerId, page)).map(rows.toGeneration);
+  }
+
+  /** One customer's rows of a table paged by (created_at, id), newest first. */
+  private async newestFirst(table: 'purchases' | 'generations', customerId: string, page: Page): Promise<Row[]> {
+    const cursor = decodeGenerationCursor(page.before);
+    if (!cursor) return this.all(`SELECT * FROM ${table} WHERE customer_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`, [customerId, page.limit]);
+    return this.all(
+      `SELECT * FROM ${table} WHERE customer_id = ? AND (created_at < ? OR (created_at = ? AND id < ?)) ORDER BY created_at DESC, id DESC LIMIT ?`,
+      [customerId, cursor.createdAt, cursor.createdAt, cursor.id, page.limit],
+    );
+  }
+
+  async findGrant(id: string): Promise<Grant | null> {
+    const r = await this.one('SELECT * FROM grants WHERE id = ? LIMIT 1', [id]);
+    return r ? rows.toGrant(r) : null;
+  }
+
+  async listGrants(customerId: string): Promise<Grant[]> {
+    return (await this.all('SELECT * FROM grants WHERE customer_id = ? ORDER BY created_at DESC, id DESC', [customerId])).map(rows.toGrant);
+  }
+
+  async listLedger(customerId: string, page: Page): Promise<LedgerEntry[]> {
+    const before = page.before === undefined ? Number.MAX_SAFE_INTEGER : Number(page.before);
+    return (await this.all('SELECT * FROM ledger_entries WHERE customer_id = ? AND id < ? ORDER BY id DESC LIMIT ?', [customerId, before, page.limit])).map(
+      rows.toLedgerEntry,
+    );
+  }
+
+  /** A cross-customer job (the sweep's search): every customer with a hold, grant, period or announcement due. */
+  async dueCustomers(now: number, limit: number): Promise<string[]> {
+    const list = await this.all(
+      `SELECT customer_id FROM generations WHERE status = 'reserved' AND hold_until <= ?
+       UNION SELECT customer_id FROM grants WHERE remaining > 0 AND voided_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ?
+       UNION SELECT customer_id FROM subscriptions WHERE status = 'active' AND driven_by = 'purse' AND current_period_end <= ?
+       UNION SELECT customer_id FROM grants WHERE warn_at IS NOT NULL AND warn_at <= ? AND remaining > 0 AND voided_at IS NULL
+       LIMIT ?`,
+      [now, now, now, now, limit],
+    );
+    return list.map((r) => r.customer_id as string);
+  }
+
+  async reportLedgerByDay(from: number, to: number) {
+    const list = await this.all(
+      `SELECT created_at / 86400000 AS day, type, CAST(SUM(amount) AS BIGINT) AS amount FROM ledger_entries
+        WHERE created_at >= ? AND created_at < ? GROUP BY created_at / 86400000, type ORDER BY 1`,
+      [from, to],
+    );
+    return list.map((r) => ({ day: Number(r.day), type: r.type as LedgerEntry['type'], amount: Number(r.amount) }));
+  }
+
+  async reportGenerationsByTool(from: number, to: number) {
+    const list = await this.all(
+      `SELECT tool_id, status, COUNT(*) AS n, CAST(SUM(charged) AS BIGINT) AS charged, CAST(SUM(refunded) AS BIGINT) AS refunded FROM generations
+        WHERE created_at >= ? AND created_at < ? GROUP BY tool_id, status`,
+      [from, to],
+    );
+    return list.map((r) => ({ toolId: r.tool_id as string, status: r.status as Generation['status'], count: Number(r.n), charged: Number(r.charged), refunded: Number(r.refunded) }));
+  }
+
+  async reportOutstanding(now: number) {
+    const bySource = (
+      await this.all(
+        `SELECT source, CAST(SUM(remaining) AS BIGINT) AS available FROM grants
+          WHERE remaining > 0 AND voided_at IS NULL AND (expires_at IS NULL OR expires_at > ?) GROUP BY source ORDER BY source`,
+        [now],
+      )
+    ).map((r) => ({ source: r.source as Grant['source'], available: Number(r.available) }));
+    const held = await this.one("SELECT CAST(COALESCE(SUM(cost), 0) AS BIGINT) AS reserved FROM generations WHERE status = 'reserved'");
+    return { bySource, reserved: Number(held!.reserved) };
+  }
+
+  /** The ledger check (Rule 13), a cross-customer job on one consistent view. */
+  async audit(): Promise<AuditReport> {
+    return this.inReadSnapshot(async (tx) => {
+      const num = (v: unknown) => Number(v);
+      return compareWithLedger({
+        grants: (await tx.all('SELECT customer_id, id, amount, remaining FROM grants')).map((r) => ({
+          customerId: r.customer_id as string, id: r.id as string, amount: num(r.amount), remaining: num(r.remaining),
+        })),
+        ledgerByGrant: (
+          await tx.all(`SELECT customer_id, grant_id, CAST(SUM(available_delta) AS BIGINT) AS available,
+                          CAST(SUM(CASE WHEN type = 'grant' THEN amount ELSE 0 END) AS BIGINT) AS granted,
+                          CAST(SUM(CASE WHEN type = 'grant' THEN 1 ELSE 0 END) AS BIGINT) AS grant_entries
+                        FROM ledger_entries GROUP BY customer_id, grant_id`)
+        ).map((r) => ({ customerId: r.customer_id as string, grantId: r.grant_id as string, available: num(r.available), granted: num(r.granted), grantEntries: num(r.grant_entries) })),
+        generations: (await tx.all('SELECT customer_id, id, status, cost, charged, refunded FROM generations')).map((r) => ({
+          customerId: r.customer_id as string, id: r.id as string, status: r.status as Generation['status'], cost: num(r.cost), charged: num(r.charged), refunded: num(r.refunded),
+        })),
+        ledgerByGeneration: (
+          await tx.all(`SELECT customer_id, generation_id, CAST(SUM(reserved_delta) AS BIGINT) AS reserved,
+                          CAST(SUM(CASE type WHEN 'charge' THEN amount WHEN 'refund' THEN -amount ELSE 0 END) AS BIGINT) AS spent
+                        FROM ledger_entries WHERE generation_id IS NOT NULL GROUP BY customer_id, generation_id`)
+        ).map((r) => ({ customerId: r.customer_id as string, generationId: r.generation_id as string, reserved: num(r.reserved), spent: num(r.spent) })),
+        entries: num((await tx.all('SELECT COUNT(*) AS n FROM ledger_entries'))[0]!.n),
+        malformedEntries: (await tx.all(MALFORMED_ENTRIES_SQL)).map((r) => ({
+          id: num(r.id), type: r.type as string, amount: num(r.amount), availableDelta: num(r.available_delta), reservedDelta: num(r.reserved_delta),
+        })),
+      });
+    });
+  }
+
+  async insertApiKey(k: ApiKeyRecord): Promise<void> {
+    await this.run('INSERT INTO api_keys (id, name, prefix, hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)', [k.id, k.name, k.prefix, k.hash, k.createdAt, k.revokedAt]);
+  }
+
+  async findApiKeyByHash(hash: string): Promise<ApiKeyRecord | null> {
+    const r = await this.one('SELECT * FROM api_keys WHERE hash = ?', [hash]);
+    return r ? rows.toApiKey(r) : null;
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    return (await this.all('SELECT * FROM api_keys ORDER BY created_at')).map(rows.toApiKey);
+  }
+
+  async revokeApiKey(id: string, at: number): Promise<boolean> {
+    return (await this.run('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [at, id])) > 0;
+  }
+
+  async getMeta(key: string): Promise<string | null> {
+    const r = await this.one('SELECT value FROM meta WHERE key = ?', [key]);
+    return r ? (r.value as string) : null;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
+  }
+
+  async getOrSetMeta(key: string, init: () => string): Promise<string> {
+    await this.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING', [key, init()]);
+    return (await this.getMeta(key))!;
+  }
+
+  async listEvents(filter: EventFilter, page: Page): Promise<PurseEvent[]> {
+    const c = decodeEventCursor(page.before);
+    const type = filter.type ?? null;
+    if (filter.customerId !== undefined) {
+      return (
+        await this.all('SELECT * FROM events WHERE customer_id = ? AND seq < ? AND (CAST(? AS TEXT) IS NULL OR type = ?) ORDER BY seq DESC LIMIT ?', [
+          filter.customerId, c ? c.seq : Number.MAX_SAFE_INTEGER, type, type, page.limit,
+        ])
+      ).map(rows.toEvent);
+    }
+    // A cross-customer read (the operator's feed of every customer), by time.
+    const cursor = c ? 'AND (created_at < ? OR (created_at = ? AND (customer_id < ? OR (customer_id = ? AND seq < ?))))' : '';
+    const params = c ? [c.createdAt, c.createdAt, c.customerId, c.customerId, c.seq] : [];
+    return (
+      await this.all(`SELECT * FROM events WHERE (CAST(? AS TEXT) IS NULL OR type = ?) ${cursor} ORDER BY created_at DESC, customer_id DESC, seq DESC LIMIT ?`, [
+        type, type, ...params, page.limit,
+      ])
+    ).map(rows.toEvent);
+  }
+
+  async getEvent(id: string): Promise<PurseEvent | null> {
+    const r = await this.one('SELECT * FROM events WHERE id = ? LIMIT 1', [id]);
+    return r ? rows.toEvent(r) : null;
+  }
+
+  async putWebhookEndpoint(e: WebhookEndpoint): Promise<void> {
+    await this.run(W.upsertEndpoint, endpointParams(e));
+  }
+
+  async getWebhookEndpoint(id: string): Promise<WebhookEndpoint | null> {
+    const r = await this.one(W.getEndpoint, [id]);
+    return r ? toEndpoint(r) : null;
+  }
+
+  async listWebhookEndpoints(): Promise<WebhookEndpoint[]> {
+    return (await this.all(W.listEndpoints)).map(toEndpoint);
+  }
+
+  async deleteWebhookEndpoint(id: string): Promise<boolean> {
+    return this.inTransaction(async (tx) => {
+      await tx.run(W.dropPendingOf, [id]);
+      return (await tx.run(W.deleteEndpoint, [id])) > 0;
+    });
+  }
+
+  async dispatchEvents(now: number, limit: number): Promise<number> {
+    // A cheap look first, so an idle worker takes no write lock.
+    if ((await this.all(W.anyUndispatched)).length === 0) return 0;
+    return this.inTransaction(async (tx) => {
+      // Rows another process's worker is dispatching are skipped, not waited for.
+      const events = await tx.all(`SELECT customer_id, seq, id, type FROM events WHERE dispatched = 0 ORDER BY created_at LIMIT ?${this.dialect.skipLocked()}`, [limit]);
+      const endpoints = (await tx.all(W.enabledEndpoints)).map(toEndpoint);
+      for (const e of events) {
+        for (const endpoint of endpoints) {
+          if (!endpointWants(endpoint, e.type as EventType)) continue;
+          await tx.run(W.insertDelivery, deliveryParams(newDelivery(endpoint.id, e.id as string, e.customer_id as string, now)));
+        }
+        await tx.run(W.markDispatched, [e.customer_id, e.seq]);
+      }
+      return events.length;
+    });
+  }
+
+  async enqueueDeliveries(deliveries: WebhookDelivery[]): Promise<void> {
+    await this.inTransaction(async (tx) => {
+      for (const d of deliveries) await tx.run(W.insertDelivery, deliveryParams(d));
+    });
+  }
+
+  async claimDeliveries(now: number, limit: number, leaseMs: number): Promise<WebhookDelivery[]> {
+    const claimed = await this.all(
+      `UPDATE webhook_deliveries SET locked_until = ? WHERE id IN (
+         SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+          WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.locked_until IS NULL OR d.locked_until <= ?) AND e.status = 'enabled'
+          ORDER BY d.next_attempt_at LIMIT ?${this.dialect.skipLocked('d')})
+       RETURNING *`,
+      [now + leaseMs, now, now, limit],
+    );
+    return claimed.map(toDelivery);
+  }
+
+  async recordAttempts(results: AttemptResult[], disable: { maxFailures: number; windowMs: number; reason: (failed: WebhookAttempt) => string }): Promise<void> {
+    await this.inTransaction(async (tx) => {
+      for (const { attempt: a, delivery: d } of results) {
+        await tx.run(W.insertAttempt, attemptParams(a));
+        await tx.run(W.updateDelivery, [d.status, d.attempts, d.nextAttemptAt, d.lockedUntil, d.updatedAt, d.id]);
+        if (a.error === null) await tx.run(W.endpointSucceeded, [a.endpointId]);
+        else await tx.run(W.endpointFailed, endpointFailedParams(a.endpointId, a.at, disable.maxFailures, disable.windowMs, disable.reason(a)));
+      }
+    });
+  }
+
+  async listWebhookAttempts(endpointId: string, page: Page): Promise<WebhookAttempt[]> {
+    const c = decodeAttemptCursor(page.before);
+    return (await this.all(W.listAttempts, [endpointId, c?.at ?? Number.MAX_SAFE_INTEGER, c?.id ?? '', page.limit])).map(toAttempt);
+  }
+}
