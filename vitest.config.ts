@@ -30,7 +30,8 @@ export default defineConfig({
           name: 'postgres-2proc',
           // The HTTP tests again, each call sent to one of two server processes on one database.
           include: ['test/http/**/*.test.ts', 'test/payments/**/*.test.ts'],
-          exclude: ['test/http/concurrency.test.ts', 'test/http/scheduler-race.test.ts'],
+          // These start their own server processes.
+          exclude: ['test/http/concurrency.test.ts', 'test/http/scheduler-race.test.ts', 'test/http/webhooks-burst.pg.test.ts'],
           env: { PURSE_TEST_STORE: 'postgres', PURSE_TEST_TWO_PROCESSES: '1' },
         },
       },

@@ -2,7 +2,8 @@
  * `npm run bench`: every figure beside a baseline measured in the same run on
  * the same machine, as a table and as JSON (bench/results/latest.json plus a
  * dated copy), so runs can be compared. Sizes: BENCH_SECONDS (per measurement),
- * BENCH_HISTORY (ledger sizes, e.g. 0,1000000,10000000), BENCH_CUSTOMERS.
+ * BENCH_HISTORY (ledger sizes, e.g. 0,1000000,10000000), BENCH_CUSTOMERS,
+ * BENCH_WEBHOOK_BACKLOG (events in the delivery measurement).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -11,6 +12,7 @@ import { historyBench } from './history-bench.js';
 import { httpBench } from './http-bench.js';
 import { pgBench } from './pg-bench.js';
 import { sqliteBench } from './sqlite-bench.js';
+import { webhooksBench } from './webhooks-bench.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const historySizes = (process.env.BENCH_HISTORY ?? '0,1000000,10000000').split(',').map(Number);
@@ -56,6 +58,22 @@ row(
   '≥ 0.6× req/s, p99 ≤ 10 ms',
 );
 
+const webhooks = await webhooksBench({ seconds, clients: 50, backlog: Number(process.env.BENCH_WEBHOOK_BACKLOG ?? 5_000) });
+row(
+  'SQLite in-process lifecycles/s, 50 clients, one webhook endpoint taking every type',
+  `${fmt(webhooks.lifecycles.withEndpoint)} (${fmt(webhooks.lifecycles.delivered)} events delivered)`,
+  `${fmt(webhooks.lifecycles.without)} without an endpoint`,
+  webhooks.lifecycles.ratio,
+  '≥ 0.9×',
+);
+row(
+  'Webhook events delivered/s to a local receiver (SQLite)',
+  `${fmt(webhooks.delivery.perSecond)} (${fmt(webhooks.delivery.cpuMicrosPerEvent)} µs CPU each)`,
+  `a backlog of ${fmt(webhooks.delivery.events)}`,
+  null,
+  '',
+);
+
 let postgres: Awaited<ReturnType<typeof pgBench>> | null = null;
 if (await postgresReachable()) {
   postgres = await pgBench({ seconds, customers: Number(process.env.BENCH_CUSTOMERS ?? 10_000) });
@@ -83,7 +101,7 @@ console.log(line(['figure', 'purse', 'baseline', 'ratio', 'target']));
 console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
 for (const r of rows) console.log(line([r.figure, r.purse, r.baseline, r.ratio, r.target]));
 
-const results = { at: new Date().toISOString(), seconds: (Date.now() - started) / 1000, machine, sqlite, http, postgres, history };
+const results = { at: new Date().toISOString(), seconds: (Date.now() - started) / 1000, machine, sqlite, http, webhooks, postgres, history };
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/latest.json', JSON.stringify(results, null, 2));
 writeFileSync(`bench/results/${results.at.replace(/[:.]/g, '-')}.json`, JSON.stringify(results, null, 2));

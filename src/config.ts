@@ -25,8 +25,8 @@ export interface Config {
   stripe: { secretKey: string; webhookSecret: string; publicUrl: string; apiBase?: string } | null;
   /** Alert defaults for customers without their own: PURSE_LOW_BALANCE, PURSE_EXPIRING_SOON_DAYS. */
   alerts?: AlertSettings;
-  /** Webhook delivery: the first retry's wait, failures in a row that disable an endpoint, the idle poll. */
-  webhooks?: { retryBaseMs: number; maxFailures: number; pollMs: number };
+  /** Webhook delivery: the first retry's wait, failures in a row that disable an endpoint, the idle poll, how long a worker holds a delivery it took. */
+  webhooks?: { retryBaseMs: number; maxFailures: number; pollMs: number; leaseMs?: number };
 }
 
 export class ConfigError extends Error {}
@@ -128,6 +128,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retryBaseMs: whole('PURSE_WEBHOOK_RETRY_BASE_MS', 5_000, 10),
     maxFailures: whole('PURSE_WEBHOOK_MAX_FAILURES', 100, 1),
     pollMs: whole('PURSE_WEBHOOK_POLL_MS', 1_000, 10),
+    leaseMs: whole('PURSE_WEBHOOK_LEASE_MS', 60_000, 1_000),
   };
   return {
     alerts: { lowBalance, expiringSoonDays },

@@ -109,6 +109,7 @@ function processEnv(config: Config): Record<string, string> {
     env.PURSE_WEBHOOK_RETRY_BASE_MS = String(config.webhooks.retryBaseMs);
     env.PURSE_WEBHOOK_MAX_FAILURES = String(config.webhooks.maxFailures);
     env.PURSE_WEBHOOK_POLL_MS = String(config.webhooks.pollMs);
+    if (config.webhooks.leaseMs !== undefined) env.PURSE_WEBHOOK_LEASE_MS = String(config.webhooks.leaseMs);
   }
   if (config.alerts) {
     env.PURSE_LOW_BALANCE = config.alerts.lowBalance.join(',');

@@ -69,6 +69,11 @@ describe.runIf(!ON_POSTGRES)('configuration (items 4, 7, 8, 15)', () => {
     expect(readConfig({ ...base, PURSE_SESSION_WRITES_PER_MINUTE: '0', PURSE_METRICS_PORT: '9464' })).toMatchObject({ sessionWritesPerMinute: 0, metricsPort: 9464 });
     expect(() => readConfig({ ...base, PURSE_SESSION_WRITES_PER_MINUTE: '-1' })).toThrow(ConfigError);
   });
+  it('reads the webhook lease: a minute unless PURSE_WEBHOOK_LEASE_MS says otherwise, never under a second', () => {
+    expect(readConfig(base).webhooks).toMatchObject({ leaseMs: 60_000 });
+    expect(readConfig({ ...base, PURSE_WEBHOOK_LEASE_MS: '2000' }).webhooks).toMatchObject({ leaseMs: 2_000 });
+    expect(() => readConfig({ ...base, PURSE_WEBHOOK_LEASE_MS: '999' })).toThrow(/PURSE_WEBHOOK_LEASE_MS/);
+  });
   it('redacts the password of a database URL', () => {
     expect(redactDatabaseUrl('postgres://purse:s3cr%40t@db.internal:5432/purse')).toBe('postgres://purse:***@db.internal:5432/purse');
     expect(redactDatabaseUrl('postgresql://purse@db/purse')).toBe('postgresql://purse@db/purse');

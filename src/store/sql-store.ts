@@ -5,7 +5,7 @@ import { compareWithLedger, MALFORMED_ENTRIES_SQL } from './audit.js';
 import { decodeAttemptCursor, decodeEventCursor, decodeGenerationCursor } from './cursor.js';
 import type { AppliedMigration } from './migrations.js';
 import * as rows from './rows.js';
-import type { ApiKeyRecord, AuditReport, EventFilter, Page } from './store.js';
+import type { ApiKeyRecord, AttemptResult, AuditReport, EventFilter, Page } from './store.js';
 import {
   attemptParams,
   deliveryParams,
@@ -412,12 +412,14 @@ export abstract class SqlStore implements SqlRunner {
     return claimed.map(toDelivery);
   }
 
-  async recordAttempt(a: WebhookAttempt, d: WebhookDelivery, disable: { maxFailures: number; windowMs: number; reason: string }): Promise<void> {
+  async recordAttempts(results: AttemptResult[], disable: { maxFailures: number; windowMs: number; reason: (failed: WebhookAttempt) => string }): Promise<void> {
     await this.inTransaction(async (tx) => {
-      await tx.run(W.insertAttempt, attemptParams(a));
-      await tx.run(W.updateDelivery, [d.status, d.attempts, d.nextAttemptAt, d.lockedUntil, d.updatedAt, d.id]);
-      if (a.error === null) await tx.run(W.endpointSucceeded, [a.endpointId]);
-      else await tx.run(W.endpointFailed, endpointFailedParams(a.endpointId, a.at, disable.maxFailures, disable.windowMs, disable.reason));
+      for (const { attempt: a, delivery: d } of results) {
+        await tx.run(W.insertAttempt, attemptParams(a));
+        await tx.run(W.updateDelivery, [d.status, d.attempts, d.nextAttemptAt, d.lockedUntil, d.updatedAt, d.id]);
+        if (a.error === null) await tx.run(W.endpointSucceeded, [a.endpointId]);
+        else await tx.run(W.endpointFailed, endpointFailedParams(a.endpointId, a.at, disable.maxFailures, disable.windowMs, disable.reason(a)));
+      }
     });
   }
 

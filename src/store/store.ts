@@ -1,4 +1,10 @@
 import type { AlertSettings, EventType, PurseEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../domain/events.js';
+
+/** One sent delivery: the attempt made and the delivery's state after it. */
+export interface AttemptResult {
+  attempt: WebhookAttempt;
+  delivery: WebhookDelivery;
+}
 import type {
   Customer,
   EntryType,
@@ -220,11 +226,12 @@ export interface Store {
   /** Takes up to `limit` due deliveries no worker holds, holding each until `now + leaseMs`. */
   claimDeliveries(now: number, limit: number, leaseMs: number): Promise<WebhookDelivery[]>;
   /**
-   * Records one attempt with the delivery's new state, and counts it on the
-   * endpoint — which is disabled after `disable.maxFailures` failures in a row
-   * or a failing run of `disable.windowMs` — all in one transaction.
+   * Records a batch of attempts, each with its delivery's new state, and counts
+   * each on its endpoint — which is disabled after `disable.maxFailures` failures
+   * in a row or a failing run of `disable.windowMs` — all in one transaction, so
+   * a batch of sends costs one commit.
    */
-  recordAttempt(attempt: WebhookAttempt, delivery: WebhookDelivery, disable: { maxFailures: number; windowMs: number; reason: string }): Promise<void>;
+  recordAttempts(results: AttemptResult[], disable: { maxFailures: number; windowMs: number; reason: (failed: WebhookAttempt) => string }): Promise<void>;
   /** An endpoint's attempts, newest first; `before` is `at.id` of the last one seen. */
   listWebhookAttempts(endpointId: string, page: Page): Promise<WebhookAttempt[]>;
 

@@ -1,0 +1,203 @@
+/**
+ * Webhooks: what the outbox costs a write, and how fast events go out. In-process
+ * on SQLite (as sqlite-bench.ts), 50 clients run reserve+complete lifecycles with
+ * the delivery worker running at its defaults, once with no endpoint and once
+ * with one enabled endpoint subscribed to every type, sending to a local receiver
+ * (a separate process answering 204) — two databases side by side, measured in
+ * alternating slices of the same run. Then a backlog of events is delivered by
+ * one worker and timed.
+ */
+import Database from 'better-sqlite3';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { view } from '../src/http/views.js';
+import { putTool } from '../src/service/catalog.js';
+import { systemClock } from '../src/service/clock.js';
+import type { ServiceContext } from '../src/service/context.js';
+import { putCustomer } from '../src/service/customers.js';
+import { complete, reserve } from '../src/service/generations.js';
+import { grantCredits } from '../src/service/grants.js';
+import { createEndpoint, startDeliveryWorker } from '../src/service/webhooks.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+
+export interface WebhookFigures {
+  seconds: number;
+  clients: number;
+  /**
+   * Lifecycles per second with no endpoint, and with one enabled endpoint taking
+   * every type, each until its worker caught up; how many lifecycles ran with
+   * the endpoint, the events delivered for them, the most events not yet sent
+   * when the load stopped, and this process's CPU time per lifecycle.
+   */
+  lifecycles: { without: number; withEndpoint: number; ratio: number; lifecycles: number; delivered: number; behind: number; cpuMicrosEach: { without: number; withEndpoint: number } };
+  /** A backlog of `events` events delivered by one worker to the local receiver. */
+  delivery: { events: number; seconds: number; perSecond: number; cpuMicrosPerEvent: number };
+}
+
+/** The receiver: a separate Node process answering every POST with 204; `GET` answers how many POSTs it took. */
+const RECEIVER = `
+let n = 0;
+require('node:http').createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    if (req.method === 'POST') { n++; res.writeHead(204).end(); } else res.end(String(n));
+  });
+}).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
+
+async function startReceiver(): Promise<{ url: string; count(): Promise<number>; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['-e', RECEIVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve) => child.stdout!.once('data', (d) => resolve(String(d).trim())));
+  const url = `http://127.0.0.1:${port}/hooks`;
+  return { url, child, count: async () => Number(await (await fetch(url)).text()) };
+}
+
+/** How many times each side is measured, alternately. */
+const PAIRS = 4;
+
+async function measure(seconds: number, clients: number, op: (i: number) => Promise<unknown>): Promise<number> {
+  const until = performance.now() + seconds * 1000;
+  let done = 0;
+  let seq = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < until) {
+        await op(seq++);
+        done++;
+      }
+    }),
+  );
+  return done / seconds;
+}
+
+const until = async (ok: () => Promise<boolean>, ms: number) => {
+  const end = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > end) throw new Error('webhook bench: deliveries did not finish in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+/** A Purse in this process on its own SQLite file: 100 customers with plenty of credits, one tool, its delivery worker running. */
+async function setup(dir: string, name: string) {
+  const path = join(dir, `${name}.db`);
+  const store = new SqliteStore(path);
+  await store.migrate();
+  const ctx: ServiceContext = { store, clock: systemClock };
+  await putTool(ctx, 'bench-tool', { name: 'Bench', credits: 1 });
+  const customers = 100;
+  for (let i = 0; i < customers; i++) {
+    await putCustomer(ctx, `c${i}`, {});
+    await grantCredits(ctx, `c${i}`, { amount: 1_000_000_000, source: 'bonus', reason: 'bench' });
+  }
+  const reader = new Database(path, { readonly: true });
+  const outstanding = reader.prepare("SELECT (SELECT COUNT(*) FROM events WHERE dispatched = 0) + (SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending') AS n");
+  let worker: ReturnType<typeof startDeliveryWorker> | null = startDeliveryWorker(ctx, { render: view.event });
+  return {
+    ctx,
+    lifecycle: async (i: number) => {
+      const gen = await reserve(ctx, { customerId: `c${i % customers}`, toolId: 'bench-tool' });
+      await complete(ctx, gen.body.id, {});
+    },
+    grant: (i: number) => grantCredits(ctx, `c${i % customers}`, { amount: 1, source: 'bonus', reason: 'backlog' }),
+    /** Events not yet fanned out plus deliveries not yet made. */
+    outstanding: () => (outstanding.get() as { n: number }).n,
+    /** Has the worker look for work now rather than at its next poll. */
+    wake: () => worker?.wake(),
+    startWorker: () => (worker = startDeliveryWorker(ctx, { render: view.event })),
+    stopWorker: async () => {
+      await worker?.stop();
+      worker = null;
+    },
+    async close() {
+      await worker?.stop();
+      reader.close();
+      await store.close();
+    },
+  };
+}
+
+export async function webhooksBench(opts: { seconds: number; clients: number; backlog: number }): Promise<WebhookFigures> {
+  const dir = mkdtempSync(join(tmpdir(), 'purse-bench-webhooks-'));
+  const receiver = await startReceiver();
+  const plain = await setup(dir, 'plain');
+  const hooked = await setup(dir, 'hooked');
+  try {
+    await createEndpoint(hooked.ctx, { url: receiver.url });
+    await until(async () => plain.outstanding() + hooked.outstanding() === 0, 30_000);
+    await measure(1, opts.clients, plain.lifecycle); // warm-up
+    await measure(1, opts.clients, hooked.lifecycle);
+    await until(async () => plain.outstanding() + hooked.outstanding() === 0, 60_000);
+
+    // Alternating slices, so drift on a shared machine falls on both. The
+    // workers run at their defaults (a look every second). A slice lasts until
+    // its worker has caught up: lifecycles run for `slice` seconds, then the
+    // worker is woken and the time until every event made is dispatched (and,
+    // with the endpoint, delivered) counts too — a worker that fell behind has
+    // only put its cost off. `behind` is the most events not yet sent when the
+    // load stopped.
+    const slice = opts.seconds / PAIRS;
+    const done = { without: 0, withEndpoint: 0 };
+    const took = { without: 0, withEndpoint: 0 };
+    const cpuMicros = { without: 0, withEndpoint: 0 };
+    let behind = 0;
+    const sentBefore = await receiver.count();
+    for (const turn of Array.from({ length: PAIRS }, () => ['without', 'withEndpoint'] as const).flat()) {
+      const purse = turn === 'without' ? plain : hooked;
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      done[turn] += (await measure(slice, opts.clients, purse.lifecycle)) * slice;
+      if (turn === 'withEndpoint') behind = Math.max(behind, purse.outstanding());
+      purse.wake();
+      await until(async () => purse.outstanding() === 0, 120_000);
+      took[turn] += (performance.now() - started) / 1000;
+      const used = process.cpuUsage(cpu);
+      cpuMicros[turn] += used.user + used.system;
+    }
+    const without = done.without / took.without;
+    const withEndpoint = done.withEndpoint / took.withEndpoint;
+    const lifecycles = Math.round(done.withEndpoint);
+    const delivered = (await receiver.count()) - sentBefore;
+
+    // A backlog made with no worker running, then sent by one.
+    await hooked.stopWorker();
+    let made = 0;
+    await Promise.all(
+      Array.from({ length: opts.clients }, async () => {
+        while (made < opts.backlog) await hooked.grant(made++);
+      }),
+    );
+    const before = await receiver.count();
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    hooked.startWorker();
+    hooked.wake();
+    await until(async () => (await receiver.count()) - before >= opts.backlog, 300_000);
+    const seconds = (performance.now() - started) / 1000;
+    const used = process.cpuUsage(cpu);
+    return {
+      seconds: opts.seconds,
+      clients: opts.clients,
+      lifecycles: {
+        without,
+        withEndpoint,
+        ratio: withEndpoint / without,
+        lifecycles,
+        delivered,
+        behind,
+        cpuMicrosEach: { without: cpuMicros.without / done.without, withEndpoint: cpuMicros.withEndpoint / done.withEndpoint },
+      },
+      delivery: { events: opts.backlog, seconds, perSecond: opts.backlog / seconds, cpuMicrosPerEvent: (used.user + used.system) / opts.backlog },
+    };
+  } finally {
+    await plain.close();
+    await hooked.close();
+    receiver.child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(JSON.stringify(await webhooksBench({ seconds: Number(process.env.BENCH_SECONDS ?? 5), clients: 50, backlog: Number(process.env.BENCH_WEBHOOK_BACKLOG ?? 5_000) }), null, 2));
+}
