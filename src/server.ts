@@ -12,6 +12,7 @@ import { systemClock, TestClock } from './service/clock.js';
 import type { ServiceContext } from './service/context.js';
 import { startSweeper } from './service/sweep.js';
 import { startDeliveryWorker } from './service/webhooks.js';
+import { startDeliveryThread } from './delivery-thread.js';
 import { view } from './http/views.js';
 import { openStore } from './store/open-store.js';
 import { createStripeProvider } from './payments/stripe-provider.js';
@@ -62,11 +63,11 @@ export async function createPurse(config: Config, opts: { store?: Store; logger?
     beforeEach: () => testClock?.sync(),
     idempotencyDays: config.idempotencyDays,
   });
-  const deliveries = startDeliveryWorker(ctx, {
-    render: view.event,
-    ...(config.webhooks ?? {}),
-    onError: (err) => app.log.error({ err }, 'webhook delivery failed'),
-  });
+  // Webhook delivery in a thread of its own where it can run there (a database file or a server), else in this event loop.
+  const onDeliveryError = (err: unknown) => app.log.error({ err }, 'webhook delivery failed');
+  const thread = opts.store ? null : await startDeliveryThread(config.databaseUrl, config.webhooks ?? {}, onDeliveryError);
+  app.log.info(thread ? 'webhook delivery runs in a thread of its own' : 'webhook delivery runs in the API event loop');
+  const deliveries = thread ?? startDeliveryWorker(ctx, { render: view.event, ...(config.webhooks ?? {}), onError: onDeliveryError });
   return {
     app,
     ctx,

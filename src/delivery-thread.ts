@@ -1,0 +1,100 @@
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { view } from './http/views.js';
+import { systemClock } from './service/clock.js';
+import { startDeliveryWorker, type DeliveryOptions } from './service/webhooks.js';
+import { openStore } from './store/open-store.js';
+
+/** The delivery worker's settings, as a thread receives them. */
+export type ThreadOptions = Omit<DeliveryOptions, 'render' | 'onError'>;
+
+type FromThread = { kind: 'ready' } | { kind: 'error'; message: string } | { kind: 'stopped' };
+type ToThread = { kind: 'wake' } | { kind: 'stop' };
+
+/** How long a thread may take to open its own connection before the process delivers in its own event loop instead. */
+const START_TIMEOUT_MS = 10_000;
+
+/**
+ * Runs the webhook delivery worker in a thread of its own, with its own
+ * connection to the database: sending events then uses a core the API's event
+ * loop does not, and never delays a request. Resolves null when a thread cannot
+ * start here (an in-memory database, or a runner that cannot load the thread's
+ * code); the caller then runs the worker in its own event loop.
+ */
+export function startDeliveryThread(
+  databaseUrl: string,
+  options: ThreadOptions,
+  onError: (message: string) => void,
+): Promise<{ stop(): Promise<void>; wake(): void } | null> {
+  if (databaseUrl === 'sqlite::memory:' || databaseUrl === 'sqlite:') return Promise.resolve(null);
+  return new Promise((resolve) => {
+    let worker: Worker;
+    try {
+      worker = newThread({ databaseUrl, options });
+    } catch {
+      resolve(null);
+      return;
+    }
+    let started = false;
+    const fail = () => {
+      if (started) return;
+      started = true;
+      void worker.terminate();
+      resolve(null);
+    };
+    const timer = setTimeout(fail, START_TIMEOUT_MS);
+    let stopped: (() => void) | null = null;
+    worker.on('error', (err) => (started ? onError(err.message) : fail()));
+    worker.on('exit', () => stopped?.());
+    worker.on('message', (message: FromThread) => {
+      if (message.kind === 'error') onError(message.message);
+      if (message.kind !== 'ready' || started) return;
+      started = true;
+      clearTimeout(timer);
+      worker.unref();
+      resolve({
+        wake: () => worker.postMessage({ kind: 'wake' } satisfies ToThread),
+        stop: () =>
+          new Promise<void>((done) => {
+            stopped = done;
+            // Kept alive until the thread has stopped its worker and closed its connection.
+            worker.ref();
+            worker.postMessage({ kind: 'stop' } satisfies ToThread);
+          }),
+      });
+    });
+  });
+}
+
+/**
+ * A thread running this file. Built, it is plain JavaScript; run from source
+ * through tsx (npm run dev, the tests' server processes), a thread does not
+ * inherit tsx's loader, so a small bootstrap registers it first.
+ */
+function newThread(data: unknown): Worker {
+  const self = new URL(import.meta.url);
+  if (!self.pathname.endsWith('.ts')) return new Worker(self, { workerData: data });
+  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(self.href)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData: data });
+}
+
+/** The thread's side: its own store, the worker, and the messages that wake and stop it. */
+async function runThread(): Promise<void> {
+  const { databaseUrl, options } = workerData as { databaseUrl: string; options: ThreadOptions };
+  const store = await openStore(databaseUrl, { migrate: false });
+  const worker = startDeliveryWorker(
+    { store, clock: systemClock },
+    { ...options, render: view.event, onError: (err) => parentPort!.postMessage({ kind: 'error', message: String(err) } satisfies FromThread) },
+  );
+  parentPort!.on('message', async (message: ToThread) => {
+    if (message.kind === 'wake') worker.wake();
+    if (message.kind === 'stop') {
+      await worker.stop();
+      await store.close();
+      // In a thread, exit ends this thread only (a loader's channel would otherwise keep it alive).
+      process.exit(0);
+    }
+  });
+  parentPort!.postMessage({ kind: 'ready' } satisfies FromThread);
+}
+
+if (!isMainThread && parentPort && (workerData as { databaseUrl?: unknown } | null)?.databaseUrl) void runThread();
