@@ -189,9 +189,14 @@ const MAX_BATCH = 128;
 /** How often a batch is decided again after losing a generation id to another customer's write. */
 const MAX_ID_RACE_RETRIES = 3;
 
+/**
+ * A unique violation of generation_ids' key. Citus reports it from a shard, under
+ * the shard's name (`generation_ids_pkey_102302`) and with no constraint field,
+ * so the message is read as well.
+ */
 function isGenerationIdTaken(error: unknown): boolean {
-  const e = error as { code?: string; constraint?: string };
-  return e?.code === '23505' && e.constraint === 'generation_ids_pkey';
+  const e = error as { code?: string; constraint?: string; message?: string };
+  return e?.code === '23505' && /^generation_ids_pkey(_\d+)?$/.test(e.constraint || /"(generation_ids_pkey[^"]*)"/.exec(e.message ?? '')?.[1] || '');
 }
 
 interface MergedLoad {
