@@ -13,19 +13,18 @@ export function decodeGenerationCursor(cursor: string | undefined): { createdAt:
   return { createdAt, id: cursor.slice(dot + 1) };
 }
 
-/** Events are paged by (createdAt, customer, seq), newest first; the cursor carries all three. */
-export function encodeEventCursor(e: { createdAt: number; seq?: number; customerId: string }): string {
-  return `${e.createdAt}.${e.seq ?? 0}.${e.customerId}`;
+/**
+ * Events are paged newest first: one customer's by its sequence, every
+ * customer's by id (ids sort by time). The cursor carries both.
+ */
+export function encodeEventCursor(e: { seq?: number; id: string }): string {
+  return `${e.seq ?? 0}.${e.id}`;
 }
 
-export function decodeEventCursor(cursor: string | undefined): { createdAt: number; seq: number; customerId: string } | null {
+export function decodeEventCursor(cursor: string | undefined): { seq: number; id: string } | null {
   if (cursor === undefined) return null;
-  const m = /^(\d+)\.(\d+)\.(.+)$/.exec(cursor);
-  if (!m) return null;
-  const createdAt = Number(m[1]);
-  const seq = Number(m[2]);
-  if (!Number.isSafeInteger(createdAt) || !Number.isSafeInteger(seq)) return null;
-  return { createdAt, seq, customerId: m[3]! };
+  const m = /^(\d{1,15})\.(evt_[0-9a-z]{1,40})$/.exec(cursor);
+  return m ? { seq: Number(m[1]), id: m[2]! } : null;
 }
 
 /** Webhook attempts are paged by (at, id), newest first. */

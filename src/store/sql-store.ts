@@ -341,13 +341,9 @@ export abstract class SqlStore implements SqlRunner {
         ])
       ).map(rows.toEvent);
     }
-    // A cross-customer read (the operator's feed of every customer), by time.
-    const cursor = c ? 'AND (created_at < ? OR (created_at = ? AND (customer_id < ? OR (customer_id = ? AND seq < ?))))' : '';
-    const params = c ? [c.createdAt, c.createdAt, c.customerId, c.customerId, c.seq] : [];
+    // A cross-customer read (the operator's feed of every customer), by id: ids sort by time.
     return (
-      await this.all(`SELECT * FROM events WHERE (CAST(? AS TEXT) IS NULL OR type = ?) ${cursor} ORDER BY created_at DESC, customer_id DESC, seq DESC LIMIT ?`, [
-        type, type, ...params, page.limit,
-      ])
+      await this.all('SELECT * FROM events WHERE (CAST(? AS TEXT) IS NULL OR type = ?) AND id < ? ORDER BY id DESC LIMIT ?', [type, type, c ? c.id : '~', page.limit])
     ).map(rows.toEvent);
   }
 

@@ -1,6 +1,7 @@
 -- Events (Rule 14): written by purse_apply in the same transaction as the change that causes
 -- them, numbered per customer (seq) in the order the customer's changes happened. Keyed by the
--- customer for distribution; an event's id is unique by construction (time and randomness).
+-- customer for distribution; an event's id is unique by construction (time and randomness),
+-- and its index also orders the feed of every customer (ids sort by time).
 CREATE TABLE events (
   customer_id text NOT NULL,
   seq         bigint NOT NULL,
@@ -14,7 +15,6 @@ CREATE TABLE events (
 );
 CREATE INDEX events_undispatched ON events (created_at) WHERE dispatched = 0;
 CREATE INDEX events_by_id ON events (id);
-CREATE INDEX events_newest ON events (created_at, customer_id, seq);
 
 -- A customer's own alert thresholds (JSON); null takes the configured defaults.
 ALTER TABLE customers ADD COLUMN alerts text;
