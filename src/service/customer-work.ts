@@ -46,9 +46,7 @@ export class CustomerWork {
 
   /** Credits that can be reserved now. */
   available(): number {
-    let sum = 0;
-    for (const grant of this.grants.values()) if (isUsable(grant, this.now)) sum += grant.remaining;
-    return sum;
+    return this.usableGrants().reduce((sum, grant) => sum + grant.remaining, 0);
   }
 
   /** Records an event of this write (Rule 14); it is written in the same transaction. */

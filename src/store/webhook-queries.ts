@@ -23,12 +23,6 @@ export const WEBHOOK_SQL = {
   insertDelivery: `INSERT INTO webhook_deliveries (id, endpoint_id, event_id, customer_id, status, attempts, next_attempt_at, locked_until, created_at, updated_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   markDispatched: 'UPDATE events SET dispatched = 1 WHERE customer_id = ? AND seq = ?',
-  /** Due deliveries to enabled endpoints that no worker holds. */
-  dueDeliveries: `SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-    WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.locked_until IS NULL OR d.locked_until <= ?) AND e.status = 'enabled'
-    ORDER BY d.next_attempt_at LIMIT ?`,
-  lockDelivery: 'UPDATE webhook_deliveries SET locked_until = ? WHERE id = ?',
-  getDelivery: 'SELECT * FROM webhook_deliveries WHERE id = ?',
   updateDelivery: 'UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, locked_until = ?, updated_at = ? WHERE id = ?',
   insertAttempt: `INSERT INTO webhook_attempts (id, delivery_id, endpoint_id, event_id, attempt, status_code, error, latency_ms, at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
