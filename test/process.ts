@@ -2,13 +2,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** How long a server may take to shut down after SIGTERM before `stop` kills it and fails. */
+const STOP_TIMEOUT_MS = 15_000;
 
 export interface PurseProcess {
   url: string;
   child: ChildProcess;
   /** SIGKILL: no shutdown, no flush — a crash. */
   kill(): Promise<void>;
-  /** SIGTERM and wait for a clean exit. */
+  /** SIGTERM and wait for a clean exit; rejects (after SIGKILL) if the server has not exited within STOP_TIMEOUT_MS. */
   stop(): Promise<void>;
   output(): string;
 }
@@ -54,7 +56,15 @@ export async function spawnPurse(env: Record<string, string>, opts: { built?: bo
     },
     async stop() {
       child.kill('SIGTERM');
-      await exited;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_TIMEOUT_MS)));
+      const how = await Promise.race([exited.then(() => 'exited' as const), late]);
+      clearTimeout(timer);
+      if (how === 'late') {
+        child.kill('SIGKILL');
+        await exited;
+        throw new Error(`the server did not exit within ${STOP_TIMEOUT_MS} ms of SIGTERM and was killed; its output ended:\n${out.slice(-2000)}`);
+      }
     },
   };
 }

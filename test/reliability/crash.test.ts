@@ -27,16 +27,26 @@ interface Req {
 }
 type Kind = 'reserve' | 'complete' | 'fail' | 'grant' | 'purchase';
 
-/** Where the local PostgreSQL cluster is, when this machine runs it (CI does). */
-function localCluster(): { version: string } | null {
-  const host = new URL(ADMIN_URL).hostname;
-  if (!['127.0.0.1', 'localhost', '::1', ''].includes(host) || !existsSync('/etc/postgresql') || process.getuid?.() !== 0) return null;
-  const [version] = readdirSync('/etc/postgresql');
-  return version ? { version } : null;
+/** The local PostgreSQL cluster serving the test database's port, when this machine runs it and this process may stop it (CI does). */
+function localCluster(): { version: string; name: string } | null {
+  const url = new URL(ADMIN_URL);
+  if (!['127.0.0.1', 'localhost', '::1', ''].includes(url.hostname) || !existsSync('/etc/postgresql') || process.getuid?.() !== 0) return null;
+  const port = url.port || '5432';
+  let listing: string;
+  try {
+    listing = execFileSync('pg_lsclusters', ['--no-header'], { encoding: 'utf8' });
+  } catch {
+    return null;
+  }
+  for (const line of listing.split('\n')) {
+    const [version, name, clusterPort] = line.trim().split(/\s+/);
+    if (version && name && clusterPort === port) return { version, name };
+  }
+  return null;
 }
 
-function pgctl(version: string, ...args: string[]): void {
-  execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', ...args], { stdio: 'pipe' });
+function pgctl(cluster: { version: string; name: string }, ...args: string[]): void {
+  execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster.version, cluster.name, ...args], { stdio: 'pipe' });
 }
 
 const variants: Array<{ name: string; store: (typeof STORES)[number]; crash: 'kill' | 'pg-immediate' }> = [];
@@ -53,12 +63,15 @@ describe.each(variants)('crash: $name', ({ store, crash }) => {
   afterAll(async () => {
     if (crash === 'pg-immediate' && cluster) {
       try {
-        pgctl(cluster.version, 'start');
+        pgctl(cluster, 'start');
       } catch {
         /* already running */
       }
     }
-    for (const f of cleanup.reverse()) await f().catch(() => {});
+    // Every step runs; a server that would not stop is a failure of this test, said after the rest is cleaned up.
+    const failures: unknown[] = [];
+    for (const f of cleanup.reverse()) await f().catch((err) => failures.push(err));
+    if (failures.length > 0) throw failures[0];
   });
 
   it(`loses nothing acknowledged over ${ROUNDS} rounds`, async () => {
@@ -141,11 +154,11 @@ describe.each(variants)('crash: $name', ({ store, crash }) => {
         await server!.kill();
         server = null;
       } else {
-        pgctl(cluster!.version, 'stop', '-m', 'immediate');
+        pgctl(cluster!, 'stop', '-m', 'immediate');
       }
       await load;
       if (crash === 'kill') server = await startServer(db.url);
-      else pgctl(cluster!.version, 'start');
+      else pgctl(cluster!, 'start');
       const now = server!.url;
 
       // Every acknowledged write is there.

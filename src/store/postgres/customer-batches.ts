@@ -3,6 +3,7 @@ import type { Generation, Grant, Purchase } from '../../domain/types.js';
 import { RowChanges } from '../row-changes.js';
 import * as rows from '../rows.js';
 import type { CustomerChanges, CustomerLoad, CustomerSnapshot, Decision, IdempotencyRecord, WriteStats } from '../store.js';
+import { checkout } from './checkout.js';
 
 type Row = Record<string, unknown>;
 
@@ -89,7 +90,8 @@ export class CustomerBatches {
   private async runBatch(customerId: string, batch: PendingWrite[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       // After a few lost races, hold the customer's row lock so a hot customer cannot starve.
-      const client = attempt >= 3 ? await this.pool.connect() : null;
+      const held = attempt >= 3 ? await checkout(this.pool) : null;
+      const client = held?.client ?? null;
       try {
         if (client) {
           await client.query('BEGIN');
@@ -133,7 +135,7 @@ export class CustomerBatches {
         }
         return;
       } finally {
-        client?.release();
+        held?.release();
       }
     }
   }

@@ -5,6 +5,7 @@ import * as rows from '../rows.js';
 import { SqlStore, type Row, type SqlDialect, type SqlRunner } from '../sql-store.js';
 import type { CustomerLoad, CustomerSnapshot, Decision, Store, StoreCapabilities, WriteStats } from '../store.js';
 import { numbered } from '../webhook-queries.js';
+import { checkout } from './checkout.js';
 import { CustomerBatches } from './customer-batches.js';
 
 /** The advisory lock key migrations run under, so processes starting together migrate one at a time. */
@@ -75,7 +76,7 @@ export class PostgresStore extends SqlStore implements Store {
   }
 
   private async onOneClient<T>(begin: string, work: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const { client, release } = await checkout(this.pool);
     const tx: SqlRunner = {
       all: async (sql, params = []) => (await client.query(this.text(sql), params as unknown[])).rows,
       run: async (sql, params = []) => (await client.query(this.text(sql), params as unknown[])).rowCount ?? 0,
@@ -89,7 +90,7 @@ export class PostgresStore extends SqlStore implements Store {
       await client.query('ROLLBACK').catch(() => {});
       throw err;
     } finally {
-      client.release();
+      release();
     }
   }
 
@@ -98,7 +99,7 @@ export class PostgresStore extends SqlStore implements Store {
   }
 
   async migrate(): Promise<void> {
-    const client = await this.pool.connect();
+    const { client, release } = await checkout(this.pool);
     try {
       await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
       await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)');
@@ -136,7 +137,7 @@ export class PostgresStore extends SqlStore implements Store {
       }
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
-      client.release();
+      release();
     }
   }
 
