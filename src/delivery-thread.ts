@@ -133,7 +133,8 @@ function newThread(data: unknown): Worker {
 /** The thread's side: its own store, the worker, and the messages that wake and stop it. */
 async function runThread(): Promise<void> {
   const { databaseUrl, options } = workerData as { databaseUrl: string; options: ThreadOptions };
-  const store = await openStore(databaseUrl, { migrate: false });
+  // Its writes are the outbox's bookkeeping: one lost to a power cut only repeats a delivery.
+  const store = await openStore(databaseUrl, { migrate: false, syncEachCommit: false });
   const worker = startDeliveryWorker(
     { store, clock: systemClock },
     { ...options, render: view.event, onError: (err) => parentPort!.postMessage({ kind: 'error', message: String(err) } satisfies FromThread) },

@@ -116,10 +116,8 @@ export interface DeliveryOptions {
   onError?: (err: unknown) => void;
 }
 
-/** The most deliveries one worker sends at once. */
+/** The most deliveries one worker sends at once: a turn's batch, recorded in one commit. */
 const MAX_CONCURRENT_SENDS = 64;
-/** The most events one fan-out takes. */
-const MAX_DISPATCH_BATCH = 500;
 /** How long a worker holds a delivery it took, unless told otherwise: longer than a send may last. */
 const LEASE_MS = 60_000;
 
@@ -183,8 +181,8 @@ export function startDeliveryWorker(ctx: ServiceContext, opts: DeliveryOptions):
   let running: Promise<void> = Promise.resolve();
 
   /** Sends one delivery; what happened, to record with the rest of its batch (null: its event or endpoint is gone). */
-  const send = async (delivery: WebhookDelivery): Promise<AttemptResult | null> => {
-    const [event, endpoint] = await Promise.all([ctx.store.getEvent(delivery.eventId), ctx.store.getWebhookEndpoint(delivery.endpointId)]);
+  const send = async (delivery: WebhookDelivery, endpointOf: Promise<WebhookEndpoint | null>): Promise<AttemptResult | null> => {
+    const [event, endpoint] = await Promise.all([ctx.store.getEvent(delivery.eventId), endpointOf]);
     if (!event || !endpoint) return null;
     const body = JSON.stringify(opts.render(event));
     const sentAt = new Date();
@@ -235,22 +233,24 @@ export function startDeliveryWorker(ctx: ServiceContext, opts: DeliveryOptions):
   };
 
   const round = async (): Promise<void> => {
-    while (!stopped && (await ctx.store.dispatchEvents(Date.now(), MAX_DISPATCH_BATCH)) === MAX_DISPATCH_BATCH);
+    // One transaction a turn: the batch just sent is recorded as the next one is taken.
+    let sent: AttemptResult[] = [];
     for (;;) {
-      if (stopped) return;
-      const due = await ctx.store.claimDeliveries(Date.now(), MAX_CONCURRENT_SENDS, leaseMs);
+      const due = await ctx.store.deliveryTurn(sent, Date.now(), stopped ? 0 : MAX_CONCURRENT_SENDS, leaseMs, disable);
       if (due.length === 0) return;
+      // An endpoint is read once a turn, not once a delivery.
+      const endpoints = new Map<string, Promise<WebhookEndpoint | null>>();
+      const endpointOf = (id: string) => endpoints.get(id) ?? endpoints.set(id, ctx.store.getWebhookEndpoint(id)).get(id)!;
       const results = await Promise.all(
         due.map((d) =>
-          send(d).catch((err) => {
+          send(d, endpointOf(d.endpointId)).catch((err) => {
             opts.onError?.(err);
             return null;
           }),
         ),
       );
-      // One commit for the whole batch; a crash before it sends the batch again after the lease, never loses it.
-      const sent = results.filter((r): r is AttemptResult => r !== null);
-      if (sent.length > 0) await ctx.store.recordAttempts(sent, disable);
+      // A crash before the next turn commits sends this batch again after the lease, never loses it.
+      sent = results.filter((r): r is AttemptResult => r !== null);
     }
   };
 

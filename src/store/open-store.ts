@@ -4,20 +4,33 @@ import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
 
-/**
- * Opens the store a database URL names: `sqlite:PATH`, `sqlite::memory:`, or `postgres://…`,
- * and applies pending migrations unless `migrate` is false (`purse migrate --status` only looks).
- */
-export async function openStore(url: string, opts: { migrate?: boolean } = {}): Promise<Store> {
+/** How an opened store may be used. */
+export interface OpenOptions {
+  /** Apply pending migrations first (default); false only looks (`purse migrate --status`). */
+  migrate?: boolean;
+  /**
+   * False for a connection that writes only what can be made again: the webhook
+   * delivery worker's bookkeeping, where a commit lost to a power cut (never to a
+   * process crash) only sends an event once more. Its commits then do not wait
+   * for the disk (SQLite `synchronous = NORMAL`, PostgreSQL
+   * `synchronous_commit = off`), and hold SQLite's one write lock for less time.
+   * Neither setting can corrupt the database; the ledger's connection keeps the default.
+   */
+  syncEachCommit?: boolean;
+}
+
+/** Opens the store a database URL names: `sqlite:PATH`, `sqlite::memory:`, or `postgres://…`. */
+export async function openStore(url: string, opts: OpenOptions = {}): Promise<Store> {
+  const syncEachCommit = opts.syncEachCommit ?? true;
   if (url.startsWith('sqlite:')) {
     const path = sqlitePath(url);
     if (path !== ':memory:') createOwnerOnly(path);
-    const store = new SqliteStore(path);
+    const store = new SqliteStore(path, { syncEachCommit });
     if (opts.migrate ?? true) await store.migrate();
     return store;
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
-    const store = new PostgresStore(url);
+    const store = new PostgresStore(url, { syncEachCommit });
     if (opts.migrate ?? true) await store.migrate();
     return store;
   }

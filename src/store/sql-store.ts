@@ -5,7 +5,7 @@ import { compareWithLedger, MALFORMED_ENTRIES_SQL } from './audit.js';
 import { decodeAttemptCursor, decodeEventCursor, decodeGenerationCursor } from './cursor.js';
 import type { AppliedMigration } from './migrations.js';
 import * as rows from './rows.js';
-import type { ApiKeyRecord, AttemptResult, AuditReport, EventFilter, Page } from './store.js';
+import type { ApiKeyRecord, AttemptResult, AuditReport, DisableRule, EventFilter, Page } from './store.js';
 import {
   attemptParams,
   deliveryParams,
@@ -372,51 +372,52 @@ export abstract class SqlStore implements SqlRunner {
     });
   }
 
-  async dispatchEvents(now: number, limit: number): Promise<number> {
-    // A cheap look first, so an idle worker takes no write lock.
-    if ((await this.all(W.anyUndispatched)).length === 0) return 0;
-    return this.inTransaction(async (tx) => {
-      // Rows another process's worker is dispatching are skipped, not waited for.
-      const events = await tx.all(`SELECT customer_id, seq, id, type FROM events WHERE dispatched = 0 ORDER BY created_at LIMIT ?${this.dialect.skipLocked()}`, [limit]);
-      const endpoints = (await tx.all(W.enabledEndpoints)).map(toEndpoint);
-      for (const e of events) {
-        for (const endpoint of endpoints) {
-          if (!endpointWants(endpoint, e.type as EventType)) continue;
-          await tx.run(W.insertDelivery, deliveryParams(newDelivery(endpoint.id, e.id as string, e.customer_id as string, now)));
-        }
-        await tx.run(W.markDispatched, [e.customer_id, e.seq]);
-      }
-      return events.length;
-    });
-  }
-
   async enqueueDeliveries(deliveries: WebhookDelivery[]): Promise<void> {
     await this.inTransaction(async (tx) => {
       for (const d of deliveries) await tx.run(W.insertDelivery, deliveryParams(d));
     });
   }
 
-  async claimDeliveries(now: number, limit: number, leaseMs: number): Promise<WebhookDelivery[]> {
-    const claimed = await this.all(
-      `UPDATE webhook_deliveries SET locked_until = ? WHERE id IN (
-         SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-          WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.locked_until IS NULL OR d.locked_until <= ?) AND e.status = 'enabled'
-          ORDER BY d.next_attempt_at LIMIT ?${this.dialect.skipLocked('d')})
-       RETURNING *`,
-      [now + leaseMs, now, now, limit],
-    );
-    return claimed.map(toDelivery);
+  async deliveryTurn(sent: AttemptResult[], now: number, limit: number, leaseMs: number, disable: DisableRule): Promise<WebhookDelivery[]> {
+    // A cheap look first, so an idle worker takes no write lock.
+    if (sent.length === 0 && (limit === 0 || ((await this.all(W.anyUndispatched)).length === 0 && (await this.all(W.anyDue, [now, now])).length === 0))) return [];
+    return this.inTransaction(async (tx) => {
+      await this.recordAttempts(tx, sent, disable);
+      if (limit === 0) return [];
+      const lockedUntil = now + leaseMs;
+      const due = (await tx.all(`${W.claimDue}${this.dialect.skipLocked('d')}) RETURNING *`, [lockedUntil, now, now, limit])).map(toDelivery);
+      if (due.length >= limit) return due;
+      // The outbox's fan-out: each new delivery is made already held by this worker.
+      const events = await tx.all(`SELECT customer_id, seq, id, type FROM events WHERE dispatched = 0 ORDER BY created_at LIMIT ?${this.dialect.skipLocked()}`, [limit - due.length]);
+      if (events.length === 0) return due;
+      const endpoints = (await tx.all(W.enabledEndpoints)).map(toEndpoint);
+      for (const e of events) {
+        for (const endpoint of endpoints) {
+          if (!endpointWants(endpoint, e.type as EventType)) continue;
+          const delivery = { ...newDelivery(endpoint.id, e.id as string, e.customer_id as string, now), lockedUntil };
+          await tx.run(W.insertDelivery, deliveryParams(delivery));
+          due.push(delivery);
+        }
+        await tx.run(W.markDispatched, [e.customer_id, e.seq]);
+      }
+      return due;
+    });
   }
 
-  async recordAttempts(results: AttemptResult[], disable: { maxFailures: number; windowMs: number; reason: (failed: WebhookAttempt) => string }): Promise<void> {
-    await this.inTransaction(async (tx) => {
-      for (const { attempt: a, delivery: d } of results) {
-        await tx.run(W.insertAttempt, attemptParams(a));
-        await tx.run(W.updateDelivery, [d.status, d.attempts, d.nextAttemptAt, d.lockedUntil, d.updatedAt, d.id]);
-        if (a.error === null) await tx.run(W.endpointSucceeded, [a.endpointId]);
-        else await tx.run(W.endpointFailed, endpointFailedParams(a.endpointId, a.at, disable.maxFailures, disable.windowMs, disable.reason(a)));
+  /** A batch of attempts and their deliveries' new states; an endpoint's run of successes is written once. */
+  private async recordAttempts(tx: SqlRunner, sent: AttemptResult[], disable: DisableRule): Promise<void> {
+    const succeeding = new Set<string>();
+    for (const { attempt: a, delivery: d } of sent) {
+      await tx.run(W.insertAttempt, attemptParams(a));
+      await tx.run(W.updateDelivery, [d.status, d.attempts, d.nextAttemptAt, d.lockedUntil, d.updatedAt, d.id]);
+      if (a.error === null) {
+        if (!succeeding.has(a.endpointId)) await tx.run(W.endpointSucceeded, [a.endpointId]);
+        succeeding.add(a.endpointId);
+      } else {
+        succeeding.delete(a.endpointId);
+        await tx.run(W.endpointFailed, endpointFailedParams(a.endpointId, a.at, disable.maxFailures, disable.windowMs, disable.reason(a)));
       }
-    });
+    }
   }
 
   async listWebhookAttempts(endpointId: string, page: Page): Promise<WebhookAttempt[]> {

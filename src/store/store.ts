@@ -5,6 +5,13 @@ export interface AttemptResult {
   attempt: WebhookAttempt;
   delivery: WebhookDelivery;
 }
+
+/** When an endpoint's failures disable it, and the reason it is given. */
+export interface DisableRule {
+  maxFailures: number;
+  windowMs: number;
+  reason: (failed: WebhookAttempt) => string;
+}
 import type {
   Customer,
   EntryType,
@@ -214,24 +221,22 @@ export interface Store {
   listWebhookEndpoints(): Promise<WebhookEndpoint[]>;
   /** Deletes an endpoint and what was still waiting to be sent to it; attempts already made stay. */
   deleteWebhookEndpoint(id: string): Promise<boolean>;
-  /**
-   * The outbox's fan-out, a cross-customer job: takes up to `limit` events not yet
-   * dispatched (oldest first; on PostgreSQL rows other workers hold are skipped),
-   * makes one delivery per enabled endpoint that wants each, and marks them
-   * dispatched, in one transaction. Returns how many events it took.
-   */
-  dispatchEvents(now: number, limit: number): Promise<number>;
   /** New deliveries of one event (a replay), one per endpoint named. */
   enqueueDeliveries(deliveries: WebhookDelivery[]): Promise<void>;
-  /** Takes up to `limit` due deliveries no worker holds, holding each until `now + leaseMs`. */
-  claimDeliveries(now: number, limit: number, leaseMs: number): Promise<WebhookDelivery[]>;
   /**
-   * Records a batch of attempts, each with its delivery's new state, and counts
-   * each on its endpoint — which is disabled after `disable.maxFailures` failures
-   * in a row or a failing run of `disable.windowMs` — all in one transaction, so
-   * a batch of sends costs one commit.
+   * One turn of the delivery worker, a cross-customer job in one transaction,
+   * so a batch of sends costs one commit. First it records the attempts of the
+   * batch just sent, each with its delivery's new state, and counts each on its
+   * endpoint (disabled after `disable.maxFailures` failures in a row or a
+   * failing run of `disable.windowMs`). Then it takes up to `limit` deliveries
+   * to send next, each held until `now + leaseMs`: due ones no worker holds
+   * (retries, replays, those a stopped worker held), then new ones made from the
+   * oldest events not yet dispatched — one per enabled endpoint that wants each
+   * event, which is marked dispatched. On PostgreSQL rows another worker holds
+   * are skipped, not waited for. With nothing to record and nothing to do it
+   * takes no write lock.
    */
-  recordAttempts(results: AttemptResult[], disable: { maxFailures: number; windowMs: number; reason: (failed: WebhookAttempt) => string }): Promise<void>;
+  deliveryTurn(sent: AttemptResult[], now: number, limit: number, leaseMs: number, disable: DisableRule): Promise<WebhookDelivery[]>;
   /** An endpoint's attempts, newest first; `before` is `at.id` of the last one seen. */
   listWebhookAttempts(endpointId: string, page: Page): Promise<WebhookAttempt[]>;
 

@@ -20,6 +20,14 @@ export const WEBHOOK_SQL = {
   deleteEndpoint: 'DELETE FROM webhook_endpoints WHERE id = ?',
   dropPendingOf: "DELETE FROM webhook_deliveries WHERE endpoint_id = ? AND status = 'pending'",
   anyUndispatched: 'SELECT 1 AS x FROM events WHERE dispatched = 0 LIMIT 1',
+  /** Is any delivery to an enabled endpoint due and held by no worker? */
+  anyDue: `SELECT 1 AS x FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+    WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.locked_until IS NULL OR d.locked_until <= ?) AND e.status = 'enabled' LIMIT 1`,
+  /** Holds due deliveries no worker holds; the store closes it with its row-lock clause, `)` and `RETURNING *`. */
+  claimDue: `UPDATE webhook_deliveries SET locked_until = ? WHERE id IN (
+    SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+     WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.locked_until IS NULL OR d.locked_until <= ?) AND e.status = 'enabled'
+     ORDER BY d.next_attempt_at LIMIT ?`,
   insertDelivery: `INSERT INTO webhook_deliveries (id, endpoint_id, event_id, customer_id, status, attempts, next_attempt_at, locked_until, created_at, updated_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   markDispatched: 'UPDATE events SET dispatched = 1 WHERE customer_id = ? AND seq = ?',

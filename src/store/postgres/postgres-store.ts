@@ -41,11 +41,11 @@ export class PostgresStore extends SqlStore implements Store {
    * for the two hot ones it is as fast (bench/drivers.ts), and it is the most used
    * driver, with explicit clients for the row-lock fallback and migrations.
    */
-  constructor(connectionString: string, opts: { max?: number; onIdleError?: (err: Error) => void } = {}) {
+  constructor(connectionString: string, opts: { max?: number; onIdleError?: (err: Error) => void; syncEachCommit?: boolean } = {}) {
     super();
     // Plans are made for each call's values: a plan cached while a table was small (a fresh
     // database) would otherwise keep scanning it whole long after it has grown.
-    this.pool = new pg.Pool({ connectionString, max: opts.max ?? 10, types, options: '-c plan_cache_mode=force_custom_plan' });
+    this.pool = new pg.Pool({ connectionString, max: opts.max ?? 10, types, options: `-c plan_cache_mode=force_custom_plan${opts.syncEachCommit === false ? ' -c synchronous_commit=off' : ''}` });
     // An idle connection the server closed (a restart, a failover) is dropped from the pool;
     // the next query opens a new one. Without a listener the error would end the process.
     this.pool.on('error', (err) => opts.onIdleError?.(err));

@@ -28,14 +28,14 @@ export class SqliteStore extends SqlStore implements Store {
   /** Transactions this process runs outside the write engine, one at a time. */
   private transactions: Promise<unknown> = Promise.resolve();
 
-  /** `path` is a file path or `:memory:`. */
-  constructor(path: string) {
+  /** `path` is a file path or `:memory:`; `syncEachCommit: false` only for bookkeeping that can be made again (see `openStore`). */
+  constructor(path: string, opts: { syncEachCommit?: boolean } = {}) {
     super();
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('busy_timeout = 10000');
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    this.db.pragma(`synchronous = ${opts.syncEachCommit === false ? 'NORMAL' : 'FULL'}`);
     this.db.pragma('foreign_keys = ON');
     this.capabilities = { multiProcess: path !== ':memory:' };
     this.writes = new GroupCommit(this.db, (customerId, load, decide) => {
