@@ -9,6 +9,8 @@ import type {
   Generation,
   Grant,
   LedgerEntry,
+  Limits,
+  LimitsState,
   Outstanding,
   Pack,
   Page,
@@ -30,7 +32,7 @@ export { verifyWebhook, WebhookVerificationError, type VerifyWebhookOptions, typ
 
 /**
  * An error answer from Purse. Branch on `code` (the contract's closed set:
- * `insufficient_credits`, `generation_settled`, `idempotency_conflict`,
+ * `insufficient_credits`, `spend_limit_reached`, `too_many_in_flight`, `generation_settled`, `idempotency_conflict`,
  * `not_found`, `invalid_request` …), never on the message.
  */
 export class PurseError extends Error {
@@ -39,7 +41,10 @@ export class PurseError extends Error {
     readonly status: number,
     readonly code: ErrorCode | (string & {}),
     message: string,
-    /** `insufficient_credits` carries `available` and `required`; `invalid_request` carries `field`. */
+    /**
+     * `insufficient_credits` carries `available` and `required`; `spend_limit_reached` carries `scope`, `window`,
+     * `limit`, `used` and `required`; `too_many_in_flight` carries `limit` and `inFlight`; `invalid_request` carries `field`.
+     */
     readonly details: Record<string, unknown> | undefined,
     /** Purse's id for the request, to quote when asking about it. */
     readonly requestId: string | undefined,
@@ -198,6 +203,14 @@ export class Purse {
   }
   putAlerts(customerId: string, alerts: Partial<Alerts>): Promise<Alerts> {
     return this.request('PUT', `/v1/customers/${enc(customerId)}/alerts`, alerts);
+  }
+  /** The spend limits in force (the customer's own, else its plan's, field by field) and what is used of the current UTC day and month. */
+  getLimits(customerId: string): Promise<LimitsState> {
+    return this.request('GET', `/v1/customers/${enc(customerId)}/limits`);
+  }
+  /** Replaces the customer's own limits whole (`{}` clears them); `reason` is kept with them. */
+  setLimits(customerId: string, limits: Limits & { reason?: string }): Promise<LimitsState> {
+    return this.request('PUT', `/v1/customers/${enc(customerId)}/limits`, limits);
   }
 
   // Subscriptions
