@@ -54,6 +54,16 @@ export class PurseError extends Error {
   }
 }
 
+/** A 429 that is the customer's in-flight cap rather than a rate limit: retrying would only wait. */
+function isRefusal(status: number, text: string): boolean {
+  if (status !== 429) return false;
+  try {
+    return (JSON.parse(text) as { error?: { code?: string } }).error?.code === 'too_many_in_flight';
+  } catch {
+    return false;
+  }
+}
+
 /** What the client needs of `fetch`; the global one fits. */
 export type FetchLike = (
   url: string,
@@ -406,7 +416,7 @@ export class Purse {
 
   /**
    * Sends one request. GET, PUT, PATCH, and writes marked `retry` (they carry
-   * their id or idempotency key) are retried after a network error, 429 or 5xx,
+   * their id or idempotency key) are retried after a network error, 429 (but `too_many_in_flight`) or 5xx,
    * with the same body and key, at most `retries` times with growing delays.
    */
   private async request<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
@@ -430,11 +440,12 @@ export class Purse {
         await sleep(this.delay(attempt));
         continue;
       }
-      if ((res.status === 429 || res.status >= 500) && canRetry) {
+      // too_many_in_flight is a refusal (the customer's cap), not a rate limit: it is answered at once.
+      const text = await res.text();
+      if ((res.status === 429 || res.status >= 500) && canRetry && !isRefusal(res.status, text)) {
         await sleep(this.delay(attempt, res.headers.get('retry-after')));
         continue;
       }
-      const text = await res.text();
       if (res.ok) return (text ? JSON.parse(text) : undefined) as T;
       throw errorFrom(res.status, text);
     }
