@@ -210,6 +210,8 @@ export const Money = z.strictObject({
 export const PackPrice = Money.extend({ amount: z.number().int().min(1).max(100_000_000_00) });
 const MoneyView = z.object({ amount: z.number().int(), currency: z.string() });
 
+/** The most tools one set of limits may name. */
+export const MAX_TOOL_LIMITS = 100;
 /** A cap per UTC calendar day and month, in credits reserved. */
 const LimitValue = z.number().int().min(1).max(1_000_000_000_000);
 const WindowCapsBody = z.strictObject({ daily: LimitValue.optional(), monthly: LimitValue.optional() });
@@ -218,7 +220,11 @@ export const LimitsBody = z
   .strictObject({
     daily: LimitValue.optional().meta({ description: 'Credits the customer may reserve per UTC calendar day' }),
     monthly: LimitValue.optional().meta({ description: 'Credits the customer may reserve per UTC calendar month' }),
-    tools: z.record(Id, WindowCapsBody).optional().meta({ description: 'Per tool id: credits of that tool per UTC day and month' }),
+    tools: z
+      .record(Id, WindowCapsBody)
+      .refine((t) => Object.keys(t).length <= MAX_TOOL_LIMITS, `at most ${MAX_TOOL_LIMITS} tools`)
+      .optional()
+      .meta({ description: `Per tool id (at most ${MAX_TOOL_LIMITS}): credits of that tool per UTC day and month` }),
     maxInFlight: z.number().int().min(1).max(1_000_000).optional().meta({ description: 'How many generations the customer may hold reserved at once' }),
   })
   .meta({ description: 'Spend limits: every field optional, each a positive integer' });

@@ -29,6 +29,7 @@ describe('setting limits', () => {
       [{ tools: { [toolId]: { hourly: 5 } } }, `tools.${toolId}`],
       [{ tools: { no_such_tool: { daily: 5 } } }, 'tools.no_such_tool'],
       [{ weekly: 5 }, 'body'],
+      [{ tools: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`t${i}`, { daily: 1 }])) }, 'tools'],
     ];
     for (const [body, field] of bad) {
       const res = await p.call('PUT', `/v1/customers/${customerId}/limits`, body);
