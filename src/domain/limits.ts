@@ -87,6 +87,11 @@ export function hasLimits(limits: Limits | null | undefined): boolean {
   return limits.daily !== undefined || limits.monthly !== undefined || limits.maxInFlight !== undefined || Object.values(limits.tools ?? {}).some((t) => t.daily !== undefined || t.monthly !== undefined);
 }
 
+/** Whether any of the limits in force caps anything: only then is a reservation counted in the windows. */
+export function anyInForce(limits: EffectiveLimits): boolean {
+  return limits.daily !== null || limits.monthly !== null || limits.maxInFlight !== null || Object.values(limits.tools).some((t) => t.daily !== null || t.monthly !== null);
+}
+
 /**
  * The first limit a reservation of `cost` credits of `toolId` would pass, or
  * null. The in-flight cap is checked first, then the customer's day and month,

@@ -10,7 +10,7 @@ import { noChanges, type CustomerSnapshot, type Decision, type IdempotencyRecord
 import { newId } from './ids.js';
 import { RowChanges } from '../store/row-changes.js';
 import { currentPlanGrantId } from '../domain/grant-ids.js';
-import { effectiveLimits, limitRefusal, windowKey, windowStarts, type EffectiveLimits, type LimitRefusal, type Limits, type SpendWindow } from '../domain/limits.js';
+import { anyInForce, effectiveLimits, limitRefusal, windowKey, windowStarts, type EffectiveLimits, type LimitRefusal, type Limits, type SpendWindow } from '../domain/limits.js';
 
 /**
  * One customer's working set inside a write: the snapshot the store loaded, the
@@ -79,9 +79,7 @@ export class CustomerWork {
 
   /** Counts a new reservation in now's windows, when limits are in force and the windows are loaded. */
   private count(gen: Generation): void {
-    const limits = this.limits();
-    const any = limits.daily || limits.monthly || limits.maxInFlight || Object.keys(limits.tools).length > 0;
-    if (!this.windows || !any) return;
+    if (!this.windows || !anyInForce(this.limits())) return;
     gen.counted = true;
     for (const [scope, toolId] of [['customer', ''], ['tool', gen.toolId]] as const) {
       for (const window of ['day', 'month'] as const) {
