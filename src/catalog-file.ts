@@ -59,7 +59,7 @@ export interface CatalogChange {
 /** The fields a catalog file decides; ids and timestamps are the database's. */
 const FIELDS = {
   tool: ['name', 'credits', 'unit', 'description', 'holdSeconds', 'active'],
-  plan: ['name', 'creditsPerPeriod', 'period', 'price', 'rolloverMax', 'description', 'active'],
+  plan: ['name', 'creditsPerPeriod', 'period', 'price', 'rolloverMax', 'limits', 'description', 'active'],
   pack: ['name', 'credits', 'price', 'expiresInDays', 'description', 'active'],
 } as const;
 
@@ -135,7 +135,7 @@ export async function applyCatalogFile(ctx: ServiceContext, file: CatalogFile): 
       await putTool(ctx, change.id, input);
     } else if (change.kind === 'plan') {
       const plan = current.plans.find((p) => p.id === change.id);
-      const input = change.action === 'deactivate' ? { ...plan!, rollover: { max: plan!.rolloverMax }, active: false } : file.plans[change.id]!;
+      const input = change.action === 'deactivate' ? { ...plan!, rollover: { max: plan!.rolloverMax }, limits: plan!.limits, active: false } : file.plans[change.id]!;
       await putPlan(ctx, change.id, input);
     } else {
       const input = change.action === 'deactivate' ? { ...current.packs.find((p) => p.id === change.id)!, active: false } : file.packs[change.id]!;

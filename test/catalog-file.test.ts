@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CatalogFileError, readCatalogFile } from '../src/catalog-file.js';
+import { applyCatalogFile, CatalogFileError, diffCatalog, readCatalogFile, readCurrentCatalog } from '../src/catalog-file.js';
 import { DEMO_CATALOG_PATH, DEMO_CUSTOMER_ID } from '../src/demo.js';
 import { startTestPurse, type TestPurse } from './helpers.js';
 
@@ -37,5 +37,19 @@ describe('the catalog as code', () => {
     expect(() => readCatalogFile(bad)).toThrow(/plans\.p\.price\.currency/);
     writeFileSync(bad, JSON.stringify({ packz: {} }));
     expect(() => readCatalogFile(bad)).toThrow(CatalogFileError);
+    writeFileSync(bad, JSON.stringify({ plans: { p: { name: 'P', creditsPerPeriod: 10, price: { amount: 1, currency: 'usd' }, limits: { daily: 0 } } } }));
+    expect(() => readCatalogFile(bad)).toThrow(/plans\.p\.limits\.daily/);
+  });
+
+  it("declares a plan's spend limits: applied once, then nothing left to change; a changed limit is a diff", async () => {
+    const file = readCatalogFile(DEMO_CATALOG_PATH);
+    const capped = { ...file, plans: { ...file.plans, capped: { name: 'Capped', creditsPerPeriod: 10, price: { amount: 100, currency: 'usd' }, limits: { daily: 50, tools: { video: { monthly: 200 } } } } } };
+    await applyCatalogFile(p.ctx, capped);
+    expect((await p.call('GET', '/v1/plans')).body.data.find((x: any) => x.id === 'capped').limits).toEqual({ daily: 50, tools: { video: { monthly: 200 } } });
+    expect(diffCatalog(await readCurrentCatalog(p.ctx), capped)).toEqual([]);
+    const raised = { ...capped, plans: { ...capped.plans, capped: { ...capped.plans.capped, limits: { daily: 80 } } } };
+    expect(diffCatalog(await readCurrentCatalog(p.ctx), raised)).toEqual([
+      { kind: 'plan', id: 'capped', action: 'update', fields: [{ field: 'limits', from: { daily: 50, tools: { video: { monthly: 200 } } }, to: { daily: 80 } }] },
+    ]);
   });
 });

@@ -9,6 +9,8 @@ import type {
   Generation,
   Grant,
   LedgerEntry,
+  Limits,
+  LimitsState,
   Outstanding,
   Pack,
   Page,
@@ -30,7 +32,7 @@ export { verifyWebhook, WebhookVerificationError, type VerifyWebhookOptions, typ
 
 /**
  * An error answer from Purse. Branch on `code` (the contract's closed set:
- * `insufficient_credits`, `generation_settled`, `idempotency_conflict`,
+ * `insufficient_credits`, `spend_limit_reached`, `too_many_in_flight`, `generation_settled`, `idempotency_conflict`,
  * `not_found`, `invalid_request` …), never on the message.
  */
 export class PurseError extends Error {
@@ -39,13 +41,26 @@ export class PurseError extends Error {
     readonly status: number,
     readonly code: ErrorCode | (string & {}),
     message: string,
-    /** `insufficient_credits` carries `available` and `required`; `invalid_request` carries `field`. */
+    /**
+     * `insufficient_credits` carries `available` and `required`; `spend_limit_reached` carries `scope`, `window`,
+     * `limit`, `used` and `required`; `too_many_in_flight` carries `limit` and `inFlight`; `invalid_request` carries `field`.
+     */
     readonly details: Record<string, unknown> | undefined,
     /** Purse's id for the request, to quote when asking about it. */
     readonly requestId: string | undefined,
   ) {
     super(message);
     this.name = 'PurseError';
+  }
+}
+
+/** A 429 that is the customer's in-flight cap rather than a rate limit: retrying would only wait. */
+function isRefusal(status: number, text: string): boolean {
+  if (status !== 429) return false;
+  try {
+    return (JSON.parse(text) as { error?: { code?: string } }).error?.code === 'too_many_in_flight';
+  } catch {
+    return false;
   }
 }
 
@@ -198,6 +213,14 @@ export class Purse {
   }
   putAlerts(customerId: string, alerts: Partial<Alerts>): Promise<Alerts> {
     return this.request('PUT', `/v1/customers/${enc(customerId)}/alerts`, alerts);
+  }
+  /** The spend limits in force (the customer's own, else its plan's, field by field) and what is used of the current UTC day and month. */
+  getLimits(customerId: string): Promise<LimitsState> {
+    return this.request('GET', `/v1/customers/${enc(customerId)}/limits`);
+  }
+  /** Replaces the customer's own limits whole (`{}` clears them); `reason` is kept with them. */
+  setLimits(customerId: string, limits: Limits & { reason?: string }): Promise<LimitsState> {
+    return this.request('PUT', `/v1/customers/${enc(customerId)}/limits`, limits);
   }
 
   // Subscriptions
@@ -393,7 +416,7 @@ export class Purse {
 
   /**
    * Sends one request. GET, PUT, PATCH, and writes marked `retry` (they carry
-   * their id or idempotency key) are retried after a network error, 429 or 5xx,
+   * their id or idempotency key) are retried after a network error, 429 (but `too_many_in_flight`) or 5xx,
    * with the same body and key, at most `retries` times with growing delays.
    */
   private async request<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
@@ -417,11 +440,12 @@ export class Purse {
         await sleep(this.delay(attempt));
         continue;
       }
-      if ((res.status === 429 || res.status >= 500) && canRetry) {
+      // too_many_in_flight is a refusal (the customer's cap), not a rate limit: it is answered at once.
+      const text = await res.text();
+      if ((res.status === 429 || res.status >= 500) && canRetry && !isRefusal(res.status, text)) {
         await sleep(this.delay(attempt, res.headers.get('retry-after')));
         continue;
       }
-      const text = await res.text();
       if (res.ok) return (text ? JSON.parse(text) : undefined) as T;
       throw errorFrom(res.status, text);
     }

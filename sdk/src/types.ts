@@ -123,6 +123,8 @@ export interface Plan {
   period: 'day' | 'week' | 'month' | 'year';
   price: Money;
   rollover: { max: number };
+  /** Spend limits every active subscriber has unless it sets its own, field by field; null: none. */
+  limits: Limits | null;
   description: string | null;
   active: boolean;
   createdAt: string;
@@ -147,7 +149,7 @@ export interface Pricing {
   packs: PricingPack[];
   tools: PricingTool[];
 }
-export type PricingPlan = Omit<Plan, 'active' | 'createdAt' | 'updatedAt'>;
+export type PricingPlan = Omit<Plan, 'active' | 'createdAt' | 'updatedAt' | 'limits'>;
 export type PricingPack = Omit<Pack, 'active' | 'createdAt' | 'updatedAt'>;
 export type PricingTool = Pick<Tool, 'id' | 'name' | 'credits' | 'unit' | 'description'>;
 
@@ -222,6 +224,8 @@ export type ErrorCode =
   | 'invalid_request'
   | 'unauthorized'
   | 'insufficient_credits'
+  | 'spend_limit_reached'
+  | 'too_many_in_flight'
   | 'forbidden'
   | 'not_found'
   | 'idempotency_conflict'
@@ -309,4 +313,41 @@ export interface Alerts {
   lowBalance: number[];
   /** `credits.expiring_soon` fires this many days before credits expire. */
   expiringSoonDays: number;
+}
+
+/** Spend limits (`PUT /v1/customers/{id}/limits`, a plan's `limits`): each field optional, positive integers. */
+export interface Limits {
+  /** Credits that may be reserved per UTC calendar day. */
+  daily?: number;
+  /** Credits that may be reserved per UTC calendar month. */
+  monthly?: number;
+  /** Per tool id: credits of that tool per UTC day and month. */
+  tools?: Record<string, { daily?: number; monthly?: number }>;
+  /** Generations that may be held reserved at once. */
+  maxInFlight?: number;
+}
+
+/** One limit in force and whose it is. */
+export type SourcedLimit = { value: number; source: 'customer' | 'plan' } | null;
+
+/** `GET /v1/customers/{id}/limits`: the limits in force, where each came from, and what is used. */
+export interface LimitsState {
+  customerId: string;
+  /** What the customer set itself; null: none. */
+  own: Limits | null;
+  reason: string | null;
+  /** The active plan whose limits fill in what the customer leaves out. */
+  planId: string | null;
+  effective: {
+    daily: SourcedLimit;
+    monthly: SourcedLimit;
+    tools: Record<string, { daily: SourcedLimit; monthly: SourcedLimit }>;
+    maxInFlight: SourcedLimit;
+  };
+  /** Credits reserved in the current UTC day and month, net of what came back; in total and per tool. */
+  used: { day: number; month: number; tools: Record<string, { day: number; month: number }> };
+  /** Generations held reserved now. */
+  inFlight: number;
+  windows: { day: { start: string; end: string }; month: { start: string; end: string } };
+  asOf: string;
 }

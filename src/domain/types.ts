@@ -1,4 +1,5 @@
 import type { AlertSettings } from './events.js';
+import type { Limits } from './limits.js';
 /**
  * The product's nouns as plain data. Times are epoch milliseconds (UTC); credits
  * are whole numbers. Nothing here does IO.
@@ -69,6 +70,8 @@ export interface Generation {
   failureReason: string | null;
   createdAt: number;
   settledAt: number | null;
+  /** Whether its cost was counted in the customer's spend windows (limits were in force when it was reserved). */
+  counted?: boolean;
 }
 
 /** The kinds of ledger entry and what each does to the customer's balance. */
@@ -127,6 +130,12 @@ export interface Customer {
   metadata: Record<string, unknown> | null;
   /** The customer's own alert settings; what is missing takes the configured defaults. */
   alerts?: Partial<AlertSettings> | null;
+  /** The customer's own spend limits; each field it leaves out is its plan's. */
+  limits?: Limits | null;
+  /** Why its limits were last set, as the operator gave it. */
+  limitsReason?: string | null;
+  /** Its generations still reserved (open holds), kept by every write that opens or settles one. */
+  inFlight?: number;
   createdAt: number;
   updatedAt: number;
 }
@@ -146,6 +155,8 @@ export interface Plan {
   price: Price;
   /** Unused plan credits carried into the next period, at most (Rule 8). */
   rolloverMax: number;
+  /** Spend limits every subscriber has unless it sets its own. */
+  limits: Limits | null;
   description: string | null;
   active: boolean;
   createdAt: number;

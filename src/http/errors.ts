@@ -7,6 +7,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   invalid_request: 400,
   unauthorized: 401,
   insufficient_credits: 402,
+  spend_limit_reached: 402,
   forbidden: 403,
   not_found: 404,
   idempotency_conflict: 409,
@@ -15,6 +16,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  too_many_in_flight: 429,
   internal_error: 500,
   unavailable: 503,
 };

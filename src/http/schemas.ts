@@ -34,7 +34,10 @@ export const ErrorResponse = z
     error: z.object({
       code: z.enum(Object.keys(STATUS_BY_CODE) as [ErrorCode, ...ErrorCode[]]).meta({ description: 'A closed set, one HTTP status each; code branches on it' }),
       message: z.string().meta({ description: 'For people; code reads `code`' }),
-      details: z.record(z.string(), z.unknown()).optional().meta({ description: '`field` for invalid_request; `available` and `required` for insufficient_credits' }),
+      details: z.record(z.string(), z.unknown()).optional().meta({
+        description:
+          '`field` for invalid_request; `available` and `required` for insufficient_credits; `scope`, `window`, `limit`, `used` and `required` for spend_limit_reached; `limit` and `inFlight` for too_many_in_flight',
+      }),
     }),
     requestId: z.string(),
   })
@@ -207,6 +210,31 @@ export const Money = z.strictObject({
 export const PackPrice = Money.extend({ amount: z.number().int().min(1).max(100_000_000_00) });
 const MoneyView = z.object({ amount: z.number().int(), currency: z.string() });
 
+/** The most tools one set of limits may name. */
+export const MAX_TOOL_LIMITS = 100;
+/** A cap per UTC calendar day and month, in credits reserved. */
+const LimitValue = z.number().int().min(1).max(1_000_000_000_000);
+const WindowCapsBody = z.strictObject({ daily: LimitValue.optional(), monthly: LimitValue.optional() });
+/** Spend limits and the in-flight cap, as a customer or a plan sets them: every field optional, positive integers. */
+export const LimitsBody = z
+  .strictObject({
+    daily: LimitValue.optional().meta({ description: 'Credits the customer may reserve per UTC calendar day' }),
+    monthly: LimitValue.optional().meta({ description: 'Credits the customer may reserve per UTC calendar month' }),
+    tools: z
+      .record(Id, WindowCapsBody)
+      .refine((t) => Object.keys(t).length <= MAX_TOOL_LIMITS, `at most ${MAX_TOOL_LIMITS} tools`)
+      .optional()
+      .meta({ description: `Per tool id (at most ${MAX_TOOL_LIMITS}): credits of that tool per UTC day and month` }),
+    maxInFlight: z.number().int().min(1).max(1_000_000).optional().meta({ description: 'How many generations the customer may hold reserved at once' }),
+  })
+  .meta({ description: 'Spend limits: every field optional, each a positive integer' });
+const LimitsOut = z.object({
+  daily: z.number().int().optional(),
+  monthly: z.number().int().optional(),
+  tools: z.record(z.string(), z.object({ daily: z.number().int().optional(), monthly: z.number().int().optional() })).optional(),
+  maxInFlight: z.number().int().optional(),
+});
+
 export const PlanView = z
   .object({
     id: z.string(),
@@ -215,6 +243,7 @@ export const PlanView = z
     period: z.enum(PERIODS),
     price: MoneyView,
     rollover: z.object({ max: z.number().int() }),
+    limits: LimitsOut.nullable().meta({ description: "Spend limits every subscriber has unless it sets its own (field by field); null: none" }),
     description: z.string().nullable(),
     active: z.boolean(),
     createdAt: Time,
@@ -223,7 +252,7 @@ export const PlanView = z
   .meta({
     id: 'Plan',
     description: 'A subscription plan: `creditsPerPeriod` every period',
-    examples: [{ id: 'pro', name: 'Pro', creditsPerPeriod: 500, period: 'month', price: { amount: 2900, currency: 'usd' }, rollover: { max: 100 }, description: 'Up to 100 unused credits roll over.', active: true, createdAt: '2026-11-01T09:00:00.000Z', updatedAt: '2026-11-01T09:00:00.000Z' }],
+    examples: [{ id: 'pro', name: 'Pro', creditsPerPeriod: 500, period: 'month', price: { amount: 2900, currency: 'usd' }, rollover: { max: 100 }, limits: { daily: 200, maxInFlight: 4 }, description: 'Up to 100 unused credits roll over.', active: true, createdAt: '2026-11-01T09:00:00.000Z', updatedAt: '2026-11-01T09:00:00.000Z' }],
   });
 
 export const PackView = z
@@ -324,3 +353,43 @@ export const EventView = z
 export const AlertsView = z
   .object({ lowBalance: z.array(z.number().int()), expiringSoonDays: z.number().int() })
   .meta({ id: 'Alerts', description: "A customer's alert settings", examples: [{ lowBalance: [50, 10], expiringSoonDays: 7 }] });
+
+const Sourced = z.object({ value: z.number().int(), source: z.enum(['customer', 'plan']) }).nullable();
+const WindowUse = z.object({ day: z.number().int(), month: z.number().int() });
+const WindowBounds = z.object({ start: Time, end: Time });
+export const LimitsView = z
+  .object({
+    customerId: z.string(),
+    own: LimitsOut.nullable().meta({ description: 'The limits the customer set itself; null: none (its plan\'s apply)' }),
+    reason: z.string().nullable().meta({ description: 'Why its own limits were last set' }),
+    planId: z.string().nullable().meta({ description: 'The active plan whose limits fill in what the customer leaves out' }),
+    effective: z
+      .object({
+        daily: Sourced,
+        monthly: Sourced,
+        tools: z.record(z.string(), z.object({ daily: Sourced, monthly: Sourced })),
+        maxInFlight: Sourced,
+      })
+      .meta({ description: 'Each limit in force with where it came from (`customer` or `plan`); null: no limit' }),
+    used: WindowUse.extend({ tools: z.record(z.string(), WindowUse) }).meta({ description: 'Credits reserved in the current UTC day and month, net of credits that came back; in total and per tool' }),
+    inFlight: z.number().int().meta({ description: 'Generations the customer holds reserved now' }),
+    windows: z.object({ day: WindowBounds, month: WindowBounds }),
+    asOf: Time,
+  })
+  .meta({
+    id: 'LimitsState',
+    description: "A customer's spend limits as they apply, and what is used",
+    examples: [
+      {
+        customerId: 'u_42',
+        own: { daily: 100 },
+        reason: 'runaway script on 2026-11-20',
+        planId: 'pro',
+        effective: { daily: { value: 100, source: 'customer' }, monthly: { value: 3000, source: 'plan' }, tools: {}, maxInFlight: { value: 4, source: 'plan' } },
+        used: { day: 40, month: 950, tools: {} },
+        inFlight: 1,
+        windows: { day: { start: '2026-11-25T00:00:00.000Z', end: '2026-11-26T00:00:00.000Z' }, month: { start: '2026-11-01T00:00:00.000Z', end: '2026-12-01T00:00:00.000Z' } },
+        asOf: '2026-11-25T14:03:00.000Z',
+      },
+    ],
+  });

@@ -2,12 +2,27 @@ import type { BreakdownLine } from '../domain/balance.js';
 import type { Customer, Generation, Grant, LedgerEntry, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../domain/types.js';
 import type { Balance } from '../service/customers.js';
 import type { PurseEvent } from '../domain/events.js';
+import type { LimitsState } from '../service/limits.js';
 
 /** Domain objects as the API shows them: ISO times, string ids for entries. */
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
 export const view = {
+  limits: (l: LimitsState) => ({
+    customerId: l.customerId,
+    own: l.own,
+    reason: l.reason,
+    planId: l.planId,
+    effective: l.effective,
+    used: l.used,
+    inFlight: l.inFlight,
+    windows: {
+      day: { start: iso(l.windows.day.start), end: iso(l.windows.day.end) },
+      month: { start: iso(l.windows.month.start), end: iso(l.windows.month.end) },
+    },
+    asOf: iso(l.asOf),
+  }),
   tool: (t: Tool) => ({
     id: t.id,
     name: t.name,
@@ -105,6 +120,7 @@ export const view = {
     period: p.period,
     price: { amount: p.price.amount, currency: p.price.currency },
     rollover: { max: p.rolloverMax },
+    limits: p.limits,
     description: p.description,
     active: p.active,
     createdAt: iso(p.createdAt),

@@ -10,6 +10,7 @@ import { noChanges, type CustomerSnapshot, type Decision, type IdempotencyRecord
 import { newId } from './ids.js';
 import { RowChanges } from '../store/row-changes.js';
 import { currentPlanGrantId } from '../domain/grant-ids.js';
+import { anyInForce, effectiveLimits, limitRefusal, windowKey, windowStarts, type EffectiveLimits, type LimitRefusal, type Limits, type SpendWindow } from '../domain/limits.js';
 
 /**
  * One customer's working set inside a write: the snapshot the store loaded, the
@@ -29,6 +30,13 @@ export class CustomerWork {
   private subscriptionChanged = false;
   /** The available balance before this write, for the low-balance alerts (Rule 15). */
   private readonly availableBefore: number;
+  /** The customer's spend windows of now, when loaded (limits in force); null otherwise. */
+  private readonly windows: Map<string, SpendWindow> | null;
+  private readonly windowRows = new Map<string, SpendWindow>();
+  private readonly ownLimits: Limits | null;
+  /** Open holds before this write, and what this write changed of them. */
+  private readonly inFlightBefore: number;
+  private inFlightDelta = 0;
 
   constructor(
     readonly customerId: string,
@@ -42,6 +50,61 @@ export class CustomerWork {
     for (const p of snapshot.purchases) if (p.customerId === customerId) this.purchases.set(p.id, { ...p });
     this.subscription = snapshot.subscription ? { ...snapshot.subscription } : null;
     this.availableBefore = this.available();
+    this.windows = snapshot.spendWindows ? new Map(snapshot.spendWindows.map((w) => [windowKey(w), { ...w }])) : null;
+    this.ownLimits = snapshot.customer?.limits ?? null;
+    this.inFlightBefore = snapshot.customer?.inFlight ?? 0;
+  }
+
+  /** The limits in force: the customer's own, field by field over its active plan's (Rule 16). */
+  limits(): EffectiveLimits {
+    const sub = this.subscription;
+    const plan = sub && sub.status === 'active' ? this.plans.get(sub.planId) : undefined;
+    return effectiveLimits(this.ownLimits, plan?.limits);
+  }
+
+  /** Generations of this customer still reserved. */
+  inFlight(): number {
+    return this.inFlightBefore + this.inFlightDelta;
+  }
+
+  /** The first limit a reservation of `cost` credits of `toolId` would pass now, or null. */
+  limitRefusal(toolId: string, cost: number): LimitRefusal | null {
+    return limitRefusal(this.limits(), toolId, cost, this.inFlight(), (scope, tool, window) => this.window(scope, tool, window, this.now)?.used ?? 0);
+  }
+
+  /** The loaded window of `scope` that `at` falls in, if it is one of now's. */
+  private window(scope: SpendWindow['scope'], toolId: string, window: SpendWindow['window'], at: number): SpendWindow | undefined {
+    return this.windows?.get(windowKey({ scope, toolId, window, windowStart: windowStarts(at)[window] }));
+  }
+
+  /** Counts a new reservation in now's windows, when limits are in force and the windows are loaded. */
+  private count(gen: Generation): void {
+    if (!this.windows || !anyInForce(this.limits())) return;
+    gen.counted = true;
+    for (const [scope, toolId] of [['customer', ''], ['tool', gen.toolId]] as const) {
+      for (const window of ['day', 'month'] as const) {
+        const w = this.window(scope, toolId, window, this.now) ?? { customerId: this.customerId, scope, toolId, window, windowStart: windowStarts(this.now)[window], used: 0 };
+        w.used += gen.cost;
+        this.windows.set(windowKey(w), w);
+        this.windowRows.set(windowKey(w), w);
+      }
+    }
+  }
+
+  /**
+   * Credits of a counted reservation that came back stop counting, in the
+   * windows it was counted in that are still now's; a window already closed keeps its count.
+   */
+  private uncount(gen: Generation, amount: number): void {
+    if (!gen.counted || amount <= 0) return;
+    for (const [scope, toolId] of [['customer', ''], ['tool', gen.toolId]] as const) {
+      for (const window of ['day', 'month'] as const) {
+        const w = this.window(scope, toolId, window, gen.createdAt);
+        if (!w || w.windowStart !== windowStarts(this.now)[window]) continue;
+        w.used = Math.max(0, w.used - amount);
+        this.windowRows.set(windowKey(w), w);
+      }
+    }
   }
 
   /** Credits that can be reserved now. */
@@ -213,6 +276,8 @@ export class CustomerWork {
 
   /** Holds a new generation's allocations, already planned in consumption order. */
   reserve(gen: Generation): void {
+    this.count(gen);
+    this.inFlightDelta += 1;
     this.generations.set(gen.id, gen);
     this.generationRows.insert(gen);
     for (const part of gen.allocations) this.entry('reserve', this.grant(part.grantId), part.amount, gen, null);
@@ -224,6 +289,8 @@ export class CustomerWork {
     const { charged, released } = splitForCharge(gen.allocations, charge);
     for (const part of charged) this.entry('charge', this.grant(part.grantId), part.amount, gen, null);
     this.giveBack(released, gen, 'release', 'completed with fewer units');
+    this.uncount(gen, gen.cost - charge);
+    this.inFlightDelta -= 1;
     Object.assign(gen, { status: 'completed', chargedUnits: units, charged: charge, settledAt: this.now });
     this.touch(gen);
     this.emit('generation.completed', { generation: snapshotOf(gen) });
@@ -232,6 +299,8 @@ export class CustomerWork {
   /** Returns every reserved credit to the grant it came from (Rules 6 and 7). */
   fail(gen: Generation, reason: string, at = this.now): void {
     this.giveBack(gen.allocations, gen, 'release', reason, at);
+    this.uncount(gen, gen.cost);
+    this.inFlightDelta -= 1;
     Object.assign(gen, { status: 'failed', failureReason: reason, settledAt: this.now });
     this.touch(gen);
     this.emit('generation.failed', { generation: snapshotOf(gen), reason });
@@ -241,6 +310,8 @@ export class CustomerWork {
   refund(gen: Generation, amount: number, reason: string): void {
     const { charged } = splitForCharge(gen.allocations, gen.charged);
     this.giveBack(planRefund(charged, gen.refunded, amount), gen, 'refund', reason);
+    // Refunded credits come back as for a failure (Rule 11), so they stop counting too.
+    this.uncount(gen, amount);
     gen.refunded += amount;
     this.touch(gen);
     this.emit('generation.refunded', { generation: snapshotOf(gen), amount, reason });
@@ -270,6 +341,8 @@ export class CustomerWork {
       updateGenerations: this.generationRows.updated,
       insertPurchases: this.purchaseRows.inserted,
       updatePurchases: this.purchaseRows.updated,
+      spendWindows: [...this.windowRows.values()],
+      inFlightDelta: this.inFlightDelta,
     });
     if (this.subscriptionChanged) changes.subscription = this.subscription;
     if (idempotency) changes.idempotency = { ...idempotency, response: idempotency.response ?? result, createdAt: this.now };

@@ -95,7 +95,8 @@ export async function catchUpCustomer(ctx: ServiceContext, customerId: string, n
   await ctx.store.transact(customerId, { now }, (snapshot) => begin(snapshot, customerId, now, ctx.alerts).finish(undefined));
 }
 
-async function catchUpIfDue(ctx: ServiceContext, customerId: string): Promise<void> {
+/** Catches a customer up when time has made something due (a read's first step). */
+export async function catchUpIfDue(ctx: ServiceContext, customerId: string): Promise<void> {
   const now = ctx.clock.now();
   const view = await ctx.store.readBalance(customerId, now);
   if (isDue(view, now)) await catchUpCustomer(ctx, customerId, now);

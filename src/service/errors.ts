@@ -8,6 +8,8 @@ export type ErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'insufficient_credits'
+  | 'spend_limit_reached'
+  | 'too_many_in_flight'
   | 'idempotency_conflict'
   | 'generation_settled'
   | 'invalid_state'
@@ -36,6 +38,16 @@ export const errors = {
   notFound: (what: string, id: string) => new PurseError('not_found', `${what} ${id} does not exist`, { resource: what, id }),
   insufficientCredits: (available: number, required: number) =>
     new PurseError('insufficient_credits', `${required} credits are required and ${available} are available`, { available, required }),
+  /** A reservation would pass a spend limit (Rule 16); `toolId` names the tool of a `tool` limit. */
+  spendLimitReached: (d: { scope: 'customer' | 'tool'; toolId?: string; window: 'day' | 'month'; limit: number; used: number; required: number }) =>
+    new PurseError(
+      'spend_limit_reached',
+      `${d.required} credits would pass the ${d.scope === 'tool' ? `tool ${d.toolId}'s` : "customer's"} ${d.window === 'day' ? 'daily' : 'monthly'} limit of ${d.limit} (${d.used} used)`,
+      { ...d },
+    ),
+  /** One more open hold would pass the customer's maxInFlight (Rule 16). */
+  tooManyInFlight: (limit: number, inFlight: number) =>
+    new PurseError('too_many_in_flight', `the customer already holds ${inFlight} generations and may hold at most ${limit}`, { limit, inFlight }),
   idempotencyConflict: (key: string) =>
     new PurseError('idempotency_conflict', `${key} was already used with a different request`, { key }),
   generationSettled: (id: string, status: string) =>

@@ -67,6 +67,13 @@ export async function reserve(ctx: ServiceContext, input: ReserveInput): Promise
     const again = replayed<Generation>(work, snapshot, key, hash);
     if (again) return again;
     if (snapshot.generations.some((g) => g.id === id)) throw errors.idempotencyConflict(key);
+    // Limits refuse before the balance is looked at, and change nothing (Rule 16).
+    const refusal = work.limitRefusal(tool.id, cost);
+    if (refusal?.kind === 'in_flight') throw errors.tooManyInFlight(refusal.limit, refusal.inFlight);
+    if (refusal) {
+      const { kind: _, ...details } = refusal;
+      throw errors.spendLimitReached(details);
+    }
     const plan = planReservation(work.usableGrants(), cost, now);
     if (!plan.ok) throw errors.insufficientCredits(plan.available, plan.required);
     const generation: Generation = {

@@ -2,6 +2,8 @@ import type { Period } from '../domain/periods.js';
 import type { Pack, Plan, Price } from '../domain/types.js';
 import type { ServiceContext } from './context.js';
 import { errors } from './errors.js';
+import { hasLimits, type Limits } from '../domain/limits.js';
+import { assertToolsExist } from './limits.js';
 
 export interface PlanInput {
   name: string;
@@ -9,6 +11,7 @@ export interface PlanInput {
   period?: Period;
   price: Price;
   rollover?: { max: number };
+  limits?: Limits | null;
   description?: string | null;
   active?: boolean;
 }
@@ -19,6 +22,7 @@ export async function putPlan(ctx: ServiceContext, id: string, input: PlanInput)
   if (before && input.period && input.period !== before.period) {
     throw errors.invalid('period', 'a plan keeps its period; create a new plan for another period');
   }
+  await assertToolsExist(ctx, input.limits, 'limits.');
   const plan = await ctx.store.putPlan(planFromInput(id, input, before, ctx.clock.now()));
   return { plan, created: before === null };
 }
@@ -32,6 +36,7 @@ export function planFromInput(id: string, input: PlanInput, before: Plan | null,
     period: input.period ?? before?.period ?? 'month',
     price: input.price,
     rolloverMax: input.rollover?.max ?? 0,
+    limits: hasLimits(input.limits) ? input.limits! : null,
     description: input.description ?? null,
     active: input.active ?? true,
     createdAt: before?.createdAt ?? now,

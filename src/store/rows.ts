@@ -1,6 +1,7 @@
 import type { PurseEvent } from '../domain/events.js';
 import type { Customer, Generation, Grant, GrantSource, LedgerEntry, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../domain/types.js';
 import type { ApiKeyRecord, IdempotencyRecord } from './store.js';
+import type { SpendWindow } from '../domain/limits.js';
 
 /** Rows as either adapter returns them (snake_case columns, numbers or numeric strings), mapped to the domain's nouns and back. */
 type Row = Record<string, unknown>;
@@ -43,6 +44,7 @@ export function toGeneration(r: Row): Generation {
     failureReason: (r.failure_reason as string | null) ?? null,
     createdAt: Number(r.created_at),
     settledAt: num(r.settled_at),
+    counted: Boolean(Number(r.counted ?? 0)),
   };
 }
 
@@ -70,6 +72,9 @@ export function toCustomer(r: Row): Customer {
     email: (r.email as string | null) ?? null,
     metadata: json(r.metadata),
     alerts: json(r.alerts),
+    limits: json(r.limits),
+    limitsReason: (r.limits_reason as string | null) ?? null,
+    inFlight: Number(r.in_flight ?? 0),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
@@ -117,7 +122,7 @@ export const WRITTEN_COLUMNS = {
     update: ['remaining', 'voided_at', 'expires_at', 'reason', 'warn_at'],
   },
   generations: {
-    insert: ['customer_id', 'id', 'tool_id', 'units', 'unit_credits', 'cost', 'status', 'allocations', 'charged_units', 'charged', 'refunded', 'metadata', 'hold_until', 'failure_reason', 'created_at', 'settled_at'],
+    insert: ['customer_id', 'id', 'tool_id', 'units', 'unit_credits', 'cost', 'status', 'allocations', 'charged_units', 'charged', 'refunded', 'metadata', 'hold_until', 'failure_reason', 'created_at', 'settled_at', 'counted'],
     update: ['status', 'charged_units', 'charged', 'refunded', 'hold_until', 'failure_reason', 'settled_at'],
   },
   purchases: {
@@ -135,6 +140,8 @@ export const WRITTEN_COLUMNS = {
   },
   idempotency_keys: { insert: ['customer_id', 'key', 'request_hash', 'status_code', 'response', 'created_at'], update: [] },
   events: { insert: ['customer_id', 'seq', 'id', 'type', 'created_at', 'data'], update: [] },
+  /** Written whole as an upsert on its key (all but `used`). */
+  spend_windows: { insert: ['customer_id', 'scope', 'tool_id', 'window_kind', 'window_start', 'used'], update: ['used'] },
 } as const satisfies Record<string, { insert: readonly string[]; update: readonly string[] }>;
 
 export type CustomerTable = keyof typeof WRITTEN_COLUMNS;
@@ -177,6 +184,7 @@ export function generationParams(g: Generation): Params<'generations'> {
     failure_reason: g.failureReason,
     created_at: g.createdAt,
     settled_at: g.settledAt,
+    counted: g.counted ? 1 : 0,
   };
 }
 
@@ -188,6 +196,7 @@ export function toPlan(r: Row): Plan {
     period: r.period as Plan['period'],
     price: { amount: Number(r.price_amount), currency: r.price_currency as string },
     rolloverMax: Number(r.rollover_max),
+    limits: json(r.limits),
     description: (r.description as string | null) ?? null,
     active: Boolean(r.active),
     createdAt: Number(r.created_at),
@@ -335,4 +344,19 @@ export function idempotencyParams(customerId: string, k: IdempotencyRecord): Par
 /** An event's parameters; `seq` is the customer's next, which the store numbers as it writes. */
 export function eventParams(e: PurseEvent, seq: number): Params<'events'> {
   return { customer_id: e.customerId, seq, id: e.id, type: e.type, created_at: e.createdAt, data: JSON.stringify(e.data) };
+}
+
+export function toSpendWindow(r: Row): SpendWindow {
+  return {
+    customerId: r.customer_id as string,
+    scope: r.scope as SpendWindow['scope'],
+    toolId: r.tool_id as string,
+    window: r.window_kind as SpendWindow['window'],
+    windowStart: Number(r.window_start),
+    used: Number(r.used),
+  };
+}
+
+export function spendWindowParams(w: SpendWindow): Params<'spend_windows'> {
+  return { customer_id: w.customerId, scope: w.scope, tool_id: w.toolId, window_kind: w.window, window_start: w.windowStart, used: w.used };
 }

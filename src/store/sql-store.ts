@@ -1,6 +1,7 @@
 import type { AlertSettings, EventType, PurseEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../domain/events.js';
 import { endpointWants } from '../domain/events.js';
 import type { Customer, Generation, Grant, LedgerEntry, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../domain/types.js';
+import type { Limits, SpendWindow } from '../domain/limits.js';
 import { compareWithLedger, MALFORMED_ENTRIES_SQL } from './audit.js';
 import { decodeAttemptCursor, decodeEventCursor, decodeGenerationCursor } from './cursor.js';
 import type { AppliedMigration } from './migrations.js';
@@ -33,6 +34,8 @@ export interface SqlDialect {
   forUpdate: string;
   /** Appended to a SELECT of queue rows several processes may take at once: lock them (of table alias `of`), skipping those another holds. */
   skipLocked: (of?: string) => string;
+  /** Appended to the SET of an update of a customer's row outside its write engine, so decisions in flight are made again (PostgreSQL's version). */
+  bumpVersion: string;
 }
 
 /**
@@ -93,6 +96,15 @@ export abstract class SqlStore implements SqlRunner {
     ).map(rows.toCustomer);
   }
 
+  async setCustomerLimits(customerId: string, limits: Limits | null, reason: string | null): Promise<void> {
+    await this.run(`UPDATE customers SET limits = ?, limits_reason = ?${this.dialect.bumpVersion} WHERE id = ?`, [limits ? JSON.stringify(limits) : null, reason, customerId]);
+  }
+
+  async readSpendWindows(customerId: string, starts: readonly number[]): Promise<SpendWindow[]> {
+    if (starts.length === 0) return [];
+    return (await this.all(`SELECT * FROM spend_windows WHERE customer_id = ? AND window_start IN (${starts.map(() => '?').join(', ')})`, [customerId, ...starts])).map(rows.toSpendWindow);
+  }
+
   async setCustomerAlerts(customerId: string, alerts: Partial<AlertSettings> | null): Promise<void> {
     await this.run('UPDATE customers SET alerts = ? WHERE id = ?', [alerts ? JSON.stringify(alerts) : null, customerId]);
   }
@@ -131,13 +143,13 @@ export abstract class SqlStore implements SqlRunner {
 
   async putPlan(p: Plan): Promise<Plan> {
     const r = await this.one(
-      `INSERT INTO plans (id, name, credits_per_period, period, price_amount, price_currency, rollover_max, description, active, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO plans (id, name, credits_per_period, period, price_amount, price_currency, rollover_max, limits, description, active, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET name = excluded.name, credits_per_period = excluded.credits_per_period, period = excluded.period,
          price_amount = excluded.price_amount, price_currency = excluded.price_currency, rollover_max = excluded.rollover_max,
-         description = excluded.description, active = excluded.active, updated_at = excluded.updated_at
+         limits = excluded.limits, description = excluded.description, active = excluded.active, updated_at = excluded.updated_at
        RETURNING *`,
-      [p.id, p.name, p.creditsPerPeriod, p.period, p.price.amount, p.price.currency, p.rolloverMax, p.description, p.active ? 1 : 0, p.createdAt, p.updatedAt],
+      [p.id, p.name, p.creditsPerPeriod, p.period, p.price.amount, p.price.currency, p.rolloverMax, p.limits ? JSON.stringify(p.limits) : null, p.description, p.active ? 1 : 0, p.createdAt, p.updatedAt],
     );
     return rows.toPlan(r!);
   }

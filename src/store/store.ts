@@ -29,6 +29,7 @@ import type {
   ToolPrice,
 } from '../domain/types.js';
 import type { AppliedMigration } from './migrations.js';
+import type { Limits, SpendWindow } from '../domain/limits.js';
 
 /**
  * What one customer-scoped write needs loaded. The store always loads the
@@ -61,6 +62,12 @@ export interface CustomerSnapshot {
   plans: Plan[];
   /** Purchases named in the load (found by id whichever customer made it). */
   purchases: Purchase[];
+  /**
+   * The customer's spend windows of the UTC day and month of `now`, loaded only
+   * when limits are in force (its own or its active plan's) or a generation the
+   * write settles was counted in them; null when not loaded.
+   */
+  spendWindows: SpendWindow[] | null;
 }
 
 /** The first answer to a write, kept so that a retry gets it again (Rule 12). */
@@ -86,6 +93,10 @@ export interface CustomerChanges {
   updatePurchases: Purchase[];
   /** Events of these changes, in order; the store numbers them after the customer's last. */
   events: PurseEvent[];
+  /** Spend windows as they should now be stored (upserted whole). */
+  spendWindows: SpendWindow[];
+  /** The change to the customer's open holds (reserved generations). */
+  inFlightDelta: number;
 }
 
 export interface Decision<R> {
@@ -210,6 +221,10 @@ export interface Store {
    */
   pruneIdempotency(before: number, limit: number): Promise<number>;
 
+  /** Sets (or, with null, clears) a customer's own spend limits; orders after the customer's writes in flight. */
+  setCustomerLimits(customerId: string, limits: Limits | null, reason: string | null): Promise<void>;
+  /** A customer's spend windows starting at any of `starts`, read without a write transaction. */
+  readSpendWindows(customerId: string, starts: readonly number[]): Promise<SpendWindow[]>;
   /** Sets (or, with null, clears) a customer's own alert settings. */
   setCustomerAlerts(customerId: string, alerts: Partial<AlertSettings> | null): Promise<void>;
   /** Events newest first (by time, then each customer's own order), optionally of one customer or type. */
@@ -265,5 +280,7 @@ export function noChanges(): CustomerChanges {
     insertPurchases: [],
     updatePurchases: [],
     events: [],
+    spendWindows: [],
+    inFlightDelta: 0,
   };
 }

@@ -14,6 +14,7 @@ const SESSION_MAY = new Set([
   'GET /v1/customers/{customerId}/balance',
   'GET /v1/customers/{customerId}/ledger',
   'GET /v1/customers/{customerId}/generations',
+  'GET /v1/customers/{customerId}/limits',
   'GET /v1/generations/{id}',
   'POST /v1/customers/{customerId}/purchases',
   'GET /v1/customers/{customerId}/purchases',

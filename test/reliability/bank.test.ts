@@ -7,12 +7,46 @@ import { call, must, NoAnswer, openBooks, PUT_OK, rng, SEED, seedCatalog, sized,
  * while the test clock runs billing periods, expiries and hold timeouts. A
  * monitor reads the books from the database all along; at every moment and at the
  * end, granted = available + reserved + spent + expired + voided, nothing is
- * negative, and no generation is settled twice.
+ * negative, and no generation is settled twice. A third of the customers have
+ * spend limits (a plan's, their own, or both, field by field): no window ever
+ * counts more than its limit, the counters are what the ledger says, and no
+ * customer holds more generations than its cap.
  */
 
 const WORKERS = 64;
 const CUSTOMERS = 50;
 const SECONDS = sized(15, 60);
+
+type Caps = { daily?: number; monthly?: number; maxInFlight?: number; tools?: Record<string, { daily?: number; monthly?: number }> };
+/** The limits of the capped plan, and the customers' own. */
+const PLAN_LIMITS: Caps = { daily: 90, monthly: 600, maxInFlight: 4, tools: { 'rel-video': { daily: 40 } } };
+const OWN_LIMITS: Caps = { daily: 50, monthly: 300, maxInFlight: 3, tools: { 'rel-image': { daily: 20 } } };
+const OVERRIDE: Caps = { daily: 40 };
+/** Which limits apply to customer i: 10–19 the plan's, 20–29 their own, 30–34 their own daily over the plan's. */
+function capsOf(i: number): Caps | null {
+  if (i >= 10 && i < 20) return PLAN_LIMITS;
+  if (i >= 20 && i < 30) return OWN_LIMITS;
+  if (i >= 30 && i < 35) return { ...PLAN_LIMITS, ...OVERRIDE };
+  return null;
+}
+
+/** Every window that counted more than its limit, and every customer holding more than its cap. */
+function limitViolations(b: Books, customers: string[]): string[] {
+  const out: string[] = [];
+  customers.forEach((c, i) => {
+    const caps = capsOf(i);
+    if (!caps) return;
+    const held = b.limits.inFlight.get(c)?.reserved ?? 0;
+    if (caps.maxInFlight !== undefined && held > caps.maxInFlight) out.push(`${c} holds ${held} generations, cap ${caps.maxInFlight}`);
+    for (const [key, used] of b.limits.derived) {
+      if (!key.startsWith(`${c}:`)) continue;
+      const [, scope, tool, window] = key.split(':') as [string, string, string, 'day' | 'month'];
+      const cap = scope === 'customer' ? caps[window === 'day' ? 'daily' : 'monthly'] : caps.tools?.[tool]?.[window === 'day' ? 'daily' : 'monthly'];
+      if (cap !== undefined && used > cap) out.push(`${c}: window ${key} counted ${used}, limit ${cap}`);
+    }
+  });
+  return out;
+}
 
 describe.each(STORES)('bank check on $name', (kind) => {
   const cleanup: Array<() => Promise<void>> = [];
@@ -44,6 +78,11 @@ describe.each(STORES)('bank check on $name', (kind) => {
       grantsAcked.set(g.id, 100);
     }
     for (const c of customers.slice(0, 10)) await must(base, 'PUT', `/v1/customers/${c}/subscription`, { planId: 'rel-daily' }, PUT_OK);
+    await must(base, 'PUT', '/v1/plans/rel-capped', { name: 'Capped', creditsPerPeriod: 60, period: 'day', price: { amount: 100, currency: 'usd' }, limits: PLAN_LIMITS }, PUT_OK);
+    for (const c of [...customers.slice(10, 20), ...customers.slice(30, 35)]) await must(base, 'PUT', `/v1/customers/${c}/subscription`, { planId: 'rel-capped' }, PUT_OK);
+    for (const c of customers.slice(20, 30)) await must(base, 'PUT', `/v1/customers/${c}/limits`, { ...OWN_LIMITS, reason: 'bank check' }, 200);
+    for (const c of customers.slice(30, 35)) await must(base, 'PUT', `/v1/customers/${c}/limits`, OVERRIDE, 200);
+    const capped = new Set(customers.filter((_, i) => capsOf(i) !== null));
     let clockNow = Date.parse((await must(base, 'GET', '/v1/test-clock', undefined, 200)).now);
 
     /** Records anything but the answers an operation may give. */
@@ -94,9 +133,18 @@ describe.each(STORES)('bank check on $name', (kind) => {
           if (x < 0.7) {
             const id = `bank-${w}-${genSeq++}`;
             const units = r.int(1, 3);
-            const res = expect_('reserve', await call(base, 'POST', '/v1/generations', { id, customerId: c, toolId: r.pick(TOOLS), units }), [201, 402]);
+            const res = expect_('reserve', await call(base, 'POST', '/v1/generations', { id, customerId: c, toolId: r.pick(TOOLS), units }), [201, 402, 429]);
             count('reserve');
             if (res.status !== 201) {
+              const code = res.body?.error?.code;
+              // A limit refuses only a customer that has one; a 429 is only the in-flight cap.
+              if ((code === 'spend_limit_reached' || code === 'too_many_in_flight') && !capped.has(c)) problems.push(`${c} has no limits but was refused ${code}`);
+              if (res.status === 429 && code !== 'too_many_in_flight') problems.push(`reserve 429 ${JSON.stringify(res.body)}`);
+              if (code === 'spend_limit_reached') {
+                const d = res.body.error.details;
+                if (!(d.used + d.required > d.limit)) problems.push(`spend_limit_reached that fits: ${JSON.stringify(d)}`);
+              }
+              count(code ?? String(res.status));
               refused.add(id);
               return;
             }
@@ -159,7 +207,8 @@ describe.each(STORES)('bank check on $name', (kind) => {
     const monitor = (async () => {
       let lastAudit = Date.now();
       while (Date.now() < deadline) {
-        const v = violations(await books.read());
+        const now = await books.read();
+        const v = [...violations(now), ...limitViolations(now, customers)];
         snapshots++;
         for (const p of v) problems.push(`mid-run: ${p}`);
         if (Date.now() - lastAudit > 3000) {
@@ -184,7 +233,7 @@ describe.each(STORES)('bank check on $name', (kind) => {
     const stillHeld = [...end.generations.entries()].filter(([, g]) => g.status === 'reserved').map(([id]) => id);
     if (stillHeld.length) problems.push(`holds that never timed out: ${stillHeld.slice(0, 5).join(', ')} (${stillHeld.length})`);
 
-    for (const p of violations(end)) problems.push(`end: ${p}`);
+    for (const p of [...violations(end), ...limitViolations(end, customers)]) problems.push(`end: ${p}`);
     const audit = await books.audit();
     for (const p of audit.problems) problems.push(`end ledger check: ${p}`);
 
@@ -216,5 +265,9 @@ describe.each(STORES)('bank check on $name', (kind) => {
     expect(problems.slice(0, 20)).toEqual([]);
     expect(snapshots).toBeGreaterThan(SECONDS);
     expect(counts.race ?? 0).toBeGreaterThan(0);
+    // The limits were exercised: both refusals happened, and windows were counted.
+    expect(counts.spend_limit_reached ?? 0).toBeGreaterThan(0);
+    expect(counts.too_many_in_flight ?? 0).toBeGreaterThan(0);
+    expect([...end.limits.stored.keys()].some((k) => k.startsWith('bank_2') && k.includes(':customer::day:'))).toBe(true);
   });
 });

@@ -12,12 +12,28 @@ function books(): Books {
     grants: new Map(),
     purchases: [],
     idempotencyKeys: 0,
+    limits: {
+      inFlight: new Map([['c', { counter: 1, reserved: 1 }]]),
+      stored: new Map([['c:customer::day:0', 3]]),
+      derived: new Map([['c:customer::day:0', 3]]),
+    },
   };
 }
 
 describe('the books checker', () => {
   it('passes balanced books', () => {
     expect(violations(books())).toEqual([]);
+  });
+  it('sees an open-hold counter astray, a spend window the ledger disagrees with, and one missing', () => {
+    const counter = books();
+    counter.limits.inFlight.get('c')!.counter = 2;
+    expect(violations(counter)).toHaveLength(1);
+    const window = books();
+    window.limits.stored.set('c:customer::day:0', 4);
+    expect(violations(window)).toHaveLength(1);
+    const missing = books();
+    missing.limits.stored.clear();
+    expect(violations(missing)).toHaveLength(1);
   });
   it('sees a credit invented, a credit lost, a negative balance, a double settlement and a refund beyond the charge', () => {
     const invented = books();

@@ -125,11 +125,30 @@ export interface Books {
   grants: Map<string, { customerId: string; amount: number; remaining: number; source: string }>;
   purchases: Array<{ customerId: string; id: string; status: string }>;
   idempotencyKeys: number;
+  /** Spend limits: each customer's open-hold counter and reserved generations, the stored window counters, and the counters the ledger gives. */
+  limits: {
+    inFlight: Map<string, { counter: number; reserved: number }>;
+    /** `customer:scope:tool:window:start` → used, as stored in spend_windows. */
+    stored: Map<string, number>;
+    /** The same keys from the ledger: costs of counted generations made in the window, less what came back within it. */
+    derived: Map<string, number>;
+  };
 }
+
+const DAY_MS = 86_400_000;
+/** The UTC day and month windows of `at` (README, "Spend limits"). */
+export function windowStartsOf(at: number): { day: number; month: number } {
+  const d = new Date(at);
+  return { day: Math.floor(at / DAY_MS) * DAY_MS, month: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) };
+}
+export const windowKeyOf = (customerId: string, scope: string, toolId: string, window: 'day' | 'month', start: number) => `${customerId}:${scope}:${toolId}:${window}:${start}`;
 
 const BOOKS_SQL = {
   grants: 'SELECT customer_id, id, amount, remaining, source FROM grants',
-  generations: 'SELECT customer_id, id, status, cost, charged, refunded FROM generations',
+  generations: 'SELECT customer_id, id, status, cost, charged, refunded, tool_id, created_at, counted FROM generations',
+  returns: "SELECT customer_id, generation_id, amount, created_at FROM ledger_entries WHERE type IN ('release', 'refund') AND generation_id IS NOT NULL",
+  inFlight: 'SELECT id, in_flight FROM customers',
+  windows: 'SELECT customer_id, scope, tool_id, window_kind, window_start, used FROM spend_windows',
   byGeneration: `SELECT customer_id, generation_id,
                    SUM(CASE WHEN type = 'reserve' THEN amount ELSE 0 END) AS reserved,
                    SUM(CASE WHEN type IN ('charge', 'release') THEN amount ELSE 0 END) AS settled,
@@ -175,6 +194,27 @@ function toBooks(rows: Rows): Books {
     g.settledInLedger = Number(r.settled);
     g.refundedInLedger = Number(r.refunded);
   }
+  const limits: Books['limits'] = { inFlight: new Map(), stored: new Map(), derived: new Map() };
+  for (const c of rows.inFlight!) limits.inFlight.set(c.id, { counter: Number(c.in_flight), reserved: 0 });
+  for (const g of rows.generations!) if (g.status === 'reserved') limits.inFlight.get(g.customer_id)!.reserved++;
+  for (const w of rows.windows!) limits.stored.set(windowKeyOf(w.customer_id, w.scope, w.tool_id, w.window_kind, Number(w.window_start)), Number(w.used));
+  const counted = new Map<string, { customerId: string; toolId: string; createdAt: number; cost: number }>();
+  for (const g of rows.generations!) if (Number(g.counted) === 1) counted.set(g.id, { customerId: g.customer_id, toolId: g.tool_id, createdAt: Number(g.created_at), cost: Number(g.cost) });
+  const add = (g: { customerId: string; toolId: string; createdAt: number }, amount: number, at: number) => {
+    for (const [scope, tool] of [['customer', ''], ['tool', g.toolId]] as const) {
+      for (const w of ['day', 'month'] as const) {
+        const start = windowStartsOf(g.createdAt)[w];
+        if (windowStartsOf(at)[w] !== start) continue;
+        const key = windowKeyOf(g.customerId, scope, tool, w, start);
+        limits.derived.set(key, (limits.derived.get(key) ?? 0) + amount);
+      }
+    }
+  };
+  for (const g of counted.values()) add(g, g.cost, g.createdAt);
+  for (const r of rows.returns!) {
+    const g = counted.get(r.generation_id);
+    if (g) add(g, -Number(r.amount), Number(r.created_at));
+  }
   for (const r of rows.lost!) {
     const b = of(r.customer_id);
     b.expired = Number(r.expired);
@@ -186,6 +226,7 @@ function toBooks(rows: Rows): Books {
     grants,
     purchases: rows.purchases!.map((p) => ({ customerId: p.customer_id, id: p.id, status: p.status })),
     idempotencyKeys: Number(rows.idem![0]!.n),
+    limits,
   };
 }
 
@@ -261,6 +302,10 @@ export function violations(b: Books): string[] {
     if (x.granted !== sum) out.push(`${c}: granted ${x.granted} ≠ available ${x.available} + reserved ${x.reserved} + spent ${x.spent} + expired ${x.expired} + voided ${x.voided} = ${sum}`);
     for (const [k, v] of Object.entries(x)) if (v < 0) out.push(`${c}: ${k} is negative (${v})`);
   }
+  // The open-hold counter is the count of reserved generations; every spend window is what the ledger says.
+  for (const [c, f] of b.limits.inFlight) if (f.counter !== f.reserved) out.push(`${c}: in_flight ${f.counter}, reserved generations ${f.reserved}`);
+  for (const [key, used] of b.limits.stored) if ((b.limits.derived.get(key) ?? 0) !== used) out.push(`spend window ${key}: stored ${used}, ledger says ${b.limits.derived.get(key) ?? 0}`);
+  for (const [key, used] of b.limits.derived) if (used !== 0 && !b.limits.stored.has(key)) out.push(`spend window ${key}: ledger says ${used}, none stored`);
   for (const [id, g] of b.generations) {
     if (g.status === 'missing') {
       out.push(`ledger entries for generation ${id} that does not exist`);

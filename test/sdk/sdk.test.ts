@@ -210,6 +210,23 @@ describe('the SDK against a real server', () => {
     expect(limited.sent.filter((r) => r.url.endsWith('/complete'))).toHaveLength(1);
   });
 
+  it('sets and reads limits; a spend limit and the in-flight cap refuse with their details, and the cap is not retried', async () => {
+    const { customerId, toolId } = await seed(purse, 500, 10);
+    const set = await purse.setLimits(customerId, { daily: 25, tools: { [toolId]: { monthly: 300 } }, maxInFlight: 2, reason: 'pilot' });
+    expect(set).toMatchObject({ own: { daily: 25, maxInFlight: 2 }, reason: 'pilot', effective: { daily: { value: 25, source: 'customer' } } });
+    await purse.reserve({ customerId, toolId, units: 2 });
+    expect(await purse.getLimits(customerId)).toMatchObject({ used: { day: 20, month: 20, tools: { [toolId]: { day: 20, month: 20 } } }, inFlight: 1 });
+    const over = (await purse.reserve({ customerId, toolId }).catch((e: unknown) => e)) as PurseError;
+    expect(over).toMatchObject({ status: 402, code: 'spend_limit_reached', details: { scope: 'customer', window: 'day', limit: 25, used: 20, required: 10 } });
+
+    await purse.setLimits(customerId, { maxInFlight: 1 });
+    const counted = lossy(() => undefined);
+    const client = new Purse({ baseUrl, apiKey: TEST_API_KEY, fetch: counted.fetch, retryDelayMs: 1 });
+    const busy = (await client.reserve({ customerId, toolId }).catch((e: unknown) => e)) as PurseError;
+    expect(busy).toMatchObject({ status: 429, code: 'too_many_in_flight', details: { limit: 1, inFlight: 1 } });
+    expect(counted.sent).toHaveLength(1);
+  });
+
   it("errors carry the contract's code, status, details and request id", async () => {
     const err = (await purse.putTool(uid('tool'), { name: 'Bad', credits: -1 }).catch((e: unknown) => e)) as PurseError;
     expect(err).toBeInstanceOf(PurseError);

@@ -29,6 +29,7 @@ const shapes: {
   subscription: Same<Out<typeof Server.SubscriptionView>, Sdk.Subscription>;
   event: Same<Out<typeof Server.EventView>, Sdk.PurseEvent>;
   alerts: Same<Out<typeof Server.AlertsView>, Sdk.Alerts>;
+  limits: Same<Out<typeof Server.LimitsView>, Sdk.LimitsState>;
   endpoint: Same<Out<typeof EndpointView>, Sdk.WebhookEndpoint>;
   attempt: Same<Out<typeof AttemptView>, Sdk.WebhookDelivery>;
   errorCode: Same<keyof typeof STATUS_BY_CODE, Sdk.ErrorCode>;
@@ -46,6 +47,7 @@ const shapes: {
   subscription: true,
   event: true,
   alerts: true,
+  limits: true,
   endpoint: true,
   attempt: true,
   errorCode: true,

@@ -9,6 +9,8 @@ import type { ServiceContext } from '../../src/service/context.js';
 import { getBalance, putCustomer } from '../../src/service/customers.js';
 import { complete, extend, fail, refund, reserve } from '../../src/service/generations.js';
 import { grantCredits, voidGrant } from '../../src/service/grants.js';
+import { getLimits, putLimits } from '../../src/service/limits.js';
+import type { Limits } from '../../src/domain/limits.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
 import { testDatabase } from '../helpers.js';
@@ -45,12 +47,18 @@ interface MGen {
   charged: number;
   refunded: number;
   holdUntil: number;
+  /** Counted in the spend windows (limits were in force when it was reserved), and when. */
+  counted: boolean;
+  createdAt: number;
 }
 interface Model {
   now: number;
   grants: MGrant[];
   gens: MGen[];
   totals: { granted: number; spent: number; expired: number; voided: number };
+  /** The customer's own limits, and what is counted per window: `scope:tool:window:start` → credits. */
+  limits: Limits;
+  used: Map<string, number>;
 }
 interface Real {
   ctx: ServiceContext;
@@ -64,6 +72,30 @@ const usable = (m: Model) =>
     .sort((a, b) => (a.expiresAt ?? Infinity) - (b.expiresAt ?? Infinity) || a.priority - b.priority || a.seq - b.seq);
 const available = (m: Model) => usable(m).reduce((s, g) => s + g.remaining, 0);
 const reservedCredits = (m: Model) => m.gens.filter((g) => g.status === 'reserved').reduce((s, g) => s + g.unitCredits * g.units, 0);
+
+const DAY = 86_400_000;
+/** The UTC day and month `at` falls in, written here from the README (not from src/domain). */
+function starts(at: number): { day: number; month: number } {
+  const d = new Date(at);
+  return { day: at - (at % DAY), month: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) };
+}
+const WINDOWS = ['day', 'month'] as const;
+const usedKey = (scope: string, tool: string, window: 'day' | 'month', at: number) => `${scope}:${tool}:${window}:${starts(at)[window]}`;
+const usedNow = (m: Model, scope: string, tool: string, window: 'day' | 'month') => m.used.get(usedKey(scope, tool, window, m.now)) ?? 0;
+const limitsOn = (l: Limits) => l.daily !== undefined || l.monthly !== undefined || l.maxInFlight !== undefined || Object.keys(l.tools ?? {}).length > 0;
+
+/** Credits of a counted reservation that come back stop counting, in its windows that are still current. */
+function uncount(m: Model, gen: MGen, amount: number): void {
+  if (!gen.counted || amount <= 0) return;
+  if (starts(gen.createdAt).day !== starts(m.now).day) seen.crossed++;
+  for (const [scope, tool] of [['customer', ''], ['tool', gen.toolId]]) {
+    for (const w of WINDOWS) {
+      if (starts(gen.createdAt)[w] !== starts(m.now)[w]) continue;
+      const key = usedKey(scope!, tool!, w, gen.createdAt);
+      m.used.set(key, Math.max(0, (m.used.get(key) ?? 0) - amount));
+    }
+  }
+}
 
 /** Credits going back to their grant: kept, or lost at once if the grant was voided or has expired. */
 function giveBack(m: Model, parts: { grantId: string; amount: number }[]): void {
@@ -81,6 +113,7 @@ function catchUp(m: Model): void {
     if (gen.status === 'reserved' && gen.holdUntil <= m.now) {
       gen.status = 'failed';
       giveBack(m, gen.parts);
+      uncount(m, gen, gen.unitCredits * gen.units);
     }
   }
   for (const g of m.grants) {
@@ -101,6 +134,8 @@ async function codeOf(p: Promise<unknown>): Promise<string | null> {
 }
 
 let seq = 0;
+/** How often each limit refused, and how many reservations crossed into a new window before settling, so the run shows it tested them. */
+const seen = { spend: 0, inFlight: 0, crossed: 0 };
 
 class GrantCmd implements fc.AsyncCommand<Model, Real> {
   constructor(readonly amount: number, readonly expiresIn: number | null, readonly priority: number, readonly source: 'bonus' | 'adjustment') {}
@@ -124,6 +159,22 @@ class ReserveCmd implements fc.AsyncCommand<Model, Real> {
     const cost = tool.credits * this.units;
     const id = `mg-${r.customerId}-${m.gens.length}-${seq++}`;
     const code = await codeOf(reserve(r.ctx, { id, customerId: r.customerId, toolId: tool.id, units: this.units }));
+    // Limits first (Rule 16): the in-flight cap, the customer's day and month, the tool's day and month.
+    const l = m.limits;
+    if (l.maxInFlight !== undefined && m.gens.filter((g) => g.status === 'reserved').length + 1 > l.maxInFlight) {
+      seen.inFlight++;
+      return void expect(code).toBe('too_many_in_flight');
+    }
+    const caps: [string, string, 'day' | 'month', number | undefined][] = [
+      ['customer', '', 'day', l.daily],
+      ['customer', '', 'month', l.monthly],
+      ['tool', tool.id, 'day', l.tools?.[tool.id]?.daily],
+      ['tool', tool.id, 'month', l.tools?.[tool.id]?.monthly],
+    ];
+    if (caps.some(([scope, t, w, cap]) => cap !== undefined && usedNow(m, scope, t, w) + cost > cap)) {
+      seen.spend++;
+      return void expect(code).toBe('spend_limit_reached');
+    }
     if (available(m) < cost) {
       expect(code).toBe('insufficient_credits');
       return;
@@ -138,7 +189,12 @@ class ReserveCmd implements fc.AsyncCommand<Model, Real> {
       left -= take;
       parts.push({ grantId: g.id, amount: take });
     }
-    m.gens.push({ id, toolId: tool.id, units: this.units, unitCredits: tool.credits, status: 'reserved', parts, charged: 0, refunded: 0, holdUntil: m.now + HOLD_SECONDS * 1000 });
+    const counted = limitsOn(l);
+    if (counted) {
+      for (const [scope, t] of [['customer', ''], ['tool', tool.id]]) for (const w of WINDOWS) m.used.set(usedKey(scope!, t!, w, m.now), usedNow(m, scope!, t!, w) + cost);
+    }
+    for (const [scope, t, w, cap] of caps) if (cap !== undefined) expect(usedNow(m, scope, t, w)).toBeLessThanOrEqual(cap);
+    m.gens.push({ id, toolId: tool.id, units: this.units, unitCredits: tool.credits, status: 'reserved', parts, charged: 0, refunded: 0, holdUntil: m.now + HOLD_SECONDS * 1000, counted, createdAt: m.now });
   }
   toString = () => `reserve(${TOOLS[this.tool]!.id}, ${this.units})`;
 }
@@ -177,6 +233,7 @@ class CompleteCmd implements fc.AsyncCommand<Model, Real> {
       if (p.amount - take > 0) back.push({ grantId: p.grantId, amount: p.amount - take });
     }
     giveBack(m, back);
+    uncount(m, gen, gen.unitCredits * (gen.units - units));
     gen.status = 'completed';
     gen.charged = gen.unitCredits * units;
     gen.units = units === 0 ? gen.units : gen.units;
@@ -198,6 +255,7 @@ class FailCmd implements fc.AsyncCommand<Model, Real> {
     expect(code).toBeNull();
     gen.status = 'failed';
     giveBack(m, gen.parts);
+    uncount(m, gen, gen.unitCredits * gen.units);
   }
   toString = () => `fail(#${this.pick})`;
 }
@@ -246,6 +304,7 @@ class RefundCmd implements fc.AsyncCommand<Model, Real> {
       if (take > 0) back.push({ grantId: p.grantId, amount: take });
     }
     giveBack(m, back);
+    uncount(m, gen, amount);
     gen.refunded += amount;
     m.totals.spent -= amount;
   }
@@ -266,6 +325,17 @@ class VoidCmd implements fc.AsyncCommand<Model, Real> {
     }
   }
   toString = () => `void(#${this.pick})`;
+}
+
+class SetLimitsCmd implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly limits: Limits) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    catchUp(m);
+    await putLimits(r.ctx, r.customerId, this.limits);
+    m.limits = this.limits;
+  }
+  toString = () => `limits(${JSON.stringify(this.limits)})`;
 }
 
 class AdvanceCmd implements fc.AsyncCommand<Model, Real> {
@@ -311,6 +381,11 @@ async function agree(m: Model, r: Real, store: Store): Promise<void> {
   expect(remainingFromLedger).toBe(remainingInModel);
   expect(m.totals.granted).toBe(remainingInModel + reservedCredits(m) + m.totals.spent + m.totals.expired + m.totals.voided);
   for (const g of m.grants) expect(g.remaining).toBeGreaterThanOrEqual(0);
+  // The limits as the API reports them: what each window counted, and the holds open.
+  const limits = await getLimits(r.ctx, r.customerId);
+  expect(limits.inFlight).toBe(m.gens.filter((g) => g.status === 'reserved').length);
+  expect({ day: limits.used.day, month: limits.used.month }).toEqual({ day: usedNow(m, 'customer', '', 'day'), month: usedNow(m, 'customer', '', 'month') });
+  for (const t of TOOLS) expect(limits.used.tools[t.id] ?? { day: 0, month: 0 }).toEqual({ day: usedNow(m, 'tool', t.id, 'day'), month: usedNow(m, 'tool', t.id, 'month') });
 }
 
 const commands = [
@@ -326,6 +401,17 @@ const commands = [
   fc.tuple(fc.nat(), fc.option(fc.integer({ min: 1, max: 6 }), { nil: null })).map(([p, a]) => new RefundCmd(p, a)),
   fc.nat().map((p) => new VoidCmd(p)),
   fc.integer({ min: 1, max: 150 }).map((s) => new AdvanceCmd(s)),
+  fc
+    .record(
+      {
+        daily: fc.integer({ min: 2, max: 30 }),
+        monthly: fc.integer({ min: 4, max: 60 }),
+        maxInFlight: fc.integer({ min: 1, max: 4 }),
+        tools: fc.dictionary(fc.constantFrom(...TOOLS.map((t) => t.id)), fc.record({ daily: fc.integer({ min: 1, max: 20 }), monthly: fc.integer({ min: 3, max: 40 }) }, { requiredKeys: [] }), { maxKeys: 2 }),
+      },
+      { requiredKeys: [] },
+    )
+    .map((l) => new SetLimitsCmd(l)),
 ];
 
 let dir: string;
@@ -351,18 +437,22 @@ describe('the ledger against a reference model', () => {
     let run = 0;
     await fc.assert(
       fc.asyncProperty(fc.commands(commands, { maxCommands: 60, size: 'large' }), async (cmds) => {
-        const start = Date.UTC(2030, 0, 1);
+        // Three minutes before a new day and a new month, so runs cross both windows.
+        const start = Date.UTC(2030, 0, 31, 23, 57);
         const clock = new TestClock(start);
         const real: Real = { ctx: { store, clock }, clock, customerId: `model-${run++}-${seq++}` };
         await putCustomer(real.ctx, real.customerId, {});
-        const model: Model = { now: start, grants: [], gens: [], totals: { granted: 0, spent: 0, expired: 0, voided: 0 } };
+        const model: Model = { now: start, grants: [], gens: [], totals: { granted: 0, spent: 0, expired: 0, voided: 0 }, limits: {}, used: new Map() };
         await fc.asyncModelRun(() => ({ model, real }), [...cmds].map((c) => wrap(c)));
         steps += [...cmds].length;
       }),
       { numRuns: Number(process.env.MODEL_RUNS ?? 150) },
     );
-    console.log(`ledger model: ${steps} steps in ${run} runs`);
+    console.log(`ledger model: ${steps} steps in ${run} runs; limits refused ${seen.spend} (spend) and ${seen.inFlight} (in flight); ${seen.crossed} give-backs crossed a day`);
     expect(steps).toBeGreaterThan(2000);
+    expect(seen.spend).toBeGreaterThan(0);
+    expect(seen.inFlight).toBeGreaterThan(0);
+    expect(seen.crossed).toBeGreaterThan(0);
     expect((await store.audit()).problems).toEqual([]);
   }, 180_000);
 });

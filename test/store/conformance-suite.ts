@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PurseEvent } from '../../src/domain/events.js';
 import type { Customer, Generation, Grant, Purchase, Subscription, Tool } from '../../src/domain/types.js';
 import { noChanges, type Store } from '../../src/store/store.js';
+import { windowStarts, type SpendWindow } from '../../src/domain/limits.js';
 
 /**
  * The conformance suite every Store adapter must pass, written once and run per
@@ -187,7 +188,7 @@ export function storeConformanceSuite(
       await store.setCustomerAlerts(cid, { lowBalance: [7, 3], expiringSoonDays: 2 });
       // Every field set to something that is not a default, so a column a write path leaves out reads back different.
       const g: Grant = { id: id('grant'), customerId: cid, source: 'adjustment', amount: 90, remaining: 80, expiresAt: now + 9_000, priority: 4, createdAt: now + 1, voidedAt: null, reason: 'why', origin: { kind: 'operator', ref: 'op-1' }, warnAt: now + 5_000 };
-      const gen = generation(cid, id('gen'), g.id, { units: 3, unitCredits: 2, cost: 6, allocations: [{ grantId: g.id, amount: 6 }], metadata: { a: 1 }, holdUntil: now + 70_000, createdAt: now + 2 });
+      const gen = generation(cid, id('gen'), g.id, { units: 3, unitCredits: 2, cost: 6, allocations: [{ grantId: g.id, amount: 6 }], metadata: { a: 1 }, holdUntil: now + 70_000, createdAt: now + 2, counted: true });
       const purchase: Purchase = {
         id: id('pur'), customerId: cid, packId: 'pk', credits: 100, price: { amount: 999, currency: 'eur' }, expiresInDays: 30, status: 'pending', provider: 'stripe',
         providerRef: 'cs_1', paymentRef: 'pi_1', checkoutUrl: 'https://pay.example/1', grantId: null, createdAt: now + 3, paidAt: null, refundedAt: null,
@@ -199,6 +200,7 @@ export function storeConformanceSuite(
       const entry = { customerId: cid, type: 'grant' as const, grantId: g.id, source: g.source, generationId: gen.id, toolId: 'tl', amount: 90, availableDelta: 90, reservedDelta: 0, reason: 'entry reason', createdAt: now + 4 };
       const event: PurseEvent = { id: id('evt'), customerId: cid, type: 'credits.granted', createdAt: now + 5, data: { grant: { id: g.id }, n: 1 } };
       const key = { key: id('key'), requestHash: 'h', statusCode: 207, response: { ok: 1 }, createdAt: now + 6 };
+      const window: SpendWindow = { customerId: cid, scope: 'tool', toolId: 'tl', window: 'month', windowStart: now - 100, used: 6 };
       await store.transact(cid, { now }, () => {
         const changes = noChanges();
         changes.insertGrants.push(g);
@@ -208,6 +210,8 @@ export function storeConformanceSuite(
         changes.ledger.push(entry);
         changes.events.push(event);
         changes.idempotency = key;
+        changes.spendWindows.push(window);
+        changes.inFlightDelta = 1;
         return { changes, result: null };
       });
       const read = async () => ({
@@ -224,6 +228,8 @@ export function storeConformanceSuite(
       const snapshot = await store.transact(cid, { now, idempotencyKey: key.key }, (s) => ({ changes: noChanges(), result: s.idempotency }));
       expect(snapshot).toEqual(key);
       expect((await store.getCustomer(cid))!.alerts).toEqual({ lowBalance: [7, 3], expiringSoonDays: 2 });
+      expect(await store.readSpendWindows(cid, [now - 100])).toEqual([window]);
+      expect((await store.getCustomer(cid))!.inFlight).toBe(1);
 
       // Now every column an update may change, changed.
       const g2: Grant = { ...g, remaining: 10, voidedAt: now + 7, expiresAt: now + 8_000, reason: 'voided', warnAt: null };
@@ -239,10 +245,23 @@ export function storeConformanceSuite(
         changes.updateGenerations.push(gen2);
         changes.updatePurchases.push(purchase2);
         changes.subscription = sub2;
+        changes.spendWindows.push({ ...window, used: 2 });
+        changes.inFlightDelta = -1;
         return { changes, result: null };
       });
       stored = await read();
       expect(stored).toEqual({ grant: g2, generation: gen2, purchase: purchase2, subscription: sub2 });
+      expect(await store.readSpendWindows(cid, [now - 100])).toEqual([{ ...window, used: 2 }]);
+      expect((await store.getCustomer(cid))!.inFlight).toBe(0);
+      await store.setCustomerLimits(cid, { daily: 5, tools: { tl: { monthly: 9 } } }, 'why');
+      expect(await store.getCustomer(cid)).toMatchObject({ limits: { daily: 5, tools: { tl: { monthly: 9 } } }, limitsReason: 'why' });
+
+      // Spend windows are loaded with limits in force, and only then: now's day and month.
+      const today: SpendWindow = { customerId: cid, scope: 'customer', toolId: '', window: 'day', windowStart: windowStarts(now).day, used: 3 };
+      await store.transact(cid, { now }, () => ({ changes: { ...noChanges(), spendWindows: [today] }, result: null }));
+      expect(await store.transact(cid, { now }, (s) => ({ changes: noChanges(), result: s.spendWindows }))).toEqual([today]);
+      await store.setCustomerLimits(cid, null, null);
+      expect(await store.transact(cid, { now }, (s) => ({ changes: noChanges(), result: s.spendWindows }))).toBeNull();
     });
 
     it('keeps the first value of a setting', async () => {

@@ -18,6 +18,8 @@ from ._types import (
     Grant,
     LedgerEntry,
     LedgerPage,
+    Limits,
+    LimitsState,
     Money,
     OutstandingReport,
     Pack,
@@ -141,6 +143,7 @@ class Purse:
         price: Money,
         period: Optional[str] = None,
         rollover_max: Optional[int] = None,
+        limits: Optional[Limits] = None,
         description: Optional[str] = None,
         active: Optional[bool] = None,
     ) -> Plan:
@@ -151,6 +154,7 @@ class Purse:
             price=price,
             period=period,
             rollover=None if rollover_max is None else {"max": rollover_max},
+            limits=limits,
             description=description,
             active=active,
         )
@@ -454,6 +458,24 @@ class Purse:
         """Every delivery attempt to an endpoint, newest first: status, time, latency."""
         path = "/v1/webhook-endpoints/%s/deliveries" % _seg(endpoint_id)
         return cast(WebhookDeliveryPage, self._get(path, {"cursor": cursor, "limit": limit}))
+
+    def get_limits(self, customer_id: str) -> LimitsState:
+        """The spend limits in force (the customer's own, else its plan's) and what is used of the current UTC day and month."""
+        return cast(LimitsState, self._get("/v1/customers/%s/limits" % _seg(customer_id)))
+
+    def set_limits(
+        self,
+        customer_id: str,
+        *,
+        daily: Optional[int] = None,
+        monthly: Optional[int] = None,
+        tools: Optional[Dict[str, Dict[str, int]]] = None,
+        max_in_flight: Optional[int] = None,
+        reason: Optional[str] = None,
+    ) -> LimitsState:
+        """Replaces the customer's own limits whole; what is left out is its plan's. With no limit at all it clears them."""
+        body = _fields(daily=daily, monthly=monthly, tools=tools, maxInFlight=max_in_flight, reason=reason)
+        return cast(LimitsState, self._http.request("PUT", "/v1/customers/%s/limits" % _seg(customer_id), body=body))
 
     def get_alerts(self, customer_id: str) -> Alerts:
         return cast(Alerts, self._get("/v1/customers/%s/alerts" % _seg(customer_id)))

@@ -7,7 +7,7 @@ class PurseError(Exception):
     """An error answer from Purse, or no answer at all.
 
     Branch on `code` (the API's closed set: ``insufficient_credits``,
-    ``generation_settled``, ``idempotency_conflict``, ``not_found``,
+    ``spend_limit_reached``, ``too_many_in_flight``, ``generation_settled``, ``idempotency_conflict``, ``not_found``,
     ``invalid_request`` …) or on the subclass. `status` is the HTTP status;
     `details` the error's details (for ``invalid_request`` the ``field``, for
     ``insufficient_credits`` ``available`` and ``required``); `request_id` is
@@ -62,6 +62,46 @@ class InsufficientCreditsError(PurseError):
         return self.details.get("required")
 
 
+class SpendLimitReachedError(PurseError):
+    """402 ``spend_limit_reached``: the reservation would pass a spend limit; nothing changed.
+
+    `details` has ``scope`` (``customer`` or ``tool``, with ``toolId``), ``window``
+    (``day`` or ``month``), ``limit``, ``used`` and ``required``.
+    """
+
+    @property
+    def scope(self) -> Optional[str]:
+        return self.details.get("scope")
+
+    @property
+    def window(self) -> Optional[str]:
+        return self.details.get("window")
+
+    @property
+    def limit(self) -> Optional[int]:
+        return self.details.get("limit")
+
+    @property
+    def used(self) -> Optional[int]:
+        return self.details.get("used")
+
+    @property
+    def required(self) -> Optional[int]:
+        return self.details.get("required")
+
+
+class TooManyInFlightError(PurseError):
+    """429 ``too_many_in_flight``: the customer already holds ``maxInFlight`` generations; nothing changed."""
+
+    @property
+    def limit(self) -> Optional[int]:
+        return self.details.get("limit")
+
+    @property
+    def in_flight(self) -> Optional[int]:
+        return self.details.get("inFlight")
+
+
 class ForbiddenError(PurseError):
     """403 ``forbidden``: e.g. a customer session used for another customer."""
 
@@ -99,6 +139,8 @@ ERROR_CLASSES: Dict[str, Type[PurseError]] = {
     "invalid_request": InvalidRequestError,
     "unauthorized": UnauthorizedError,
     "insufficient_credits": InsufficientCreditsError,
+    "spend_limit_reached": SpendLimitReachedError,
+    "too_many_in_flight": TooManyInFlightError,
     "forbidden": ForbiddenError,
     "not_found": NotFoundError,
     "idempotency_conflict": IdempotencyConflictError,

@@ -11,6 +11,19 @@ from ._errors import ConnectionFailedError, PurseError, error_from_answer
 
 #: Statuses worth another attempt: rate limited, or the server or a proxy in front of it failed.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+def _is_refusal(status: int, data: bytes) -> bool:
+    """A 429 that is the customer's in-flight cap rather than a rate limit: retrying would only wait."""
+    if status != 429:
+        return False
+    try:
+        error = json.loads(data.decode("utf-8")).get("error")
+    except (ValueError, AttributeError):
+        return False
+    return isinstance(error, dict) and error.get("code") == "too_many_in_flight"
+
+
 #: Never wait longer than this between two attempts, whatever Retry-After says.
 BACKOFF_MAX_SECONDS = 10.0
 
@@ -88,7 +101,8 @@ class Transport:
                 raise ConnectionFailedError(
                     "connection_error", "%s %s got no answer after %d attempt(s): %s" % (method, path, attempt, err)
                 ) from err
-            if status in RETRY_STATUSES and attempt < attempts:
+            # too_many_in_flight is a refusal (the customer's cap), not a rate limit: it is raised at once.
+            if status in RETRY_STATUSES and attempt < attempts and not _is_refusal(status, data):
                 time.sleep(self._delay(attempt, answer_headers.get("retry-after")))
                 continue
             if status >= 400:

@@ -42,6 +42,20 @@ class Rollover(TypedDict):
     max: int
 
 
+class WindowCaps(TypedDict, total=False):
+    daily: int
+    monthly: int
+
+
+class Limits(TypedDict, total=False):
+    """Spend limits: credits per UTC day and month, per tool, and holds at once; every field optional."""
+
+    daily: int
+    monthly: int
+    tools: Dict[str, WindowCaps]
+    maxInFlight: int
+
+
 class Plan(TypedDict):
     id: str
     name: str
@@ -49,6 +63,7 @@ class Plan(TypedDict):
     period: Period
     price: Money
     rollover: Rollover
+    limits: Optional[Limits]
     description: Optional[str]
     active: bool
     createdAt: str
@@ -354,3 +369,45 @@ class Alerts(TypedDict):
 
     lowBalance: List[int]
     expiringSoonDays: int
+
+
+class SourcedLimit(TypedDict):
+    value: int
+    source: Literal["customer", "plan"]
+
+
+class EffectiveToolLimits(TypedDict):
+    daily: Optional[SourcedLimit]
+    monthly: Optional[SourcedLimit]
+
+
+class EffectiveLimits(TypedDict):
+    daily: Optional[SourcedLimit]
+    monthly: Optional[SourcedLimit]
+    tools: Dict[str, EffectiveToolLimits]
+    maxInFlight: Optional[SourcedLimit]
+
+
+class WindowUse(TypedDict):
+    day: int
+    month: int
+
+
+class LimitsUse(TypedDict):
+    day: int
+    month: int
+    tools: Dict[str, WindowUse]
+
+
+class LimitsState(TypedDict):
+    """A customer's limits in force (its own, else its plan's, field by field) and what is used of the current UTC day and month."""
+
+    customerId: str
+    own: Optional[Limits]
+    reason: Optional[str]
+    planId: Optional[str]
+    effective: EffectiveLimits
+    used: LimitsUse
+    inFlight: int
+    windows: Dict[str, Dict[str, str]]
+    asOf: str

@@ -39,11 +39,14 @@ export function generationRoutes(app: ZodApp, { ctx, metrics }: RouteDeps): void
       operationId: 'reserveGeneration',
       summary: 'Reserve credits for a generation',
       description:
-        'Holds the whole cost (`tool.credits × units`) at once, or nothing: with too few credits it answers 402 `insufficient_credits` with `available` and `required`. The price is fixed now. The `id`, if given, is the idempotency key: the same id with the same body answers the first generation again.',
+        'Holds the whole cost (`tool.credits × units`) at once, or nothing: with too few credits it answers 402 `insufficient_credits` with `available` and `required`. A customer with limits (its own or its plan\'s) is refused first, changing nothing: one more open hold than `maxInFlight` answers 429 `too_many_in_flight` (`limit`, `inFlight`); a cost that would pass a daily or monthly limit, the customer\'s or the tool\'s, answers 402 `spend_limit_reached` (`scope`, `window`, `limit`, `used`, `required`, and `toolId` for a tool\'s). The price is fixed now. The `id`, if given, is the idempotency key: the same id with the same body answers the first generation again.',
       body: ReserveBody,
       response: {
         201: json('The reserved generation, holding its cost until `holdUntil`', GenerationView),
-        402: errorResponse('`insufficient_credits`: the customer has fewer available credits than the cost; `details` has `available` and `required`'),
+        402: errorResponse(
+          '`insufficient_credits`: the customer has fewer available credits than the cost; `details` has `available` and `required`. `spend_limit_reached`: the cost would pass a spend limit; `details` has `scope` (`customer` or `tool`), `window` (`day` or `month`), `limit`, `used` and `required`',
+        ),
+        429: errorResponse('`too_many_in_flight`: the customer already holds `maxInFlight` generations reserved; `details` has `limit` and `inFlight`'),
         ...settleErrors,
       },
     },
@@ -56,7 +59,8 @@ export function generationRoutes(app: ZodApp, { ctx, metrics }: RouteDeps): void
         }
         return send(reply, answer);
       } catch (err) {
-        if ((err as { code?: string }).code === 'insufficient_credits') metrics.generations.inc({ outcome: 'refused', tool: req.body.toolId });
+        const code = (err as { code?: string }).code;
+        if (code === 'insufficient_credits' || code === 'spend_limit_reached' || code === 'too_many_in_flight') metrics.generations.inc({ outcome: 'refused', tool: req.body.toolId });
         throw err;
       }
     },

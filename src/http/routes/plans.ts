@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { PERIODS } from '../../domain/periods.js';
 import * as plans from '../../service/plans.js';
 import type { RouteDeps, ZodApp } from '../deps.js';
-import { Id, Money, PackPrice, PackView, PlanView, PositiveCredits, commonErrors, json, requestExample } from '../schemas.js';
+import { Id, LimitsBody, Money, PackPrice, PackView, PlanView, PositiveCredits, commonErrors, json, requestExample } from '../schemas.js';
 import { view } from '../views.js';
 
 export const PutPlanBody = z.strictObject({
@@ -11,6 +11,7 @@ export const PutPlanBody = z.strictObject({
   period: z.enum(PERIODS).optional(),
   price: Money,
   rollover: z.strictObject({ max: z.number().int().min(0).max(1_000_000_000) }).optional(),
+  limits: LimitsBody.nullable().optional(),
   description: z.string().max(2000).nullable().optional(),
   active: z.boolean().optional(),
 }).meta(requestExample({ name: 'Pro', creditsPerPeriod: 500, price: { amount: 2900, currency: 'usd' }, rollover: { max: 100 } }));
@@ -34,7 +35,7 @@ export function planRoutes(app: ZodApp, { ctx }: RouteDeps): void {
       operationId: 'putPlan',
       summary: 'Create or update a plan',
       description:
-        'A subscribed customer gets `creditsPerPeriod` at the start of every `period` (`month` by default); unused plan credits expire at its end except up to `rollover.max` (default 0). `price` is in the currency\'s minor unit.',
+        'A subscribed customer gets `creditsPerPeriod` at the start of every `period` (`month` by default); unused plan credits expire at its end except up to `rollover.max` (default 0). `price` is in the currency\'s minor unit. `limits` are the spend limits of every active subscriber, field by field under the customer\'s own; a tool id in `limits.tools` must exist.',
       params: z.object({ planId: Id }),
       body: PutPlanBody,
       response: { 200: json('The plan, updated', PlanView), 201: json('The plan, created', PlanView), ...commonErrors },

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Generation, Grant, Purchase } from '../../domain/types.js';
+import { windowKey, windowStarts, type SpendWindow } from '../../domain/limits.js';
 import { RowChanges } from '../row-changes.js';
 import * as rows from '../rows.js';
 import type { CustomerChanges, CustomerLoad, CustomerSnapshot, Decision, IdempotencyRecord, WriteStats } from '../store.js';
@@ -21,9 +22,11 @@ WITH gens AS (
   SELECT * FROM generations WHERE customer_id = $1 AND status = 'reserved' AND hold_until <= $4
 ), sub AS (
   SELECT * FROM subscriptions WHERE customer_id = $1
+), c AS (
+  SELECT * FROM customers WHERE id = $1
 )
 SELECT
-  (SELECT row_to_json(c) FROM customers c WHERE c.id = $1) AS customer,
+  (SELECT row_to_json(c) FROM c) AS customer,
   (SELECT coalesce(json_agg(g), '[]') FROM grants g
     WHERE g.customer_id = $1
       AND ((g.remaining > 0 AND g.voided_at IS NULL) OR g.id = ANY($3::text[])
@@ -33,7 +36,14 @@ SELECT
   (SELECT row_to_json(sub) FROM sub) AS subscription,
   (SELECT coalesce(json_agg(p), '[]') FROM plans p
     WHERE p.id = ANY($6::text[]) OR p.id IN (SELECT plan_id FROM sub UNION SELECT pending_plan_id FROM sub)) AS plans,
-  (SELECT coalesce(json_agg(p), '[]') FROM purchases p WHERE p.id = ANY($7::text[])) AS purchases`;
+  (SELECT coalesce(json_agg(p), '[]') FROM purchases p WHERE p.id = ANY($7::text[])) AS purchases,
+  -- Spend windows only while limits are in force (the customer's own or its active plan's), or a
+  -- generation being settled was counted in them: a customer without limits reads nothing more.
+  CASE WHEN (SELECT limits FROM c) IS NOT NULL
+         OR (SELECT p.limits FROM plans p JOIN sub ON p.id = sub.plan_id AND sub.status = 'active') IS NOT NULL
+         OR EXISTS (SELECT 1 FROM gens WHERE gens.customer_id = $1 AND gens.counted = 1)
+       THEN (SELECT coalesce(json_agg(w), '[]') FROM spend_windows w WHERE w.customer_id = $1 AND w.window_start = ANY($8::bigint[]))
+  END AS spend_windows`;
 
 const APPLY_SQL = 'SELECT purse_apply($1, $2, $3::jsonb) AS ok';
 
@@ -145,7 +155,7 @@ export class CustomerBatches {
       await db.query({
         name: 'purse_snapshot',
         text: SNAPSHOT_SQL,
-        values: [customerId, load.generationIds, load.grantIds, load.now, load.idempotencyKeys, load.planIds, load.purchaseIds],
+        values: [customerId, load.generationIds, load.grantIds, load.now, load.idempotencyKeys, load.planIds, load.purchaseIds, load.windowStarts],
       })
     ).rows[0] as Record<string, any>;
     const idempotency = new Map<string, IdempotencyRecord>();
@@ -168,6 +178,7 @@ export class CustomerBatches {
       subscription: r.subscription ? rows.toSubscription(r.subscription) : null,
       plans: (r.plans as Row[]).map(rows.toPlan),
       purchases: (r.purchases as Row[]).map(rows.toPurchase),
+      spendWindows: r.spend_windows ? (r.spend_windows as Row[]).map(rows.toSpendWindow) : null,
     };
   }
 
@@ -208,6 +219,8 @@ interface MergedLoad {
   idempotencyKeys: string[];
   planIds: string[];
   purchaseIds: string[];
+  /** The day and month windows of every write's `now` (a batch may straddle midnight). */
+  windowStarts: number[];
 }
 
 interface LoadedCustomer extends Omit<CustomerSnapshot, 'idempotency'> {
@@ -226,6 +239,7 @@ function mergeLoads(loads: CustomerLoad[]): MergedLoad {
     idempotencyKeys: set((l) => (l.idempotencyKey === undefined ? [] : [l.idempotencyKey])),
     planIds: set((l) => l.planIds),
     purchaseIds: set((l) => l.purchaseIds),
+    windowStarts: [...new Set(loads.flatMap((l) => Object.values(windowStarts(l.now))))],
   };
 }
 
@@ -247,6 +261,9 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes
   const events: CustomerChanges['events'] = [];
   const newKeys: IdempotencyRecord[] = [];
   let subscriptionChanged = false;
+  const windows = loaded.spendWindows ? new Map(loaded.spendWindows.map((w) => [windowKey(w), w])) : null;
+  const writtenWindows = new Map<string, SpendWindow>();
+  let inFlightDelta = 0;
 
   const upsert = <T extends { id: string }>(rows: RowChanges<T>, state: Map<string, T>, inserted: T[], updated: T[]) => {
     for (const row of inserted) {
@@ -262,13 +279,14 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes
   const outcomes = batch.map((write): Outcome => {
     const key = write.load.idempotencyKey;
     const view: CustomerSnapshot = {
-      customer: loaded.customer,
+      customer: loaded.customer ? { ...loaded.customer, inFlight: (loaded.customer.inFlight ?? 0) + inFlightDelta } : null,
       grants: [...grants.values()],
       generations: [...generations.values()],
       idempotency: key === undefined ? null : (idempotency.get(key) ?? null),
       subscription,
       plans: loaded.plans,
       purchases: [...purchases.values()],
+      spendWindows: windows ? [...windows.values()] : null,
     };
     let decision: Decision<unknown>;
     try {
@@ -290,12 +308,17 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes
       subscription = c.subscription;
       subscriptionChanged = true;
     }
+    for (const w of c.spendWindows) {
+      windows?.set(windowKey(w), w);
+      writtenWindows.set(windowKey(w), w);
+    }
+    inFlightDelta += c.inFlightDelta;
     return { ok: true, value: decision.result };
   });
 
   const nothing =
-    written.grants.size + written.generations.size + written.purchases.size + ledger.length + newKeys.length + events.length === 0 &&
-    !subscriptionChanged;
+    written.grants.size + written.generations.size + written.purchases.size + ledger.length + newKeys.length + events.length + writtenWindows.size === 0 &&
+    !subscriptionChanged && inFlightDelta === 0;
   if (nothing) return { outcomes, changes: null };
   const changes = JSON.stringify({
     insertGrants: written.grants.inserted.map(rows.grantParams),
@@ -308,6 +331,8 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes
     insertPurchases: written.purchases.inserted.map(rows.purchaseParams),
     updatePurchases: written.purchases.updated.map(rows.purchaseParams),
     events: events.map((e, i) => rows.eventParams(e, i + 1)),
+    spendWindows: [...writtenWindows.values()].map(rows.spendWindowParams),
+    inFlightDelta,
   });
   return { outcomes, changes };
 }

@@ -30,6 +30,7 @@ export class PostgresStore extends SqlStore implements Store {
   protected readonly dialect: SqlDialect = {
     forUpdate: ' FOR UPDATE',
     skipLocked: (of?: string) => (of ? ` FOR UPDATE OF ${of} SKIP LOCKED` : ' FOR UPDATE SKIP LOCKED'),
+    bumpVersion: ', version = version + 1',
   };
   readonly pool: pg.Pool;
   private readonly writes: CustomerBatches;

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Generation, Grant, Plan, Purchase } from '../../domain/types.js';
+import { hasLimits, windowStarts, type SpendWindow } from '../../domain/limits.js';
 import { loadMigrations } from '../migrations.js';
 import * as rows from '../rows.js';
 import { SqlStore, type Row, type SqlDialect, type SqlRunner } from '../sql-store.js';
@@ -10,6 +11,9 @@ import { namedInsert, namedUpdate } from '../written-sql.js';
 import { GroupCommit } from './group-commit.js';
 
 type Statement = Database.Statement<unknown[], Record<string, unknown>>;
+
+/** A spend window written whole: inserted, or its counter replaced. */
+const SPEND_WINDOW_UPSERT = `${namedInsert('spend_windows')} ON CONFLICT (customer_id, window_start, scope, tool_id, window_kind) DO UPDATE SET used = excluded.used`;
 
 /**
  * The embedded store: one SQLite file in WAL mode with `synchronous=FULL`, so an
@@ -21,7 +25,7 @@ export class SqliteStore extends SqlStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly capabilities: StoreCapabilities;
   /** SQLite holds the whole database's write lock from BEGIN IMMEDIATE: no row locks to take or skip. */
-  protected readonly dialect: SqlDialect = { forUpdate: '', skipLocked: () => '' };
+  protected readonly dialect: SqlDialect = { forUpdate: '', skipLocked: () => '', bumpVersion: '' };
   private readonly db: Database.Database;
   private readonly cache = new Map<string, Statement>();
   private readonly writes: GroupCommit;
@@ -144,6 +148,8 @@ export class SqliteStore extends SqlStore implements Store {
       for (const e of changes.events) this.sql(namedInsert('events')).run(rows.eventParams(e, ++seq));
     }
     if (changes.idempotency) this.sql(namedInsert('idempotency_keys')).run(rows.idempotencyParams(customerId, changes.idempotency));
+    for (const w of changes.spendWindows) this.sql(SPEND_WINDOW_UPSERT).run(rows.spendWindowParams(w));
+    if (changes.inFlightDelta !== 0) this.sql('UPDATE customers SET in_flight = in_flight + ? WHERE id = ?').run(changes.inFlightDelta, customerId);
   }
 
   private snapshot(customerId: string, load: CustomerLoad): CustomerSnapshot {
@@ -199,14 +205,23 @@ export class SqliteStore extends SqlStore implements Store {
       const r = this.sql('SELECT * FROM purchases WHERE id = ?').get(id);
       if (r) purchases.push(rows.toPurchase(r));
     }
+    const customer = customerRow ? rows.toCustomer(customerRow) : null;
+    const activePlan = subscription?.status === 'active' ? plans.find((p) => p.id === subscription.planId) : undefined;
+    const counted = [...generations.values()].some((g) => g.customerId === customerId && g.counted);
+    let spendWindows: SpendWindow[] | null = null;
+    if (hasLimits(customer?.limits) || hasLimits(activePlan?.limits) || counted) {
+      const { day, month } = windowStarts(load.now);
+      spendWindows = this.sql('SELECT * FROM spend_windows WHERE customer_id = ? AND window_start IN (?, ?)').all(customerId, day, month).map(rows.toSpendWindow);
+    }
     return {
-      customer: customerRow ? rows.toCustomer(customerRow) : null,
+      customer,
       grants: [...grants.values()],
       generations: [...generations.values()],
       idempotency,
       subscription,
       plans,
       purchases,
+      spendWindows,
     };
   }
 

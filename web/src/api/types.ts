@@ -12,6 +12,8 @@ export type {
   GrantSource,
   LedgerEntry,
   LedgerType,
+  Limits,
+  LimitsState,
   Money,
   Outstanding,
   Pack,

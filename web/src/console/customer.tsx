@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { Link, useSearch } from 'wouter';
 import { ApiError, request, seg } from '../api/client';
-import type { Alerts, Balance, Customer, Generation, Grant, LedgerEntry, Page, Plan, Subscription, Tool } from '../api/types';
+import type { Alerts, Balance, Customer, Generation, Grant, LedgerEntry, LimitsState, Page, Plan, Subscription, Tool } from '../api/types';
+import { LimitsCard } from './limits-card';
 import { Breakdown, credits, DataTable, date, dateTime, HISTORY_PAGE_SIZE, LedgerTable, num, SOURCE_LABEL } from '@purse/react';
 import { ReasonDialog } from '../components/reason-dialog';
 import { AlertsCard, CustomerEvents } from './customer-events';
@@ -13,6 +14,7 @@ interface Data {
   customer: Customer;
   balance: Balance;
   alerts: Alerts;
+  limits: LimitsState;
   subscription: Subscription | null;
   grants: Grant[];
   generations: Page<Generation>;
@@ -30,10 +32,11 @@ type Action =
 
 async function load(id: string): Promise<Data> {
   const c = `/v1/customers/${seg(id)}`;
-  const [customer, balance, alerts, subscription, grants, generations, plans, tools] = await Promise.all([
+  const [customer, balance, alerts, limits, subscription, grants, generations, plans, tools] = await Promise.all([
     request<Customer>(c, { auth: 'key' }),
     request<Balance>(`${c}/balance`, { auth: 'key' }),
     request<Alerts>(`${c}/alerts`, { auth: 'key' }),
+    request<LimitsState>(`${c}/limits`, { auth: 'key' }),
     request<Subscription>(`${c}/subscription`, { auth: 'key' }).catch((err) => {
       if (err instanceof ApiError && err.status === 404) return null;
       throw err;
@@ -43,7 +46,7 @@ async function load(id: string): Promise<Data> {
     request<{ data: Plan[] }>('/v1/plans', { auth: 'key' }),
     request<{ data: Tool[] }>('/v1/tools', { auth: 'key' }),
   ]);
-  return { customer, balance, alerts, subscription, grants: grants.data, generations, plans: plans.data, tools: tools.data };
+  return { customer, balance, alerts, limits, subscription, grants: grants.data, generations, plans: plans.data, tools: tools.data };
 }
 
 /**
@@ -64,7 +67,7 @@ export function CustomerPage({ customerId }: { customerId: string }) {
 
   if (error && !data) return <ErrorNotice error={error} />;
   if (!data) return <Loading />;
-  const { customer, balance, alerts, subscription, grants, generations, plans, tools } = data;
+  const { customer, balance, alerts, limits, subscription, grants, generations, plans, tools } = data;
   const toolName = (id: string) => tools.find((t) => t.id === id)?.name ?? id;
   const planName = (id: string) => plans.find((p) => p.id === id)?.name ?? id;
   const after = async (message: string) => {
@@ -154,6 +157,7 @@ export function CustomerPage({ customerId }: { customerId: string }) {
                 </div>
               </section>
               <AlertsCard customerId={customer.id} alerts={alerts} onSaved={reload} />
+              <LimitsCard customerId={customer.id} state={limits} tools={tools} onSaved={reload} />
             </div>
           </div>
 

@@ -2,7 +2,8 @@ import { BalanceBreakdown, CreditHistory, credits } from '@purse/react';
 import { useEffect, useState } from 'react';
 import { Link, useSearch } from 'wouter';
 import { request, seg } from '../api/client';
-import type { Purchase } from '../api/types';
+import type { LimitsState, Purchase } from '../api/types';
+import { SpendLimits } from '../components/spend-limits';
 import { DemoCreditsNotice, useBalance } from '../components/balance';
 import { ErrorNotice, Loading, Notice } from '../components/ui';
 import { useTitle } from '../lib/use-title';
@@ -35,6 +36,23 @@ function PurchaseReturn({ purchaseId, onPaid }: { purchaseId: string; onPaid: ()
   return <Notice kind="warning">This purchase was {purchase.status}.</Notice>;
 }
 
+/** The customer's spend limits and what is used of them (read with its own session). */
+function YourLimits({ customerId }: { customerId: string }) {
+  const [state, setState] = useState<LimitsState>();
+  const [error, setError] = useState<Error>();
+  useEffect(() => {
+    let stop = false;
+    request<LimitsState>(`/v1/customers/${seg(customerId)}/limits`, { auth: 'session' }).then(
+      (s) => !stop && setState(s),
+      (err: Error) => !stop && setError(err),
+    );
+    return () => void (stop = true);
+  }, [customerId]);
+  if (error) return <ErrorNotice error={error} />;
+  if (!state) return <Loading />;
+  return <SpendLimits state={state} />;
+}
+
 /** The customer's credits: Purse's balance with "Learn more", and the history behind it. */
 export function CreditsPage() {
   useTitle('Your credits');
@@ -56,6 +74,12 @@ export function CreditsPage() {
             </Link>
           }
         />
+      )}
+      {conn && (
+        <section className="card stack" aria-labelledby="limits-heading">
+          <h2 id="limits-heading">Spending limits</h2>
+          <YourLimits customerId={conn.session.customerId} />
+        </section>
       )}
       {conn && (
         <section className="card" aria-labelledby="history-heading">

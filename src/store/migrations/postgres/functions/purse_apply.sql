@@ -7,7 +7,9 @@
 CREATE OR REPLACE FUNCTION purse_apply(p_customer text, p_version bigint, p_changes jsonb) RETURNS boolean
 LANGUAGE plpgsql AS $$
 BEGIN
-  UPDATE customers SET version = version + 1 WHERE id = p_customer AND version = p_version;
+  -- The customer's open holds move with its version, in the same statement.
+  UPDATE customers SET version = version + 1, in_flight = in_flight + coalesce((p_changes->>'inFlightDelta')::integer, 0)
+   WHERE id = p_customer AND version = p_version;
   IF NOT FOUND THEN
     RETURN false;
   END IF;
@@ -62,6 +64,11 @@ BEGIN
     SELECT {{events.insert:e|seq=last.seq + e.seq}}
       FROM (SELECT coalesce(max(seq), 0) AS seq FROM events WHERE customer_id = p_customer) last,
            jsonb_populate_recordset(NULL::events, p_changes->'events') AS e;
+  END IF;
+  IF jsonb_array_length(coalesce(p_changes->'spendWindows', '[]')) > 0 THEN
+    INSERT INTO spend_windows ({{spend_windows.insert}})
+    SELECT {{spend_windows.insert}} FROM jsonb_populate_recordset(NULL::spend_windows, p_changes->'spendWindows')
+    ON CONFLICT (customer_id, window_start, scope, tool_id, window_kind) DO UPDATE SET {{spend_windows.update=excluded}};
   END IF;
   RETURN true;
 END $$;
