@@ -72,6 +72,10 @@ class EventTests(unittest.TestCase):
         self.assertIn(event["id"], [e["id"] for e in self.purse.list_events(customer_id=customer)["data"]])
         self.assertEqual(self.purse.get_event(event["id"])["type"], "credits.granted")
         self.assertIn(event["id"], [e["id"] for e in self.purse.iter_events(customer_id=customer, type="credits.granted")])
+        # The attempt is recorded after the receiver has answered: wait for it rather than race it.
+        deadline = time.monotonic() + 10
+        while not self.purse.list_webhook_deliveries(endpoint["id"])["data"] and time.monotonic() < deadline:
+            time.sleep(0.05)
         self.assertGreaterEqual(len(self.purse.list_webhook_deliveries(endpoint["id"])["data"]), 1)
 
     def test_endpoints_are_listed_updated_and_deleted(self) -> None:
