@@ -1,5 +1,7 @@
 import type {
   Alerts,
+  AutoTopUp,
+  AutoTopUpInput,
   Balance,
   CreatedWebhookEndpoint,
   CreditsReport,
@@ -198,6 +200,16 @@ export class Purse {
   }
   putAlerts(customerId: string, alerts: Partial<Alerts>): Promise<Alerts> {
     return this.request('PUT', `/v1/customers/${enc(customerId)}/alerts`, alerts);
+  }
+
+  /** A customer's auto top-up: settings, this month's top-ups, state. A customer session may read its own. */
+  getAutoTopUp(customerId: string): Promise<AutoTopUp> {
+    return this.request('GET', `/v1/customers/${enc(customerId)}/auto-top-up`);
+  }
+
+  /** Sets a customer's auto top-up (secret key); enabled below the threshold, it buys at once. */
+  setAutoTopUp(customerId: string, input: AutoTopUpInput): Promise<AutoTopUp> {
+    return this.request('PUT', `/v1/customers/${enc(customerId)}/auto-top-up`, input);
   }
 
   // Subscriptions

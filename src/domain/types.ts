@@ -1,3 +1,4 @@
+import type { AutoTopUp } from './auto-top-up.js';
 import type { AlertSettings } from './events.js';
 /**
  * The product's nouns as plain data. Times are epoch milliseconds (UTC); credits
@@ -127,6 +128,10 @@ export interface Customer {
   metadata: Record<string, unknown> | null;
   /** The customer's own alert settings; what is missing takes the configured defaults. */
   alerts?: Partial<AlertSettings> | null;
+  /** The customer's auto top-up, with its state; null until one is set. */
+  autoTopUp?: AutoTopUp | null;
+  /** The payment provider's customer (Stripe `cus_…`) whose saved card pays top-ups. */
+  paymentCustomerRef?: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -218,4 +223,6 @@ export interface Purchase {
   createdAt: number;
   paidAt: number | null;
   refundedAt: number | null;
+  /** Bought by auto top-up rather than by the customer. */
+  autoTopUp: boolean;
 }

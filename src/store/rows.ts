@@ -1,6 +1,6 @@
 import type { PurseEvent } from '../domain/events.js';
 import type { Customer, Generation, Grant, GrantSource, LedgerEntry, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../domain/types.js';
-import type { ApiKeyRecord, IdempotencyRecord } from './store.js';
+import type { ApiKeyRecord, CustomerUpdate, IdempotencyRecord } from './store.js';
 
 /** Rows as either adapter returns them (snake_case columns, numbers or numeric strings), mapped to the domain's nouns and back. */
 type Row = Record<string, unknown>;
@@ -70,6 +70,8 @@ export function toCustomer(r: Row): Customer {
     email: (r.email as string | null) ?? null,
     metadata: json(r.metadata),
     alerts: json(r.alerts),
+    autoTopUp: json(r.auto_top_up),
+    paymentCustomerRef: (r.payment_customer_ref as string | null) ?? null,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
@@ -121,7 +123,7 @@ export const WRITTEN_COLUMNS = {
     update: ['status', 'charged_units', 'charged', 'refunded', 'hold_until', 'failure_reason', 'settled_at'],
   },
   purchases: {
-    insert: ['customer_id', 'id', 'pack_id', 'credits', 'price_amount', 'price_currency', 'expires_in_days', 'status', 'provider', 'provider_ref', 'payment_ref', 'checkout_url', 'grant_id', 'created_at', 'paid_at', 'refunded_at'],
+    insert: ['customer_id', 'id', 'pack_id', 'credits', 'price_amount', 'price_currency', 'expires_in_days', 'status', 'provider', 'provider_ref', 'payment_ref', 'checkout_url', 'grant_id', 'created_at', 'paid_at', 'refunded_at', 'auto_top_up'],
     update: ['status', 'provider_ref', 'payment_ref', 'checkout_url', 'grant_id', 'paid_at', 'refunded_at'],
   },
   subscriptions: {
@@ -135,6 +137,8 @@ export const WRITTEN_COLUMNS = {
   },
   idempotency_keys: { insert: ['customer_id', 'key', 'request_hash', 'status_code', 'response', 'created_at'], update: [] },
   events: { insert: ['customer_id', 'seq', 'id', 'type', 'created_at', 'data'], update: [] },
+  /** The customer's own row: created by putCustomer; a write changes only what its rules keep on it. */
+  customers: { insert: [], update: ['auto_top_up'] },
 } as const satisfies Record<string, { insert: readonly string[]; update: readonly string[] }>;
 
 export type CustomerTable = keyof typeof WRITTEN_COLUMNS;
@@ -270,6 +274,7 @@ export function toPurchase(r: Row): Purchase {
     createdAt: Number(r.created_at),
     paidAt: num(r.paid_at),
     refundedAt: num(r.refunded_at),
+    autoTopUp: Boolean(r.auto_top_up),
   };
 }
 
@@ -291,6 +296,7 @@ export function purchaseParams(p: Purchase): Params<'purchases'> {
     created_at: p.createdAt,
     paid_at: p.paidAt,
     refunded_at: p.refundedAt,
+    auto_top_up: p.autoTopUp ? 1 : 0,
   };
 }
 
@@ -330,6 +336,11 @@ export function idempotencyParams(customerId: string, k: IdempotencyRecord): Par
     response: JSON.stringify(k.response),
     created_at: k.createdAt,
   };
+}
+
+/** The customer row's columns a write changes, keyed by the customer's id. */
+export function customerParams(customerId: string, c: CustomerUpdate): { id: string } & { [C in (typeof WRITTEN_COLUMNS)['customers']['update'][number]]: unknown } {
+  return { id: customerId, auto_top_up: JSON.stringify(c.autoTopUp) };
 }
 
 /** An event's parameters; `seq` is the customer's next, which the store numbers as it writes. */

@@ -33,6 +33,8 @@ export interface SqlDialect {
   forUpdate: string;
   /** Appended to a SELECT of queue rows several processes may take at once: lock them (of table alias `of`), skipping those another holds. */
   skipLocked: (of?: string) => string;
+  /** How a boolean column's true is written (SQLite keeps 1). */
+  true: string;
 }
 
 /**
@@ -91,6 +93,14 @@ export abstract class SqlStore implements SqlRunner {
         [like, like, like, limit],
       )
     ).map(rows.toCustomer);
+  }
+
+  async pendingTopUps(limit: number): Promise<Purchase[]> {
+    return (await this.all(`SELECT * FROM purchases WHERE auto_top_up = ${this.dialect.true} AND status = 'pending' ORDER BY created_at LIMIT ?`, [limit])).map(rows.toPurchase);
+  }
+
+  async setPaymentCustomerRef(customerId: string, ref: string): Promise<void> {
+    await this.run('UPDATE customers SET payment_customer_ref = ? WHERE id = ?', [ref, customerId]);
   }
 
   async setCustomerAlerts(customerId: string, alerts: Partial<AlertSettings> | null): Promise<void> {

@@ -1,3 +1,4 @@
+import type { AutoTopUp } from '../domain/auto-top-up.js';
 import type { AlertSettings, EventType, PurseEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../domain/events.js';
 
 /** One sent delivery: the attempt made and the delivery's state after it. */
@@ -79,6 +80,13 @@ export interface CustomerChanges {
   updatePurchases: Purchase[];
   /** Events of these changes, in order; the store numbers them after the customer's last. */
   events: PurseEvent[];
+  /** What changed on the customer's own row, or null. */
+  customer: CustomerUpdate | null;
+}
+
+/** The customer row's fields a write may change: what the write's rules keep there (auto top-up and its state). */
+export interface CustomerUpdate {
+  autoTopUp: AutoTopUp;
 }
 
 export interface Decision<R> {
@@ -203,6 +211,10 @@ export interface Store {
    */
   pruneIdempotency(before: number, limit: number): Promise<number>;
 
+  /** Auto top-up purchases waiting to be paid, oldest first (a cross-customer job: the top-up worker's). */
+  pendingTopUps(limit: number): Promise<Purchase[]>;
+  /** Remembers the payment provider's customer (Stripe `cus_…`) whose saved card pays top-ups. */
+  setPaymentCustomerRef(customerId: string, ref: string): Promise<void>;
   /** Sets (or, with null, clears) a customer's own alert settings. */
   setCustomerAlerts(customerId: string, alerts: Partial<AlertSettings> | null): Promise<void>;
   /** Events newest first (by time, then each customer's own order), optionally of one customer or type. */
@@ -260,5 +272,6 @@ export function noChanges(): CustomerChanges {
     insertPurchases: [],
     updatePurchases: [],
     events: [],
+    customer: null,
   };
 }

@@ -29,6 +29,8 @@ const shapes: {
   subscription: Same<Out<typeof Server.SubscriptionView>, Sdk.Subscription>;
   event: Same<Out<typeof Server.EventView>, Sdk.PurseEvent>;
   alerts: Same<Out<typeof Server.AlertsView>, Sdk.Alerts>;
+  autoTopUp: Same<Out<typeof Server.AutoTopUpView>, Sdk.AutoTopUp>;
+  autoTopUpInput: Same<import('../../src/http/routes/auto-top-up.js').AutoTopUpBody, Sdk.AutoTopUpInput>;
   endpoint: Same<Out<typeof EndpointView>, Sdk.WebhookEndpoint>;
   attempt: Same<Out<typeof AttemptView>, Sdk.WebhookDelivery>;
   errorCode: Same<keyof typeof STATUS_BY_CODE, Sdk.ErrorCode>;
@@ -46,6 +48,8 @@ const shapes: {
   subscription: true,
   event: true,
   alerts: true,
+  autoTopUp: true,
+  autoTopUpInput: true,
   endpoint: true,
   attempt: true,
   errorCode: true,

@@ -245,6 +245,8 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes
   const events: CustomerChanges['events'] = [];
   const newKeys: IdempotencyRecord[] = [];
   let subscriptionChanged = false;
+  let customer = loaded.customer;
+  let customerChanged: CustomerChanges['customer'] = null;
 
   const upsert = <T extends { id: string }>(rows: RowChanges<T>, state: Map<string, T>, inserted: T[], updated: T[]) => {
     for (const row of inserted) {
@@ -260,7 +262,7 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes
   const outcomes = batch.map((write): Outcome => {
     const key = write.load.idempotencyKey;
     const view: CustomerSnapshot = {
-      customer: loaded.customer,
+      customer,
       grants: [...grants.values()],
       generations: [...generations.values()],
       idempotency: key === undefined ? null : (idempotency.get(key) ?? null),
@@ -288,12 +290,17 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes
       subscription = c.subscription;
       subscriptionChanged = true;
     }
+    if (c.customer && customer) {
+      customer = { ...customer, ...c.customer };
+      customerChanged = c.customer;
+    }
     return { ok: true, value: decision.result };
   });
 
   const nothing =
     written.grants.size + written.generations.size + written.purchases.size + ledger.length + newKeys.length + events.length === 0 &&
-    !subscriptionChanged;
+    !subscriptionChanged &&
+    customerChanged === null;
   if (nothing) return { outcomes, changes: null };
   const changes = JSON.stringify({
     insertGrants: written.grants.inserted.map(rows.grantParams),
@@ -306,6 +313,7 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes
     insertPurchases: written.purchases.inserted.map(rows.purchaseParams),
     updatePurchases: written.purchases.updated.map(rows.purchaseParams),
     events: events.map((e, i) => rows.eventParams(e, i + 1)),
+    ...(customerChanged ? { customer: rows.customerParams(loaded.customerId, customerChanged) } : {}),
   });
   return { outcomes, changes };
 }

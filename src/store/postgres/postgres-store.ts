@@ -29,6 +29,7 @@ export class PostgresStore extends SqlStore implements Store {
   protected readonly dialect: SqlDialect = {
     forUpdate: ' FOR UPDATE',
     skipLocked: (of?: string) => (of ? ` FOR UPDATE OF ${of} SKIP LOCKED` : ' FOR UPDATE SKIP LOCKED'),
+    true: 'true',
   };
   readonly pool: pg.Pool;
   private readonly writes: CustomerBatches;
