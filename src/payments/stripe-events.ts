@@ -123,7 +123,7 @@ export function parseStripeEvent(event: StripeEventLike): PaymentEvent {
         };
       }
       const error = obj(o.last_payment_error);
-      const reason = error.code === 'authentication_required' ? 'requires_action' : (text(error.decline_code) ?? text(error.code) ?? 'payment_failed');
+      const reason = error.code === 'authentication_required' ? 'requires_action' : (text(error.code) ?? 'payment_failed');
       return { ...base, kind: 'top_up_failed', refs: refs(o.metadata), reason, paymentRef: idOf(o.id) };
     }
     case 'charge.refunded':

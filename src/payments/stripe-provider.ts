@@ -94,7 +94,7 @@ export function createStripeProvider(opts: StripeOptions): PaymentProvider {
       } catch (err) {
         if (!(err instanceof Stripe.errors.StripeCardError)) throw err;
         const intent = (err.raw as { payment_intent?: { id?: string } }).payment_intent;
-        const reason = err.code === 'authentication_required' ? 'requires_action' : (err.decline_code ?? err.code ?? 'card_declined');
+        const reason = err.code === 'authentication_required' ? 'requires_action' : (err.code ?? 'card_declined');
         return { outcome: 'failed', reason, paymentRef: intent?.id ?? null };
       }
     },

@@ -96,7 +96,7 @@ export abstract class SqlStore implements SqlRunner {
   }
 
   async pendingTopUps(limit: number): Promise<Purchase[]> {
-    return (await this.all(`SELECT * FROM purchases WHERE auto_top_up = ${this.dialect.true} AND status = 'pending' ORDER BY created_at LIMIT ?`, [limit])).map(rows.toPurchase);
+    return (await this.all(`SELECT * FROM purchases WHERE auto_top_up = ${this.dialect.true} AND status = 'pending' AND payment_ref IS NULL ORDER BY created_at LIMIT ?`, [limit])).map(rows.toPurchase);
   }
 
   async setPaymentCustomerRef(customerId: string, ref: string): Promise<void> {

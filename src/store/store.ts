@@ -211,7 +211,7 @@ export interface Store {
    */
   pruneIdempotency(before: number, limit: number): Promise<number>;
 
-  /** Auto top-up purchases waiting to be paid, oldest first (a cross-customer job: the top-up worker's). */
+  /** Auto top-up purchases not yet sent to the provider, oldest first (a cross-customer job: the top-up worker's). */
   pendingTopUps(limit: number): Promise<Purchase[]>;
   /** Remembers the payment provider's customer (Stripe `cus_…`) whose saved card pays top-ups. */
   setPaymentCustomerRef(customerId: string, ref: string): Promise<void>;
