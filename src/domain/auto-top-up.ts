@@ -122,9 +122,21 @@ export function failed(a: AutoTopUp, purchase: { id: string; createdAt: number; 
   };
 }
 
-/** The state after a top-up was paid: the failures in a row end. */
-export function succeeded(a: AutoTopUp, purchaseId: string): AutoTopUpState {
-  return { ...a.state, pendingPurchaseId: a.state.pendingPurchaseId === purchaseId ? null : a.state.pendingPurchaseId, failuresInRow: 0 };
+/**
+ * The state after a top-up was paid: the failures in a row end. A top-up paid
+ * after it had failed (the card holder completed it later) counts against its
+ * month again.
+ */
+export function succeeded(a: AutoTopUp, purchase: { id: string; createdAt: number; price: Price }, hadFailed: boolean): AutoTopUpState {
+  const s = a.state;
+  const recount = hadFailed && s.month === monthOf(purchase.createdAt);
+  return {
+    ...s,
+    pendingPurchaseId: s.pendingPurchaseId === purchase.id ? null : s.pendingPurchaseId,
+    failuresInRow: 0,
+    monthPurchases: recount ? s.monthPurchases + 1 : s.monthPurchases,
+    monthAmount: recount ? s.monthAmount + purchase.price.amount : s.monthAmount,
+  };
 }
 
 /** A fresh state for a customer setting auto top-up for the first time. */

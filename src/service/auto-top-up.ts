@@ -163,13 +163,11 @@ export async function settleTopUp(ctx: ServiceContext, customerId: string, purch
 /** {@link settleTopUp} inside a write already open (the payment webhook's). */
 export function settleIn(work: CustomerWork, purchase: Purchase, paymentRef: string | null): boolean {
   if (!purchase.autoTopUp) return false;
-  if (purchase.status === 'canceled') {
-    purchase.status = 'pending';
-    work.touchPurchase(purchase);
-  }
+  const hadFailed = purchase.status === 'canceled';
+  if (hadFailed) purchase.status = 'pending';
   if (!markPaid(work, purchase, paymentRef)) return false;
   const a = work.autoTopUp;
-  if (a) work.setAutoTopUp({ ...a, state: succeeded(a, purchase.id) });
+  if (a) work.setAutoTopUp({ ...a, state: succeeded(a, purchase, hadFailed) });
   work.emit('auto_top_up.succeeded', { purchase: { ...purchase } });
   return true;
 }

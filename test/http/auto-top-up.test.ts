@@ -108,7 +108,8 @@ describe('one top-up per crossing', () => {
     expect(pending).toHaveLength(1);
     expect(pending[0]).toMatchObject({ status: 'pending', credits: 40, autoTopUp: true, provider: 'sandbox' });
     expect(await available(customerId)).toBe(50);
-    expect(await pay()).toBeGreaterThanOrEqual(1);
+    // Workers in several processes may take the same top-up at once: it is paid and granted once.
+    await Promise.all([pay(), pay(), pay()]);
     expect(await pay()).toBe(0);
     const paid = await topUpsOf(customerId);
     expect(paid).toHaveLength(1);
