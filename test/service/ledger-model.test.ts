@@ -9,6 +9,8 @@ import type { ServiceContext } from '../../src/service/context.js';
 import { getBalance, putCustomer } from '../../src/service/customers.js';
 import { complete, extend, fail, refund, reserve } from '../../src/service/generations.js';
 import { grantCredits, voidGrant } from '../../src/service/grants.js';
+import { payPendingTopUps, setAutoTopUp } from '../../src/service/auto-top-up.js';
+import { putPack } from '../../src/service/plans.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
 import { testDatabase } from '../helpers.js';
@@ -18,6 +20,9 @@ import { testDatabase } from '../helpers.js';
  * service and store and against a small reference model written here from
  * PRODUCT.md's rules (not from src/domain). After every step the balance, the
  * reserved credits, the breakdown and the ledger must agree with the model.
+ * Auto top-up runs in it too: the model buys once per crossing (below the
+ * threshold at the end of a write, armed, none pending, under the limit) and
+ * the real pending and paid top-ups must be exactly the model's.
  */
 
 const TOOLS = [
@@ -25,14 +30,17 @@ const TOOLS = [
   { id: 'm-dear', credits: 3 },
 ];
 const HOLD_SECONDS = 60;
+/** The pack auto top-up buys in the model: 15 credits, no expiry. */
+const TOP_UP_PACK = { id: 'm-top-up', credits: 15 };
 
 interface MGrant {
   id: string;
-  source: 'bonus' | 'adjustment';
+  source: 'bonus' | 'adjustment' | 'addon';
   remaining: number;
   expiresAt: number | null;
   priority: number;
-  seq: number;
+  /** When it was made; grants made in the same millisecond are taken in the order of their ids. */
+  createdAt: number;
   voided: boolean;
 }
 interface MGen {
@@ -51,6 +59,7 @@ interface Model {
   grants: MGrant[];
   gens: MGen[];
   totals: { granted: number; spent: number; expired: number; voided: number };
+  topUp: { enabled: boolean; threshold: number; limit: number; armed: boolean; pending: boolean; made: number };
 }
 interface Real {
   ctx: ServiceContext;
@@ -61,7 +70,7 @@ interface Real {
 const usable = (m: Model) =>
   m.grants
     .filter((g) => !g.voided && g.remaining > 0 && (g.expiresAt === null || g.expiresAt > m.now))
-    .sort((a, b) => (a.expiresAt ?? Infinity) - (b.expiresAt ?? Infinity) || a.priority - b.priority || a.seq - b.seq);
+    .sort((a, b) => (a.expiresAt ?? Infinity) - (b.expiresAt ?? Infinity) || a.priority - b.priority || a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 const available = (m: Model) => usable(m).reduce((s, g) => s + g.remaining, 0);
 const reservedCredits = (m: Model) => m.gens.filter((g) => g.status === 'reserved').reduce((s, g) => s + g.unitCredits * g.units, 0);
 
@@ -91,6 +100,24 @@ function catchUp(m: Model): void {
   }
 }
 
+/** Anything time has made due that a read catches up with a write (holds run out, live grants expired). */
+const due = (m: Model) =>
+  m.gens.some((g) => g.status === 'reserved' && g.holdUntil <= m.now) ||
+  m.grants.some((g) => !g.voided && g.remaining > 0 && g.expiresAt !== null && g.expiresAt <= m.now);
+
+/**
+ * Auto top-up at the end of a write, from the rule in the issue: back at or
+ * above the threshold arms it; below it, armed, with none pending and under the
+ * month's limit, buys one and disarms. Idempotent for an unchanged balance, so it
+ * may run after a command that wrote nothing.
+ */
+function topUpAtWriteEnd(m: Model): void {
+  const t = m.topUp;
+  if (!t.enabled) return;
+  if (available(m) >= t.threshold) t.armed = true;
+  else if (t.armed && !t.pending && t.made < t.limit) Object.assign(t, { armed: false, pending: true, made: t.made + 1 });
+}
+
 async function codeOf(p: Promise<unknown>): Promise<string | null> {
   try {
     await p;
@@ -101,6 +128,7 @@ async function codeOf(p: Promise<unknown>): Promise<string | null> {
 }
 
 let seq = 0;
+let topUpsPaid = 0;
 
 class GrantCmd implements fc.AsyncCommand<Model, Real> {
   constructor(readonly amount: number, readonly expiresIn: number | null, readonly priority: number, readonly source: 'bonus' | 'adjustment') {}
@@ -109,7 +137,7 @@ class GrantCmd implements fc.AsyncCommand<Model, Real> {
     catchUp(m);
     const expiresAt = this.expiresIn === null ? null : m.now + this.expiresIn * 1000;
     const res = await grantCredits(r.ctx, r.customerId, { amount: this.amount, source: this.source, expiresAt, priority: this.priority, reason: 'model' });
-    m.grants.push({ id: res.body.id, source: this.source, remaining: this.amount, expiresAt, priority: this.priority, seq: seq++, voided: false });
+    m.grants.push({ id: res.body.id, source: this.source, remaining: this.amount, expiresAt, priority: this.priority, createdAt: m.now, voided: false });
     m.totals.granted += this.amount;
   }
   toString = () => `grant(${this.amount}, expiresIn=${this.expiresIn}, p=${this.priority})`;
@@ -268,12 +296,44 @@ class VoidCmd implements fc.AsyncCommand<Model, Real> {
   toString = () => `void(#${this.pick})`;
 }
 
+class SetTopUpCmd implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly enabled: boolean, readonly threshold: number, readonly limit: number) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    catchUp(m);
+    await setAutoTopUp(r.ctx, r.customerId, { enabled: this.enabled, threshold: this.threshold, packId: TOP_UP_PACK.id, cooldownSeconds: 0, monthlyLimit: { purchases: this.limit } });
+    // Turned on from off, it starts armed.
+    if (this.enabled && !m.topUp.enabled) m.topUp.armed = true;
+    Object.assign(m.topUp, { enabled: this.enabled, threshold: this.threshold, limit: this.limit });
+  }
+  toString = () => `setTopUp(${this.enabled}, below ${this.threshold}, ≤${this.limit})`;
+}
+
+class PayTopUpsCmd implements fc.AsyncCommand<Model, Real> {
+  check = () => true;
+  async run(m: Model, r: Real) {
+    catchUp(m);
+    await payPendingTopUps(r.ctx, { onError: (_id, err) => { throw err; } });
+    if (!m.topUp.pending) return;
+    m.topUp.pending = false;
+    const [paid] = (await r.ctx.store.listPurchases(r.customerId, { limit: 100 })).filter((p) => p.autoTopUp && p.status === 'paid' && !m.grants.some((g) => g.id === p.grantId));
+    expect(paid).toBeDefined();
+    m.grants.push({ id: paid!.grantId!, source: 'addon', remaining: TOP_UP_PACK.credits, expiresAt: null, priority: 0, createdAt: m.now, voided: false });
+    m.totals.granted += TOP_UP_PACK.credits;
+    topUpsPaid++;
+  }
+  toString = () => 'payTopUps()';
+}
+
 class AdvanceCmd implements fc.AsyncCommand<Model, Real> {
+  /** Whether the time moved made something due, which the next balance read catches up with a write. */
+  madeDue = false;
   constructor(readonly seconds: number) {}
   check = () => true;
   async run(m: Model, r: Real) {
     m.now += this.seconds * 1000;
     await r.clock.set(m.now);
+    this.madeDue = due(m);
     catchUp(m);
   }
   toString = () => `advance(${this.seconds}s)`;
@@ -311,6 +371,11 @@ async function agree(m: Model, r: Real, store: Store): Promise<void> {
   expect(remainingFromLedger).toBe(remainingInModel);
   expect(m.totals.granted).toBe(remainingInModel + reservedCredits(m) + m.totals.spent + m.totals.expired + m.totals.voided);
   for (const g of m.grants) expect(g.remaining).toBeGreaterThanOrEqual(0);
+  // Auto top-up: as many bought as the model bought (never two for one crossing), the one pending when the model has one.
+  const topUps = (await store.listPurchases(r.customerId, { limit: 100 })).filter((p) => p.autoTopUp);
+  expect(topUps).toHaveLength(m.topUp.made);
+  expect(topUps.filter((p) => p.status === 'pending')).toHaveLength(m.topUp.pending ? 1 : 0);
+  expect(new Set(topUps.map((p) => p.id)).size).toBe(topUps.length);
 }
 
 const commands = [
@@ -326,6 +391,8 @@ const commands = [
   fc.tuple(fc.nat(), fc.option(fc.integer({ min: 1, max: 6 }), { nil: null })).map(([p, a]) => new RefundCmd(p, a)),
   fc.nat().map((p) => new VoidCmd(p)),
   fc.integer({ min: 1, max: 150 }).map((s) => new AdvanceCmd(s)),
+  fc.tuple(fc.boolean(), fc.boolean(), fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 4 })).map(([on, twice, t, l]) => new SetTopUpCmd(on || twice, t, l)),
+  fc.constant(null).map(() => new PayTopUpsCmd()),
 ];
 
 let dir: string;
@@ -338,6 +405,7 @@ beforeAll(async () => {
   store = await openStore(db.url);
   const ctx = { store, clock: new TestClock(Date.UTC(2030, 0, 1)) };
   for (const t of TOOLS) await putTool(ctx, t.id, { name: t.id, credits: t.credits, holdSeconds: HOLD_SECONDS });
+  await putPack(ctx, TOP_UP_PACK.id, { name: 'model top-up', credits: TOP_UP_PACK.credits, price: { amount: 100, currency: 'usd' } });
 });
 afterAll(async () => {
   await store?.close();
@@ -355,14 +423,16 @@ describe('the ledger against a reference model', () => {
         const clock = new TestClock(start);
         const real: Real = { ctx: { store, clock }, clock, customerId: `model-${run++}-${seq++}` };
         await putCustomer(real.ctx, real.customerId, {});
-        const model: Model = { now: start, grants: [], gens: [], totals: { granted: 0, spent: 0, expired: 0, voided: 0 } };
+        const model: Model = { now: start, grants: [], gens: [], totals: { granted: 0, spent: 0, expired: 0, voided: 0 },
+          topUp: { enabled: false, threshold: 0, limit: 0, armed: true, pending: false, made: 0 } };
         await fc.asyncModelRun(() => ({ model, real }), [...cmds].map((c) => wrap(c)));
         steps += [...cmds].length;
       }),
       { numRuns: Number(process.env.MODEL_RUNS ?? 150) },
     );
-    console.log(`ledger model: ${steps} steps in ${run} runs`);
+    console.log(`ledger model: ${steps} steps in ${run} runs, ${topUpsPaid} top-ups paid`);
     expect(steps).toBeGreaterThan(2000);
+    expect(topUpsPaid).toBeGreaterThan(20);
     expect((await store.audit()).problems).toEqual([]);
   }, 180_000);
 });
@@ -373,6 +443,11 @@ function wrap(cmd: fc.AsyncCommand<Model, Real>): fc.AsyncCommand<Model, Real> {
     check: (m) => cmd.check(m),
     run: async (m, r) => {
       await cmd.run(m, r);
+      // A command's write ends with auto top-up; after only moving the clock, the balance read that catches up does.
+      if (!(cmd instanceof AdvanceCmd) || cmd.madeDue) {
+        catchUp(m);
+        topUpAtWriteEnd(m);
+      }
       await agree(m, r, r.ctx.store);
     },
     toString: () => cmd.toString(),
