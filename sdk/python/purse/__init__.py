@@ -27,6 +27,7 @@ from ._errors import (
 from ._generate import GenerationRun
 from ._types import (
     Alerts,
+    AutoTopUp,
     Balance,
     BreakdownLine,
     CreditsReport,
@@ -77,6 +78,7 @@ __all__ = [
     "ConnectionFailedError",
     "WebhookVerificationError",
     "Alerts",
+    "AutoTopUp",
     "Balance",
     "BreakdownLine",
     "CreditsReport",
