@@ -5,6 +5,7 @@ import type { Alerts, Balance, Customer, Generation, Grant, LedgerEntry, Page, P
 import { Breakdown, credits, DataTable, date, dateTime, HISTORY_PAGE_SIZE, LedgerTable, num, SOURCE_LABEL } from '@purse/react';
 import { ReasonDialog } from '../components/reason-dialog';
 import { AlertsCard, CustomerEvents } from './customer-events';
+import { AutoTopUpCard } from './auto-top-up';
 import { ErrorNotice, Loading, Notice, Stat } from '../components/ui';
 import { useAsync } from '../lib/use-async';
 import { useTitle } from '../lib/use-title';
@@ -156,6 +157,8 @@ export function CustomerPage({ customerId }: { customerId: string }) {
               <AlertsCard customerId={customer.id} alerts={alerts} onSaved={reload} />
             </div>
           </div>
+
+          <AutoTopUpCard customerId={customer.id} onSaved={reload} version={version} />
 
           <section className="card stack" aria-labelledby="grants-heading">
             <h2 id="grants-heading">Grants</h2>
