@@ -85,7 +85,7 @@ describe.skipIf(!run)('auto top-up in the web app', () => {
     // Turned off in the console, with a reason; the credits page says so.
     await console_.getByTestId('top-up-open').click();
     const off = console_.getByRole('dialog', { name: 'Auto top-up' });
-    await off.getByLabel('On').uncheck();
+    await off.getByRole('checkbox', { name: 'On' }).uncheck();
     await off.getByLabel('Reason (required)').fill('Customer asked to stop');
     await off.getByRole('button', { name: 'Save auto top-up' }).click();
     await waitForText(console_.getByTestId('top-up-status'), 'Off');

@@ -49,7 +49,7 @@ export function AutoTopUpCard({ customerId, onSaved, version }: { customerId: st
   const packName = (id: string | null) => (id ? (packs.find((p) => p.id === id)?.name ?? id) : '—');
   const open = () => {
     setForm({
-      enabled: a.threshold === null ? true : !a.enabled,
+      enabled: a.threshold === null ? true : a.enabled,
       threshold: String(a.threshold ?? 100),
       packId: a.packId ?? packs.find((p) => p.active)?.id ?? '',
       quantity: String(a.quantity ?? 1),
