@@ -116,7 +116,11 @@ async function payTopUp(ctx: ServiceContext, purchase: Purchase): Promise<void> 
     return;
   }
   const payments = ctx.payments ?? sandboxProvider;
-  if (payments.name !== purchase.provider) throw new Error(`no ${purchase.provider} provider configured to pay top-up ${purchase.id}`);
+  if (payments.name !== purchase.provider) {
+    // Set while another provider was configured: this one cannot charge it.
+    await failTopUp(ctx, purchase.customerId, purchase.id, 'provider_unavailable');
+    return;
+  }
   const customer = await getCustomer(ctx, purchase.customerId);
   const charge: TopUpCharge = await payments.chargeTopUp({ purchase, customer });
   if (charge.outcome === 'paid') {
