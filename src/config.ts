@@ -1,3 +1,4 @@
+import { DEFAULT_COOLDOWN_SECONDS } from './domain/auto-top-up.js';
 import type { AlertSettings } from './domain/events.js';
 import { DEFAULT_ALERTS, MAX_THRESHOLDS } from './service/alerts.js';
 /** Purse's settings, read from the environment (PRODUCT.md, "Configuration"). */
@@ -27,6 +28,8 @@ export interface Config {
   alerts?: AlertSettings;
   /** Webhook delivery: the first retry's wait, failures in a row that disable an endpoint, the idle poll, how long a worker holds a delivery it took. */
   webhooks?: { retryBaseMs: number; maxFailures: number; pollMs: number; leaseMs?: number };
+  /** Auto top-up: how often the worker looks for top-ups to pay (PURSE_AUTO_TOP_UP_POLL_MS), the default cooldown (PURSE_AUTO_TOP_UP_COOLDOWN_SECONDS). */
+  autoTopUp?: { pollMs: number; cooldownSeconds: number };
 }
 
 export class ConfigError extends Error {}
@@ -130,9 +133,14 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pollMs: whole('PURSE_WEBHOOK_POLL_MS', 1_000, 10),
     leaseMs: whole('PURSE_WEBHOOK_LEASE_MS', 60_000, 1_000),
   };
+  const autoTopUp = {
+    pollMs: whole('PURSE_AUTO_TOP_UP_POLL_MS', 1_000, 10),
+    cooldownSeconds: whole('PURSE_AUTO_TOP_UP_COOLDOWN_SECONDS', DEFAULT_COOLDOWN_SECONDS, 0),
+  };
   return {
     alerts: { lowBalance, expiringSoonDays },
     webhooks,
+    autoTopUp,
     port,
     host: env.HOST ?? '127.0.0.1',
     databaseUrl,

@@ -11,6 +11,7 @@ import { sessionSecret } from './service/auth.js';
 import { systemClock, TestClock } from './service/clock.js';
 import type { ServiceContext } from './service/context.js';
 import { startSweeper } from './service/sweep.js';
+import { startTopUpWorker } from './service/auto-top-up.js';
 import { startDeliveryWorker } from './service/webhooks.js';
 import { startDeliveryThread } from './delivery-thread.js';
 import { view } from './http/views.js';
@@ -40,7 +41,13 @@ export async function createPurse(config: Config, opts: { store?: Store; logger?
   const testClock = config.testClock ? new TestClock(Date.now(), store) : null;
   await testClock?.start();
   const payments = config.stripe ? createStripeProvider(config.stripe) : sandboxProvider;
-  const ctx: ServiceContext = { store, clock: testClock ?? systemClock, payments, ...(config.alerts ? { alerts: config.alerts } : {}) };
+  const ctx: ServiceContext = {
+    store,
+    clock: testClock ?? systemClock,
+    payments,
+    ...(config.alerts ? { alerts: config.alerts } : {}),
+    ...(config.autoTopUp ? { autoTopUpCooldownSeconds: config.autoTopUp.cooldownSeconds } : {}),
+  };
   const auth = { envApiKey: config.apiKey, sessionSecret: await sessionSecret(ctx, config.sessionSecret) };
   if (config.catalogPath) await applyCatalog(ctx, readCatalogFile(config.catalogPath));
   if (config.demo) await loadDemo(ctx);
@@ -63,6 +70,12 @@ export async function createPurse(config: Config, opts: { store?: Store; logger?
     beforeEach: () => testClock?.sync(),
     idempotencyDays: config.idempotencyDays,
   });
+  // Auto top-ups are paid here, off every request's path: a reservation only records a pending top-up.
+  const topUps = startTopUpWorker(ctx, {
+    pollMs: config.autoTopUp?.pollMs ?? 1_000,
+    onError: (err) => app.log.error({ err }, 'auto top-up payment failed'),
+    beforeEach: () => testClock?.sync(),
+  });
   // Webhook delivery in a thread of its own where it can run there (a database file or a server), else in this event loop.
   const onDeliveryError = (err: unknown) => app.log.error({ err }, 'webhook delivery failed');
   const thread = opts.store ? null : await startDeliveryThread(config.databaseUrl, config.webhooks ?? {}, onDeliveryError);
@@ -75,6 +88,7 @@ export async function createPurse(config: Config, opts: { store?: Store; logger?
     metrics,
     async close() {
       await deliveries.stop();
+      await topUps.stop();
       await sweeper.stop();
       await app.close();
       if (!opts.store) await store.close();

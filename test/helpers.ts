@@ -111,6 +111,10 @@ function processEnv(config: Config): Record<string, string> {
     env.PURSE_WEBHOOK_POLL_MS = String(config.webhooks.pollMs);
     if (config.webhooks.leaseMs !== undefined) env.PURSE_WEBHOOK_LEASE_MS = String(config.webhooks.leaseMs);
   }
+  if (config.autoTopUp) {
+    env.PURSE_AUTO_TOP_UP_POLL_MS = String(config.autoTopUp.pollMs);
+    env.PURSE_AUTO_TOP_UP_COOLDOWN_SECONDS = String(config.autoTopUp.cooldownSeconds);
+  }
   if (config.alerts) {
     env.PURSE_LOW_BALANCE = config.alerts.lowBalance.join(',');
     env.PURSE_EXPIRING_SOON_DAYS = String(config.alerts.expiringSoonDays);

@@ -1,5 +1,7 @@
 import type {
   Alerts,
+  AutoTopUp,
+  AutoTopUpInput,
   Balance,
   CreatedWebhookEndpoint,
   CreditsReport,
@@ -221,6 +223,16 @@ export class Purse {
   /** Replaces the customer's own limits whole (`{}` clears them); `reason` is kept with them. */
   setLimits(customerId: string, limits: Limits & { reason?: string }): Promise<LimitsState> {
     return this.request('PUT', `/v1/customers/${enc(customerId)}/limits`, limits);
+  }
+
+  /** A customer's auto top-up: settings, this month's top-ups, state. A customer session may read its own. */
+  getAutoTopUp(customerId: string): Promise<AutoTopUp> {
+    return this.request('GET', `/v1/customers/${enc(customerId)}/auto-top-up`);
+  }
+
+  /** Sets a customer's auto top-up (secret key); enabled below the threshold, it buys at once. */
+  setAutoTopUp(customerId: string, input: AutoTopUpInput): Promise<AutoTopUp> {
+    return this.request('PUT', `/v1/customers/${enc(customerId)}/auto-top-up`, input);
   }
 
   // Subscriptions

@@ -114,6 +114,42 @@ export interface Purchase {
   createdAt: string;
   paidAt: string | null;
   refundedAt: string | null;
+  /** Bought by auto top-up rather than by the customer; a top-up that could not be paid is `canceled`. */
+  autoTopUp: boolean;
+}
+
+/** `GET` / `PUT /v1/customers/{id}/auto-top-up`: the settings, this UTC month's top-ups, and the state. */
+export interface AutoTopUp {
+  customerId: string;
+  enabled: boolean;
+  /** In credits; null when auto top-up was never set. */
+  threshold: number | null;
+  packId: string | null;
+  quantity: number | null;
+  monthlyLimit: { purchases: number | null; amount: number | null };
+  cooldownSeconds: number | null;
+  /** What one top-up buys: quantity × the pack, as priced when set. */
+  topUp: { credits: number; price: Money } | null;
+  reason: string | null;
+  thisMonth: { month: string; purchases: number; amount: number };
+  state: {
+    armed: boolean;
+    failuresInRow: number;
+    pendingPurchaseId: string | null;
+    lastTopUpAt: string | null;
+    lastFailure: { purchaseId: string; reason: string; at: string } | null;
+  };
+}
+
+/** The body of `PUT /v1/customers/{id}/auto-top-up`. */
+export interface AutoTopUpInput {
+  enabled: boolean;
+  threshold: number;
+  packId: string;
+  quantity?: number;
+  monthlyLimit?: { purchases?: number; amount?: number };
+  cooldownSeconds?: number;
+  reason?: string;
 }
 
 export interface Plan {
@@ -253,7 +289,10 @@ export type EventType =
   | 'subscription.started'
   | 'subscription.renewed'
   | 'subscription.changed'
-  | 'subscription.canceled';
+  | 'subscription.canceled'
+  | 'auto_top_up.succeeded'
+  | 'auto_top_up.failed'
+  | 'auto_top_up.disabled';
 
 /**
  * One event, as the events feed lists it and as a webhook delivers it. `data`

@@ -19,6 +19,9 @@ export const EVENT_TYPES = [
   'subscription.renewed',
   'subscription.changed',
   'subscription.canceled',
+  'auto_top_up.succeeded',
+  'auto_top_up.failed',
+  'auto_top_up.disabled',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

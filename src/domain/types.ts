@@ -1,3 +1,4 @@
+import type { AutoTopUp } from './auto-top-up.js';
 import type { AlertSettings } from './events.js';
 import type { Limits } from './limits.js';
 /**
@@ -136,6 +137,10 @@ export interface Customer {
   limitsReason?: string | null;
   /** Its generations still reserved (open holds), kept by every write that opens or settles one. */
   inFlight?: number;
+  /** The customer's auto top-up, with its state; null until one is set. */
+  autoTopUp?: AutoTopUp | null;
+  /** The payment provider's customer (Stripe `cus_…`) whose saved card pays top-ups. */
+  paymentCustomerRef?: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -229,4 +234,6 @@ export interface Purchase {
   createdAt: number;
   paidAt: number | null;
   refundedAt: number | null;
+  /** Bought by auto top-up rather than by the customer. */
+  autoTopUp: boolean;
 }

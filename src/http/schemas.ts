@@ -308,11 +308,44 @@ export const PurchaseView = z
     createdAt: Time,
     paidAt: Time.nullable(),
     refundedAt: Time.nullable(),
+    autoTopUp: z.boolean().meta({ description: 'Bought by auto top-up rather than by the customer; a top-up that could not be paid is `canceled`' }),
   })
   .meta({
     id: 'Purchase',
     description: 'A pack bought by a customer',
-    examples: [{ id: 'pur_9a3c5e7f1b2d4068', customerId: 'u_42', packId: 'pack-100', credits: 100, price: { amount: 1000, currency: 'usd' }, status: 'paid', provider: 'sandbox', checkoutUrl: null, grantId: 'grt_1e4b7d0a3c6f9285', createdAt: '2026-11-23T22:00:00.000Z', paidAt: '2026-11-23T22:00:00.000Z', refundedAt: null }],
+    examples: [{ id: 'pur_9a3c5e7f1b2d4068', customerId: 'u_42', packId: 'pack-100', credits: 100, price: { amount: 1000, currency: 'usd' }, status: 'paid', provider: 'sandbox', checkoutUrl: null, grantId: 'grt_1e4b7d0a3c6f9285', createdAt: '2026-11-23T22:00:00.000Z', paidAt: '2026-11-23T22:00:00.000Z', refundedAt: null, autoTopUp: false }],
+  });
+
+export const AutoTopUpView = z
+  .object({
+    customerId: z.string(),
+    enabled: z.boolean(),
+    threshold: z.number().int().nullable().meta({ description: 'In credits: a write that leaves the available balance below it buys a top-up' }),
+    packId: z.string().nullable(),
+    quantity: z.number().int().nullable(),
+    monthlyLimit: z.object({ purchases: z.number().int().nullable(), amount: z.number().int().nullable() }).meta({ description: 'Per UTC calendar month; `amount` in the pack currency\'s minor unit; null: no limit' }),
+    cooldownSeconds: z.number().int().nullable(),
+    topUp: z.object({ credits: z.number().int(), price: MoneyView }).nullable().meta({ description: 'What one top-up buys (quantity × the pack, as priced when set)' }),
+    reason: z.string().nullable(),
+    thisMonth: z.object({ month: z.string(), purchases: z.number().int(), amount: z.number().int() }),
+    state: z.object({
+      armed: z.boolean().meta({ description: 'False from a top-up until the balance is back at or above the threshold' }),
+      failuresInRow: z.number().int(),
+      pendingPurchaseId: z.string().nullable(),
+      lastTopUpAt: Time.nullable(),
+      lastFailure: z.object({ purchaseId: z.string(), reason: z.string(), at: Time }).nullable(),
+    }),
+  })
+  .meta({
+    id: 'AutoTopUp',
+    description: "A customer's auto top-up: its settings, this month's top-ups, and its state",
+    examples: [
+      {
+        customerId: 'u_42', enabled: true, threshold: 100, packId: 'pack-500', quantity: 1, monthlyLimit: { purchases: 5, amount: 10000 }, cooldownSeconds: 60,
+        topUp: { credits: 500, price: { amount: 2000, currency: 'usd' } }, reason: 'asked by the customer', thisMonth: { month: '2026-11', purchases: 1, amount: 2000 },
+        state: { armed: false, failuresInRow: 0, pendingPurchaseId: null, lastTopUpAt: '2026-11-23T22:00:00.000Z', lastFailure: null },
+      },
+    ],
   });
 
 /** A page of items, newest first, with the cursor for the next page (null at the end). */
@@ -347,7 +380,18 @@ export const EventView = z
   .meta({
     id: 'Event',
     description: 'A change that matters to the app, written in the same transaction as the change',
-    examples: [{ id: 'evt_1m89tvd5q00bf85c7nv0k', type: 'credits.low', createdAt: '2026-11-23T22:00:00.000Z', customerId: 'u_42', sequence: 7, data: { balance: { available: 8, reserved: 0 }, threshold: 10 } }],
+    examples: [
+      { id: 'evt_1m89tvd5q00bf85c7nv0k', type: 'credits.low', createdAt: '2026-11-23T22:00:00.000Z', customerId: 'u_42', sequence: 7, data: { balance: { available: 8, reserved: 0 }, threshold: 10 } },
+      {
+        id: 'evt_1m89tvd5q00bf85c7nv1m', type: 'auto_top_up.succeeded', createdAt: '2026-11-23T22:00:03.000Z', customerId: 'u_42', sequence: 8,
+        data: { purchase: { id: 'pur_topup_3f1c9a2b7d4e6f80_4', customerId: 'u_42', packId: 'pack-500', credits: 500, price: { amount: 2000, currency: 'usd' }, status: 'paid', provider: 'stripe', checkoutUrl: null, grantId: 'addon:pur_topup_3f1c9a2b7d4e6f80_4', createdAt: '2026-11-23T22:00:00.000Z', paidAt: '2026-11-23T22:00:03.000Z', refundedAt: null, autoTopUp: true } },
+      },
+      {
+        id: 'evt_1m89tvd5q00bf85c7nv2p', type: 'auto_top_up.failed', createdAt: '2026-11-23T22:00:03.000Z', customerId: 'u_42', sequence: 9,
+        data: { purchase: { id: 'pur_topup_3f1c9a2b7d4e6f80_5', customerId: 'u_42', packId: 'pack-500', credits: 500, price: { amount: 2000, currency: 'usd' }, status: 'canceled', provider: 'stripe', checkoutUrl: null, grantId: null, createdAt: '2026-11-23T22:00:00.000Z', paidAt: null, refundedAt: null, autoTopUp: true }, reason: 'requires_action', failuresInRow: 1 },
+      },
+      { id: 'evt_1m89tvd5q00bf85c7nv3r', type: 'auto_top_up.disabled', createdAt: '2026-11-23T22:00:03.000Z', customerId: 'u_42', sequence: 12, data: { reason: '3 top-ups failed in a row', lastFailure: 'card_declined' } },
+    ],
   });
 
 export const AlertsView = z

@@ -1,3 +1,4 @@
+import { monthOf, thisMonth, type AutoTopUp } from '../domain/auto-top-up.js';
 import type { BreakdownLine } from '../domain/balance.js';
 import type { Customer, Generation, Grant, LedgerEntry, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../domain/types.js';
 import type { Balance } from '../service/customers.js';
@@ -164,7 +165,30 @@ export const view = {
     createdAt: iso(p.createdAt),
     paidAt: isoOrNull(p.paidAt),
     refundedAt: isoOrNull(p.refundedAt),
+    autoTopUp: p.autoTopUp ?? false,
   }),
+  autoTopUp: (customerId: string, a: AutoTopUp | null, now: number) => {
+    const month = a ? thisMonth(a.state, now) : { month: monthOf(now), purchases: 0, amount: 0 };
+    return {
+      customerId,
+      enabled: a?.enabled ?? false,
+      threshold: a?.threshold ?? null,
+      packId: a?.packId ?? null,
+      quantity: a?.quantity ?? null,
+      monthlyLimit: { purchases: a?.monthlyLimit.purchases ?? null, amount: a?.monthlyLimit.amount ?? null },
+      cooldownSeconds: a?.cooldownSeconds ?? null,
+      topUp: a ? { credits: a.credits * a.quantity, price: { amount: a.price.amount * a.quantity, currency: a.price.currency } } : null,
+      reason: a?.reason ?? null,
+      thisMonth: month,
+      state: {
+        armed: a?.state.armed ?? true,
+        failuresInRow: a?.state.failuresInRow ?? 0,
+        pendingPurchaseId: a?.state.pendingPurchaseId ?? null,
+        lastTopUpAt: isoOrNull(a?.state.lastTopUpAt ?? null),
+        lastFailure: a?.state.lastFailure ? { ...a.state.lastFailure, at: iso(a.state.lastFailure.at) } : null,
+      },
+    };
+  },
 };
 
 /** Each object in an event's data as its own view; times as ISO instants. */

@@ -35,6 +35,10 @@ export type PaymentEvent = { eventId: string; type: string } & (
       endedAt: number | null;
       cancelAtPeriodEnd: boolean;
     }
+  /** An off-session top-up's PaymentIntent succeeded (`payment_intent.succeeded`). */
+  | { kind: 'top_up_paid'; refs: PurseRefs; amount: number | null; currency: string | null; paymentRef: string | null }
+  /** It failed (`payment_intent.payment_failed`), with Stripe's reason. */
+  | { kind: 'top_up_failed'; refs: PurseRefs; reason: string; paymentRef: string | null }
   | { kind: 'ignored' }
 );
 
@@ -104,6 +108,24 @@ export function parseStripeEvent(event: StripeEventLike): PaymentEvent {
         endedAt: ms(o.ended_at),
         cancelAtPeriodEnd: o.cancel_at_period_end === true,
       };
+    case 'payment_intent.succeeded':
+    case 'payment_intent.payment_failed': {
+      // Only auto top-ups are paid by a bare PaymentIntent; a Checkout purchase is granted by its session's event.
+      if (obj(o.metadata)[META.autoTopUp] !== 'true') return { ...base, kind: 'ignored' };
+      if (event.type === 'payment_intent.succeeded') {
+        return {
+          ...base,
+          kind: 'top_up_paid',
+          refs: refs(o.metadata),
+          amount: typeof o.amount_received === 'number' ? o.amount_received : typeof o.amount === 'number' ? o.amount : null,
+          currency: text(o.currency)?.toLowerCase() ?? null,
+          paymentRef: idOf(o.id),
+        };
+      }
+      const error = obj(o.last_payment_error);
+      const reason = error.code === 'authentication_required' ? 'requires_action' : (text(error.code) ?? 'payment_failed');
+      return { ...base, kind: 'top_up_failed', refs: refs(o.metadata), reason, paymentRef: idOf(o.id) };
+    }
     case 'charge.refunded':
       return { ...base, kind: 'pack_refunded', refs: refs(o.metadata), fully: o.refunded === true, paymentRef: idOf(o.payment_intent) };
     default:

@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
-import type { PaymentProvider } from './provider.js';
+import type { Customer } from '../domain/types.js';
+import type { PaymentProvider, TopUpCharge } from './provider.js';
 import { parseStripeEvent, type PaymentEvent } from './stripe-events.js';
 
 /** Metadata keys Purse puts on every Stripe object it creates, so webhooks find their way back. */
@@ -9,6 +10,7 @@ export const META = {
   pack: 'purse_pack_id',
   subscription: 'purse_subscription_id',
   plan: 'purse_plan_id',
+  autoTopUp: 'purse_auto_top_up',
 } as const;
 
 export interface StripeOptions {
@@ -36,25 +38,65 @@ export function createStripeClient(opts: Pick<StripeOptions, 'secretKey' | 'apiB
  */
 export function createStripeProvider(opts: StripeOptions): PaymentProvider {
   const stripe = createStripeClient(opts);
+  /** The Stripe customer that holds this customer's saved card: the one Purse remembers, or a new one. */
+  async function stripeCustomer(customer: Customer): Promise<string> {
+    if (customer.paymentCustomerRef) return customer.paymentCustomerRef;
+    const created = await stripe.customers.create(
+      { ...(customer.email ? { email: customer.email } : {}), ...(customer.name ? { name: customer.name } : {}), metadata: { [META.customer]: customer.id } },
+      { idempotencyKey: `purse-customer-${customer.id}` },
+    );
+    return created.id;
+  }
   return {
     name: 'stripe',
     async startPackCheckout({ purchase, pack, customer }) {
       const metadata = { [META.customer]: customer.id, [META.purchase]: purchase.id, [META.pack]: pack.id };
+      // A Stripe customer, and the card saved for off-session use, so auto top-up can pay without the customer present.
+      const paymentCustomerRef = await stripeCustomer(customer);
       const session = await stripe.checkout.sessions.create(
         {
           mode: 'payment',
           client_reference_id: customer.id,
-          ...(customer.email ? { customer_email: customer.email } : {}),
+          customer: paymentCustomerRef,
           line_items: [{ quantity: 1, price_data: { currency: pack.price.currency, unit_amount: pack.price.amount, product_data: { name: pack.name } } }],
           metadata,
-          payment_intent_data: { metadata },
+          payment_intent_data: { metadata, setup_future_usage: 'off_session' },
           success_url: `${opts.publicUrl}/credits?purchase=${encodeURIComponent(purchase.id)}`,
           cancel_url: `${opts.publicUrl}/pricing`,
         },
         { idempotencyKey: `purse-purchase-${purchase.id}` },
       );
       if (!session.url) throw new Error('Stripe returned a Checkout Session without a URL');
-      return { paid: false, checkoutUrl: session.url, providerRef: session.id };
+      return { paid: false, checkoutUrl: session.url, providerRef: session.id, paymentCustomerRef };
+    },
+    async chargeTopUp({ purchase, customer }): Promise<TopUpCharge> {
+      if (!customer.paymentCustomerRef) return { outcome: 'failed', reason: 'no_saved_card', paymentRef: null };
+      const cards = await stripe.customers.listPaymentMethods(customer.paymentCustomerRef, { type: 'card', limit: 1 });
+      const card = cards.data[0];
+      if (!card) return { outcome: 'failed', reason: 'no_saved_card', paymentRef: null };
+      const metadata = { [META.customer]: customer.id, [META.purchase]: purchase.id, [META.pack]: purchase.packId, [META.autoTopUp]: 'true' };
+      try {
+        const intent = await stripe.paymentIntents.create(
+          {
+            amount: purchase.price.amount,
+            currency: purchase.price.currency,
+            customer: customer.paymentCustomerRef,
+            payment_method: card.id,
+            off_session: true,
+            confirm: true,
+            metadata,
+          },
+          // Derived from the crossing (the purchase's id): a retry of this top-up is the same PaymentIntent.
+          { idempotencyKey: `purse-top-up-${purchase.id}` },
+        );
+        if (intent.status === 'requires_action' || intent.status === 'requires_payment_method') return { outcome: 'failed', reason: intent.status, paymentRef: intent.id };
+        return { outcome: 'submitted', paymentRef: intent.id };
+      } catch (err) {
+        if (!(err instanceof Stripe.errors.StripeCardError)) throw err;
+        const intent = (err.raw as { payment_intent?: { id?: string } }).payment_intent;
+        const reason = err.code === 'authentication_required' ? 'requires_action' : (err.code ?? 'card_declined');
+        return { outcome: 'failed', reason, paymentRef: intent?.id ?? null };
+      }
     },
     async startSubscriptionCheckout({ subscription, plan, customer }) {
       const metadata = { [META.customer]: customer.id, [META.subscription]: subscription.id, [META.plan]: plan.id };

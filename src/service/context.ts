@@ -11,6 +11,8 @@ export interface ServiceContext {
   payments?: PaymentProvider;
   /** Alert settings for customers that have none of their own (PURSE_LOW_BALANCE, PURSE_EXPIRING_SOON_DAYS). */
   alerts?: AlertSettings;
+  /** The cooldown a customer's auto top-up gets when it sets none (PURSE_AUTO_TOP_UP_COOLDOWN_SECONDS). */
+  autoTopUpCooldownSeconds?: number;
   /** Which customer holds each generation recently seen (ids never change hands); made on first use. */
   generationOwners?: Map<string, string>;
 }

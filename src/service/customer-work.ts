@@ -11,6 +11,7 @@ import { newId } from './ids.js';
 import { RowChanges } from '../store/row-changes.js';
 import { currentPlanGrantId } from '../domain/grant-ids.js';
 import { anyInForce, effectiveLimits, limitRefusal, windowKey, windowStarts, type EffectiveLimits, type LimitRefusal, type Limits, type SpendWindow } from '../domain/limits.js';
+import { decideTopUp, started, topUpPurchaseId, type AutoTopUp } from '../domain/auto-top-up.js';
 
 /**
  * One customer's working set inside a write: the snapshot the store loaded, the
@@ -37,6 +38,9 @@ export class CustomerWork {
   /** Open holds before this write, and what this write changed of them. */
   private readonly inFlightBefore: number;
   private inFlightDelta = 0;
+  /** The customer's auto top-up as this write leaves it; null when none was ever set. */
+  autoTopUp: AutoTopUp | null;
+  private autoTopUpChanged = false;
 
   constructor(
     readonly customerId: string,
@@ -53,6 +57,8 @@ export class CustomerWork {
     this.windows = snapshot.spendWindows ? new Map(snapshot.spendWindows.map((w) => [windowKey(w), { ...w }])) : null;
     this.ownLimits = snapshot.customer?.limits ?? null;
     this.inFlightBefore = snapshot.customer?.inFlight ?? 0;
+    const a = snapshot.customer?.autoTopUp ?? null;
+    this.autoTopUp = a ? { ...a, monthlyLimit: { ...a.monthlyLimit }, state: { ...a.state } } : null;
   }
 
   /** The limits in force: the customer's own, field by field over its active plan's (Rule 16). */
@@ -105,6 +111,12 @@ export class CustomerWork {
         this.windowRows.set(windowKey(w), w);
       }
     }
+  }
+
+  /** Replaces the customer's auto top-up (settings or state); written with the rest of this write. */
+  setAutoTopUp(a: AutoTopUp): void {
+    this.autoTopUp = a;
+    this.autoTopUpChanged = true;
   }
 
   /** Credits that can be reserved now. */
@@ -332,6 +344,7 @@ export class CustomerWork {
 
   /** What the store must write, with the answer to return now and to replay later. */
   finish<R>(result: R, idempotency?: Omit<IdempotencyRecord, 'createdAt' | 'response'> & { response?: unknown }): Decision<R> {
+    this.topUpIfDue();
     this.raiseAlerts();
     const changes = this.changes;
     Object.assign(changes, {
@@ -345,6 +358,7 @@ export class CustomerWork {
       inFlightDelta: this.inFlightDelta,
     });
     if (this.subscriptionChanged) changes.subscription = this.subscription;
+    if (this.autoTopUpChanged && this.autoTopUp) changes.customer = { autoTopUp: this.autoTopUp };
     if (idempotency) changes.idempotency = { ...idempotency, response: idempotency.response ?? result, createdAt: this.now };
     return { changes, result };
   }
@@ -370,6 +384,48 @@ export class CustomerWork {
       grant.warnAt = null;
       this.grantRows.update(grant);
     }
+  }
+
+  /**
+   * Auto top-up, decided as the write ends: when it leaves the balance below the
+   * threshold and the top-up is armed, records a pending top-up purchase (paid
+   * later, off this write's path) under an id derived from the crossing, and
+   * disarms until the balance is back at or above the threshold. Writes to one
+   * customer are serialised, so however many cross together, one top-up starts.
+   */
+  /** Whether auto top-up would start a top-up if this write ended now. */
+  topUpDue(): boolean {
+    return this.autoTopUp !== null && decideTopUp(this.autoTopUp, this.available(), this.now).fire;
+  }
+
+  private topUpIfDue(): void {
+    const a = this.autoTopUp;
+    if (!a) return;
+    const decision = decideTopUp(a, this.available(), this.now);
+    if (!decision.fire) {
+      if (decision.rearm) this.setAutoTopUp({ ...a, state: { ...a.state, armed: true } });
+      return;
+    }
+    const purchase: Purchase = {
+      id: topUpPurchaseId(this.customerId, a.state.crossings + 1),
+      customerId: this.customerId,
+      packId: a.packId,
+      credits: a.credits * a.quantity,
+      price: { amount: a.price.amount * a.quantity, currency: a.price.currency },
+      expiresInDays: a.expiresInDays,
+      status: 'pending',
+      provider: a.provider,
+      providerRef: null,
+      paymentRef: null,
+      checkoutUrl: null,
+      grantId: null,
+      createdAt: this.now,
+      paidAt: null,
+      refundedAt: null,
+      autoTopUp: true,
+    };
+    this.addPurchase(purchase);
+    this.setAutoTopUp({ ...a, state: started(a, purchase.id, this.now) });
   }
 
   private balanceData(): Record<string, unknown> {

@@ -7,7 +7,7 @@ import type { ServiceContext } from './context.js';
 import { CustomerWork } from './customer-work.js';
 import { alertSettings, DEFAULT_ALERTS } from './alerts.js';
 import type { AlertSettings } from '../domain/events.js';
-import { errors } from './errors.js';
+import { errors, type PurseError } from './errors.js';
 import { newId } from './ids.js';
 import { replayed, requestHash } from './idempotency.js';
 import type { Answer } from './results.js';
@@ -62,7 +62,7 @@ export async function reserve(ctx: ServiceContext, input: ReserveInput): Promise
   const key = `generation:${id}`;
   const hash = requestHash({ customerId: input.customerId, toolId: input.toolId, units, metadata: input.metadata ?? null });
   const now = ctx.clock.now();
-  const answer = await ctx.store.transact<Answer<Generation>>(input.customerId, { now, generationIds: [id], idempotencyKey: key }, (snapshot) => {
+  const answer = await ctx.store.transact<Answer<Generation> | { refused: PurseError }>(input.customerId, { now, generationIds: [id], idempotencyKey: key }, (snapshot) => {
     const work = begin(snapshot, input.customerId, now, ctx.alerts);
     const again = replayed<Generation>(work, snapshot, key, hash);
     if (again) return again;
@@ -75,7 +75,13 @@ export async function reserve(ctx: ServiceContext, input: ReserveInput): Promise
       throw errors.spendLimitReached(details);
     }
     const plan = planReservation(work.usableGrants(), cost, now);
-    if (!plan.ok) throw errors.insufficientCredits(plan.available, plan.required);
+    if (!plan.ok) {
+      const refused = errors.insufficientCredits(plan.available, plan.required);
+      // Out of credits with a top-up due that no write has started (the month's limit or the
+      // cooldown has passed since the last one): the refusal starts it, so a retry can succeed.
+      if (work.topUpDue()) return work.finish({ refused });
+      throw refused;
+    }
     const generation: Generation = {
       id,
       customerId: input.customerId,
@@ -98,6 +104,7 @@ export async function reserve(ctx: ServiceContext, input: ReserveInput): Promise
     const body = { ...generation, allocations: [...generation.allocations] };
     return work.finish({ statusCode: 201, body, replayed: false }, { key, requestHash: hash, statusCode: 201, response: body });
   });
+  if ('refused' in answer) throw answer.refused;
   rememberOwner(ctx, id, input.customerId);
   return answer;
 }

@@ -5,6 +5,7 @@ import type { CustomerWork } from './customer-work.js';
 import { currentPlanGrantId, legacyPlanGrantId, packGrantId, providerPeriodGrantId } from '../domain/grant-ids.js';
 import { begin } from './generations.js';
 import { markPaid, markRefunded } from './purchases.js';
+import { failIn, settleIn } from './auto-top-up.js';
 
 /**
  * What an event did. `mismatch`: the event contradicts what Purse knows (an
@@ -35,6 +36,10 @@ export async function applyPaymentEvent(ctx: ServiceContext, event: PaymentEvent
       return periodPaid(ctx, event);
     case 'subscription_updated':
       return subscriptionUpdated(ctx, event);
+    case 'top_up_paid':
+      return topUpPaid(ctx, event);
+    case 'top_up_failed':
+      return topUpFailed(ctx, event);
     case 'ignored':
       return skipped(`Purse does not act on ${event.type}`);
   }
@@ -84,6 +89,49 @@ async function packPaid(ctx: ServiceContext, event: Of<'pack_paid'>): Promise<Ev
     const stored = work.purchases.get(purchaseId)!;
     if (!markPaid(work, stored, event.paymentRef)) return `purchase already ${stored.status}`;
   });
+}
+
+/**
+ * An auto top-up's off-session payment succeeded: grants the top-up once, when
+ * the amount and currency are its price. Out of order (after Purse failed it on a
+ * late `requires_action`) it still grants: the money was taken.
+ */
+async function topUpPaid(ctx: ServiceContext, event: Of<'top_up_paid'>): Promise<EventOutcome> {
+  const known = await knownTopUp(ctx, event.refs, event.paymentRef);
+  if ('outcome' in known) return known.outcome;
+  const { purchase } = known;
+  if (event.amount !== purchase.price.amount || event.currency !== purchase.price.currency) {
+    return mismatch(`paid ${String(event.amount)} ${String(event.currency)} for top-up ${purchase.id}, whose price is ${purchase.price.amount} ${purchase.price.currency}`);
+  }
+  return once(ctx, event, purchase.customerId, { purchaseIds: [purchase.id] }, (work) => {
+    const stored = work.purchases.get(purchase.id)!;
+    if (!settleIn(work, stored, event.paymentRef)) return `top-up already ${stored.status}`;
+  });
+}
+
+/** An auto top-up's payment failed after it was submitted: the top-up fails (once; a paid one stays paid). */
+async function topUpFailed(ctx: ServiceContext, event: Of<'top_up_failed'>): Promise<EventOutcome> {
+  const known = await knownTopUp(ctx, event.refs, event.paymentRef);
+  if ('outcome' in known) return known.outcome;
+  const { purchase } = known;
+  return once(ctx, event, purchase.customerId, { purchaseIds: [purchase.id] }, (work) => {
+    const stored = work.purchases.get(purchase.id)!;
+    if (!failIn(work, stored, event.reason, event.paymentRef)) return `top-up already ${stored.status}`;
+  });
+}
+
+/** The stored top-up an event names, or what to answer when there is none. */
+async function knownTopUp(ctx: ServiceContext, refs: PurseRefs, paymentRef: string | null): Promise<{ purchase: Purchase } | { outcome: EventOutcome }> {
+  const purchaseId = refs.purchaseId;
+  if (!purchaseId) return { outcome: skipped('not a Purse top-up') };
+  const known = await ctx.store.getPurchase(purchaseId);
+  const wrong = known ? contradicts(refs, known) : `purchase ${purchaseId} is unknown to Purse`;
+  if (wrong) return { outcome: mismatch(wrong) };
+  if (!known!.autoTopUp) return { outcome: mismatch(`purchase ${purchaseId} is not an auto top-up`) };
+  if (known!.paymentRef !== null && paymentRef !== null && known!.paymentRef !== paymentRef) {
+    return { outcome: mismatch(`top-up ${purchaseId} was paid by ${known!.paymentRef}, not ${paymentRef}`) };
+  }
+  return { purchase: known! };
 }
 
 /** Why an event's metadata contradicts the stored purchase it names, or null. */

@@ -44,6 +44,7 @@ export async function buyPack(ctx: ServiceContext, customerId: string, packId: s
     createdAt: now,
     paidAt: null,
     refundedAt: null,
+    autoTopUp: false,
   };
   if (key) {
     // A retry must not open a second checkout: answer from the first attempt if there was one.
@@ -54,6 +55,9 @@ export async function buyPack(ctx: ServiceContext, customerId: string, packId: s
     if (first) return { statusCode: first.statusCode, body: first.response as Purchase, replayed: true };
   }
   const start = await payments.startPackCheckout({ purchase, pack, customer });
+  if (!start.paid && start.paymentCustomerRef && start.paymentCustomerRef !== customer.paymentCustomerRef) {
+    await ctx.store.setPaymentCustomerRef(customerId, start.paymentCustomerRef);
+  }
   return ctx.store.transact<Answer<Purchase>>(customerId, { now, idempotencyKey: key }, (snapshot) => {
     const work = begin(snapshot, customerId, now, ctx.alerts);
     const again = replayed<Purchase>(work, snapshot, key, hash);

@@ -1,6 +1,6 @@
 import type { PurseEvent } from '../domain/events.js';
 import type { Customer, Generation, Grant, GrantSource, LedgerEntry, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../domain/types.js';
-import type { ApiKeyRecord, IdempotencyRecord } from './store.js';
+import type { ApiKeyRecord, CustomerUpdate, IdempotencyRecord } from './store.js';
 import type { SpendWindow } from '../domain/limits.js';
 
 /** Rows as either adapter returns them (snake_case columns, numbers or numeric strings), mapped to the domain's nouns and back. */
@@ -75,6 +75,8 @@ export function toCustomer(r: Row): Customer {
     limits: json(r.limits),
     limitsReason: (r.limits_reason as string | null) ?? null,
     inFlight: Number(r.in_flight ?? 0),
+    autoTopUp: json(r.auto_top_up),
+    paymentCustomerRef: (r.payment_customer_ref as string | null) ?? null,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
@@ -126,7 +128,7 @@ export const WRITTEN_COLUMNS = {
     update: ['status', 'charged_units', 'charged', 'refunded', 'hold_until', 'failure_reason', 'settled_at'],
   },
   purchases: {
-    insert: ['customer_id', 'id', 'pack_id', 'credits', 'price_amount', 'price_currency', 'expires_in_days', 'status', 'provider', 'provider_ref', 'payment_ref', 'checkout_url', 'grant_id', 'created_at', 'paid_at', 'refunded_at'],
+    insert: ['customer_id', 'id', 'pack_id', 'credits', 'price_amount', 'price_currency', 'expires_in_days', 'status', 'provider', 'provider_ref', 'payment_ref', 'checkout_url', 'grant_id', 'created_at', 'paid_at', 'refunded_at', 'auto_top_up'],
     update: ['status', 'provider_ref', 'payment_ref', 'checkout_url', 'grant_id', 'paid_at', 'refunded_at'],
   },
   subscriptions: {
@@ -142,6 +144,8 @@ export const WRITTEN_COLUMNS = {
   events: { insert: ['customer_id', 'seq', 'id', 'type', 'created_at', 'data'], update: [] },
   /** Written whole as an upsert on its key (all but `used`). */
   spend_windows: { insert: ['customer_id', 'scope', 'tool_id', 'window_kind', 'window_start', 'used'], update: ['used'] },
+  /** The customer's own row: created by putCustomer; a write changes only what its rules keep on it. */
+  customers: { insert: [], update: ['auto_top_up'] },
 } as const satisfies Record<string, { insert: readonly string[]; update: readonly string[] }>;
 
 export type CustomerTable = keyof typeof WRITTEN_COLUMNS;
@@ -279,6 +283,7 @@ export function toPurchase(r: Row): Purchase {
     createdAt: Number(r.created_at),
     paidAt: num(r.paid_at),
     refundedAt: num(r.refunded_at),
+    autoTopUp: Boolean(r.auto_top_up),
   };
 }
 
@@ -300,6 +305,7 @@ export function purchaseParams(p: Purchase): Params<'purchases'> {
     created_at: p.createdAt,
     paid_at: p.paidAt,
     refunded_at: p.refundedAt,
+    auto_top_up: p.autoTopUp ? 1 : 0,
   };
 }
 
@@ -339,6 +345,11 @@ export function idempotencyParams(customerId: string, k: IdempotencyRecord): Par
     response: JSON.stringify(k.response),
     created_at: k.createdAt,
   };
+}
+
+/** The customer row's columns a write changes, keyed by the customer's id. */
+export function customerParams(customerId: string, c: CustomerUpdate): { id: string } & { [C in (typeof WRITTEN_COLUMNS)['customers']['update'][number]]: unknown } {
+  return { id: customerId, auto_top_up: JSON.stringify(c.autoTopUp) };
 }
 
 /** An event's parameters; `seq` is the customer's next, which the store numbers as it writes. */

@@ -36,6 +36,8 @@ export interface SqlDialect {
   skipLocked: (of?: string) => string;
   /** Appended to the SET of an update of a customer's row outside its write engine, so decisions in flight are made again (PostgreSQL's version). */
   bumpVersion: string;
+  /** How a boolean column's true is written (SQLite keeps 1). */
+  true: string;
 }
 
 /**
@@ -103,6 +105,14 @@ export abstract class SqlStore implements SqlRunner {
   async readSpendWindows(customerId: string, starts: readonly number[]): Promise<SpendWindow[]> {
     if (starts.length === 0) return [];
     return (await this.all(`SELECT * FROM spend_windows WHERE customer_id = ? AND window_start IN (${starts.map(() => '?').join(', ')})`, [customerId, ...starts])).map(rows.toSpendWindow);
+  }
+
+  async pendingTopUps(limit: number): Promise<Purchase[]> {
+    return (await this.all(`SELECT * FROM purchases WHERE auto_top_up = ${this.dialect.true} AND status = 'pending' AND payment_ref IS NULL ORDER BY created_at LIMIT ?`, [limit])).map(rows.toPurchase);
+  }
+
+  async setPaymentCustomerRef(customerId: string, ref: string): Promise<void> {
+    await this.run('UPDATE customers SET payment_customer_ref = ? WHERE id = ?', [ref, customerId]);
   }
 
   async setCustomerAlerts(customerId: string, alerts: Partial<AlertSettings> | null): Promise<void> {

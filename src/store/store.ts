@@ -1,3 +1,4 @@
+import type { AutoTopUp } from '../domain/auto-top-up.js';
 import type { AlertSettings, EventType, PurseEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../domain/events.js';
 
 /** One sent delivery: the attempt made and the delivery's state after it. */
@@ -97,6 +98,13 @@ export interface CustomerChanges {
   spendWindows: SpendWindow[];
   /** The change to the customer's open holds (reserved generations). */
   inFlightDelta: number;
+  /** What changed on the customer's own row, or null. */
+  customer: CustomerUpdate | null;
+}
+
+/** The customer row's fields a write may change: what the write's rules keep there (auto top-up and its state). */
+export interface CustomerUpdate {
+  autoTopUp: AutoTopUp;
 }
 
 export interface Decision<R> {
@@ -225,6 +233,10 @@ export interface Store {
   setCustomerLimits(customerId: string, limits: Limits | null, reason: string | null): Promise<void>;
   /** A customer's spend windows starting at any of `starts`, read without a write transaction. */
   readSpendWindows(customerId: string, starts: readonly number[]): Promise<SpendWindow[]>;
+  /** Auto top-up purchases not yet sent to the provider, oldest first (a cross-customer job: the top-up worker's). */
+  pendingTopUps(limit: number): Promise<Purchase[]>;
+  /** Remembers the payment provider's customer (Stripe `cus_…`) whose saved card pays top-ups. */
+  setPaymentCustomerRef(customerId: string, ref: string): Promise<void>;
   /** Sets (or, with null, clears) a customer's own alert settings. */
   setCustomerAlerts(customerId: string, alerts: Partial<AlertSettings> | null): Promise<void>;
   /** Events newest first (by time, then each customer's own order), optionally of one customer or type. */
@@ -282,5 +294,6 @@ export function noChanges(): CustomerChanges {
     events: [],
     spendWindows: [],
     inFlightDelta: 0,
+    customer: null,
   };
 }

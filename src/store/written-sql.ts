@@ -27,6 +27,11 @@ export function namedUpdate(table: CustomerTable): string {
   return `UPDATE ${table} SET ${set} WHERE customer_id = @customer_id AND id = @id`;
 }
 
+/** `UPDATE customers SET x = @x … WHERE id = @id`: the customer row's written columns (SQLite). */
+export function customerUpdate(): string {
+  return `UPDATE customers SET ${WRITTEN_COLUMNS.customers.update.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`;
+}
+
 /**
  * Fills a SQL template's column lists with the written columns (purse_apply's
  * one file): `{{table.insert}}`, `{{table.insert:row}}` (each behind `row.`),

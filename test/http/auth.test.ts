@@ -19,6 +19,8 @@ const SESSION_MAY = new Set([
   'POST /v1/customers/{customerId}/purchases',
   'GET /v1/customers/{customerId}/purchases',
   'GET /v1/purchases/{purchaseId}',
+  // The credits page shows the customer's auto top-up (issue 14); setting it takes a secret key.
+  'GET /v1/customers/{customerId}/auto-top-up',
 ]);
 
 let p: TestPurse;

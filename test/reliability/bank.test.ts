@@ -11,11 +11,17 @@ import { call, must, NoAnswer, openBooks, PUT_OK, rng, SEED, seedCatalog, sized,
  * spend limits (a plan's, their own, or both, field by field): no window ever
  * counts more than its limit, the counters are what the ledger says, and no
  * customer holds more generations than its cap.
+ * Some customers have auto top-up: the server's worker pays their top-ups while
+ * the storm runs; at no moment has a customer two top-ups pending, each
+ * crossing's top-up exists once, no month has more than the limit, and every
+ * paid top-up granted once.
  */
 
 const WORKERS = 64;
 const CUSTOMERS = 50;
 const SECONDS = sized(15, 60);
+/** Customers bank_10 … bank_29 top up 50 credits below 30, at most this many times a month. */
+const TOP_UP = { threshold: 30, monthlyPurchases: 6 };
 
 type Caps = { daily?: number; monthly?: number; maxInFlight?: number; tools?: Record<string, { daily?: number; monthly?: number }> };
 /** The limits of the capped plan, and the customers' own. */
@@ -57,7 +63,7 @@ describe.each(STORES)('bank check on $name', (kind) => {
   it(`keeps the books for ${SECONDS} s of ${WORKERS} workers on ${CUSTOMERS} customers`, async () => {
     const db = await kind.create();
     cleanup.push(db.drop);
-    const server = await startServer(db.url);
+    const server = await startServer(db.url, { PURSE_AUTO_TOP_UP_POLL_MS: '100', PURSE_AUTO_TOP_UP_COOLDOWN_SECONDS: '0' });
     cleanup.push(() => server.stop());
     const base = server.url;
     await seedCatalog(base);
@@ -83,6 +89,9 @@ describe.each(STORES)('bank check on $name', (kind) => {
     for (const c of customers.slice(20, 30)) await must(base, 'PUT', `/v1/customers/${c}/limits`, { ...OWN_LIMITS, reason: 'bank check' }, 200);
     for (const c of customers.slice(30, 35)) await must(base, 'PUT', `/v1/customers/${c}/limits`, OVERRIDE, 200);
     const capped = new Set(customers.filter((_, i) => capsOf(i) !== null));
+    const toppedUp = customers.slice(10, 30);
+    const topUpBody = (enabled: boolean) => ({ enabled, threshold: TOP_UP.threshold, packId: 'rel-pack', monthlyLimit: { purchases: TOP_UP.monthlyPurchases }, reason: 'bank check' });
+    for (const c of toppedUp) await must(base, 'PUT', `/v1/customers/${c}/auto-top-up`, topUpBody(true), 200);
     let clockNow = Date.parse((await must(base, 'GET', '/v1/test-clock', undefined, 200)).now);
 
     /** Records anything but the answers an operation may give. */
@@ -179,6 +188,10 @@ describe.each(STORES)('bank check on $name', (kind) => {
             const res = expect_('purchase', await call(base, 'POST', `/v1/customers/${c}/purchases`, { packId: 'rel-pack' }, { 'idempotency-key': `buy-${w}-${genSeq++}` }), [201]);
             if (res.status === 201) purchasesAcked.add(res.body.id);
             count('purchase');
+          } else if (x < 0.955 && toppedUp.includes(c)) {
+            // Auto top-up turned off and on again under the storm (on while below the threshold buys at once).
+            expect_('auto top-up', await call(base, 'PUT', `/v1/customers/${c}/auto-top-up`, topUpBody(r.chance(0.7))), [200]);
+            count('autoTopUp');
           } else {
             const b = expect_('balance', await call(base, 'GET', `/v1/customers/${c}/balance`), [200]).body;
             if (b.available < 0 || b.reserved < 0) problems.push(`balance of ${c} went negative: ${JSON.stringify(b)}`);
@@ -211,6 +224,10 @@ describe.each(STORES)('bank check on $name', (kind) => {
         const v = [...violations(now), ...limitViolations(now, customers)];
         snapshots++;
         for (const p of v) problems.push(`mid-run: ${p}`);
+        for (const c of customers) {
+          const pending = now.purchases.filter((x) => x.customerId === c && x.autoTopUp && x.status === 'pending');
+          if (pending.length > 1) problems.push(`mid-run: ${c} has ${pending.length} top-ups pending at once`);
+        }
         if (Date.now() - lastAudit > 3000) {
           const report = await books.audit();
           audits++;
@@ -254,13 +271,42 @@ describe.each(STORES)('bank check on $name', (kind) => {
     for (const [id, amount] of grantsAcked) if (end.grants.get(id)?.amount !== amount) problems.push(`acknowledged grant ${id} of ${amount} is stored as ${JSON.stringify(end.grants.get(id))}`);
     const bonusStored = [...end.grants.values()].filter((g) => g.source === 'bonus').length;
     if (bonusStored !== grantsAcked.size) problems.push(`${grantsAcked.size} bonus grants acknowledged, ${bonusStored} stored`);
+    // Auto top-up: the worker pays what is left pending once the storm is over.
+    for (let i = 0; i < 50 && end.purchases.some((x) => x.autoTopUp && x.status === 'pending'); i++) {
+      await new Promise((res) => setTimeout(res, 200));
+      end = await books.read();
+    }
+    const topUps = end.purchases.filter((x) => x.autoTopUp);
+    const bought = end.purchases.filter((x) => !x.autoTopUp);
+    const topUpsPaid = topUps.filter((x) => x.status === 'paid');
     const addonStored = [...end.grants.values()].filter((g) => g.source === 'addon').length;
-    if (addonStored !== purchasesAcked.size || end.purchases.length !== purchasesAcked.size) problems.push(`${purchasesAcked.size} purchases acknowledged, ${end.purchases.length} stored with ${addonStored} add-on grants`);
+    if (addonStored !== purchasesAcked.size + topUpsPaid.length || bought.length !== purchasesAcked.size) {
+      problems.push(`${purchasesAcked.size} purchases acknowledged and ${topUpsPaid.length} top-ups paid; ${bought.length} purchases stored with ${addonStored} add-on grants`);
+    }
+    for (const t of topUps) {
+      if (t.status === 'pending') problems.push(`top-up ${t.id} still pending after the run`);
+      if (!toppedUp.includes(t.customerId)) problems.push(`top-up ${t.id} for ${t.customerId}, who never had auto top-up`);
+      const grant = end.grants.get(`addon:${t.id}`);
+      if (t.status === 'paid' && (grant?.amount !== 50 || grant.customerId !== t.customerId)) problems.push(`paid top-up ${t.id} has grant ${JSON.stringify(grant)}`);
+      if (t.status !== 'paid' && grant) problems.push(`top-up ${t.id} (${t.status}) has a grant`);
+    }
+    for (const c of toppedUp) {
+      const mine = topUps.filter((t) => t.customerId === c);
+      // One purchase per crossing, numbered by the crossing: 1, 2, 3 … with none twice and none skipped.
+      const crossings = mine.map((t) => Number(/_(\d+)$/.exec(t.id)?.[1])).sort((a, b) => a - b);
+      if (crossings.some((n, i) => n !== i + 1)) problems.push(`${c}: top-up crossings ${crossings.join(',')}`);
+      const byMonth = new Map<string, number>();
+      for (const t of mine) {
+        const month = new Date(t.createdAt).toISOString().slice(0, 7);
+        byMonth.set(month, (byMonth.get(month) ?? 0) + 1);
+      }
+      for (const [month, n] of byMonth) if (n > TOP_UP.monthlyPurchases) problems.push(`${c}: ${n} top-ups in ${month}, over the limit of ${TOP_UP.monthlyPurchases}`);
+    }
 
     const ops = Object.values(counts).reduce((a, b) => a + b, 0);
     console.log(
       `[reliability] bank ${kind.name}: ${SECONDS} s, ${WORKERS} workers, ${CUSTOMERS} customers, seed ${SEED}: ${ops} operations ${JSON.stringify(counts)}, ` +
-        `${end.generations.size} generations, ${end.grants.size} grants, ${snapshots} snapshots and ${audits + 1} ledger checks (${audit.entries} entries), ${problems.length} violations`,
+        `${end.generations.size} generations, ${end.grants.size} grants, ${snapshots} snapshots and ${audits + 1} ledger checks (${audit.entries} entries), ${topUps.length} top-ups (${topUpsPaid.length} paid), ${problems.length} violations`,
     );
     expect(problems.slice(0, 20)).toEqual([]);
     expect(snapshots).toBeGreaterThan(SECONDS);
@@ -269,5 +315,6 @@ describe.each(STORES)('bank check on $name', (kind) => {
     expect(counts.spend_limit_reached ?? 0).toBeGreaterThan(0);
     expect(counts.too_many_in_flight ?? 0).toBeGreaterThan(0);
     expect([...end.limits.stored.keys()].some((k) => k.startsWith('bank_2') && k.includes(':customer::day:'))).toBe(true);
+    expect(topUpsPaid.length).toBeGreaterThan(0);
   });
 });

@@ -123,7 +123,7 @@ export interface Books {
   /** Per generation: status, cost, what the ledger reserved for it and what it settled (charge + release). */
   generations: Map<string, { customerId: string; status: string; cost: number; charged: number; refunded: number; reservedInLedger: number; settledInLedger: number; refundedInLedger: number }>;
   grants: Map<string, { customerId: string; amount: number; remaining: number; source: string }>;
-  purchases: Array<{ customerId: string; id: string; status: string }>;
+  purchases: Array<{ customerId: string; id: string; status: string; autoTopUp: boolean; createdAt: number }>;
   idempotencyKeys: number;
   /** Spend limits: each customer's open-hold counter and reserved generations, the stored window counters, and the counters the ledger gives. */
   limits: {
@@ -157,7 +157,7 @@ const BOOKS_SQL = {
   lost: `SELECT customer_id, SUM(CASE WHEN type = 'expire' THEN amount ELSE 0 END) AS expired,
                 SUM(CASE WHEN type = 'void' THEN amount ELSE 0 END) AS voided
          FROM ledger_entries GROUP BY customer_id`,
-  purchases: 'SELECT customer_id, id, status FROM purchases',
+  purchases: 'SELECT customer_id, id, status, auto_top_up, created_at FROM purchases',
 };
 
 type Rows = Record<string, Array<Record<string, any>>>;
@@ -224,7 +224,7 @@ function toBooks(rows: Rows): Books {
     customers,
     generations,
     grants,
-    purchases: rows.purchases!.map((p) => ({ customerId: p.customer_id, id: p.id, status: p.status })),
+    purchases: rows.purchases!.map((p) => ({ customerId: p.customer_id, id: p.id, status: p.status, autoTopUp: Boolean(p.auto_top_up), createdAt: Number(p.created_at) })),
     idempotencyKeys: Number(rows.idem![0]!.n),
     limits,
   };

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Purse, PurseError, type FetchLike } from '../../sdk/src/index.js';
+import { payPendingTopUps } from '../../src/service/auto-top-up.js';
 import { startTestPurse, TEST_API_KEY, uid, type TestPurse } from '../helpers.js';
 
 let server: TestPurse;
@@ -50,7 +51,7 @@ async function seed(client: Purse, credits: number, toolCredits: number, holdSec
 }
 
 beforeAll(async () => {
-  server = await startTestPurse();
+  server = await startTestPurse({ autoTopUp: { pollMs: 3_600_000, cooldownSeconds: 60 } });
   baseUrl = await listen(server);
   purse = new Purse({ baseUrl, apiKey: TEST_API_KEY });
 });
@@ -234,6 +235,22 @@ describe('the SDK against a real server', () => {
     expect(err.requestId).toEqual(expect.any(String));
     const missing = (await purse.getGeneration(uid('gen')).catch((e: unknown) => e)) as PurseError;
     expect(missing).toMatchObject({ status: 404, code: 'not_found' });
+  });
+
+  it('sets and reads auto top-up; enabled below the threshold, one top-up is bought and paid off the request path', async () => {
+    const { customerId } = await seed(purse, 10, 1);
+    const packId = uid('pack');
+    await purse.putPack(packId, { name: '100 credits', credits: 100, price: { amount: 900, currency: 'usd' } });
+    expect(await purse.getAutoTopUp(customerId)).toMatchObject({ enabled: false, threshold: null });
+    const set = await purse.setAutoTopUp(customerId, { enabled: true, threshold: 50, packId, monthlyLimit: { purchases: 3 }, reason: 'sdk test' });
+    expect(set).toMatchObject({ enabled: true, threshold: 50, packId, quantity: 1, monthlyLimit: { purchases: 3, amount: null }, thisMonth: { purchases: 1 }, reason: 'sdk test' });
+    await payPendingTopUps(server.ctx);
+    expect((await purse.balance(customerId)).available).toBe(110);
+    const topUps = (await purse.listPurchases(customerId)).data.filter((p) => p.autoTopUp);
+    expect(topUps).toMatchObject([{ status: 'paid', credits: 100, autoTopUp: true }]);
+    expect((await purse.getAutoTopUp(customerId)).state).toMatchObject({ armed: true, pendingPurchaseId: null, failuresInRow: 0 });
+    const bad = (await purse.setAutoTopUp(customerId, { enabled: true, threshold: 50, packId: uid('nopack') }).catch((e: unknown) => e)) as PurseError;
+    expect(bad).toMatchObject({ status: 400, code: 'invalid_request', details: { field: 'packId' } });
   });
 
   it('covers the catalog, subscriptions with a reason, purchases, grants, reports and search', async () => {

@@ -30,6 +30,8 @@ const shapes: {
   event: Same<Out<typeof Server.EventView>, Sdk.PurseEvent>;
   alerts: Same<Out<typeof Server.AlertsView>, Sdk.Alerts>;
   limits: Same<Out<typeof Server.LimitsView>, Sdk.LimitsState>;
+  autoTopUp: Same<Out<typeof Server.AutoTopUpView>, Sdk.AutoTopUp>;
+  autoTopUpInput: Same<import('../../src/http/routes/auto-top-up.js').AutoTopUpBody, Sdk.AutoTopUpInput>;
   endpoint: Same<Out<typeof EndpointView>, Sdk.WebhookEndpoint>;
   attempt: Same<Out<typeof AttemptView>, Sdk.WebhookDelivery>;
   errorCode: Same<keyof typeof STATUS_BY_CODE, Sdk.ErrorCode>;
@@ -48,6 +50,8 @@ const shapes: {
   event: true,
   alerts: true,
   limits: true,
+  autoTopUp: true,
+  autoTopUpInput: true,
   endpoint: true,
   attempt: true,
   errorCode: true,

@@ -11,6 +11,8 @@ import { complete, extend, fail, refund, reserve } from '../../src/service/gener
 import { grantCredits, voidGrant } from '../../src/service/grants.js';
 import { getLimits, putLimits } from '../../src/service/limits.js';
 import type { Limits } from '../../src/domain/limits.js';
+import { payPendingTopUps, setAutoTopUp } from '../../src/service/auto-top-up.js';
+import { putPack } from '../../src/service/plans.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
 import { testDatabase } from '../helpers.js';
@@ -20,6 +22,9 @@ import { testDatabase } from '../helpers.js';
  * service and store and against a small reference model written here from
  * PRODUCT.md's rules (not from src/domain). After every step the balance, the
  * reserved credits, the breakdown and the ledger must agree with the model.
+ * Auto top-up runs in it too: the model buys once per crossing (below the
+ * threshold at the end of a write, armed, none pending, under the limit) and
+ * the real pending and paid top-ups must be exactly the model's.
  */
 
 const TOOLS = [
@@ -27,14 +32,17 @@ const TOOLS = [
   { id: 'm-dear', credits: 3 },
 ];
 const HOLD_SECONDS = 60;
+/** The pack auto top-up buys in the model: 15 credits, no expiry. */
+const TOP_UP_PACK = { id: 'm-top-up', credits: 15 };
 
 interface MGrant {
   id: string;
-  source: 'bonus' | 'adjustment';
+  source: 'bonus' | 'adjustment' | 'addon';
   remaining: number;
   expiresAt: number | null;
   priority: number;
-  seq: number;
+  /** When it was made; grants made in the same millisecond are taken in the order of their ids. */
+  createdAt: number;
   voided: boolean;
 }
 interface MGen {
@@ -59,6 +67,8 @@ interface Model {
   /** The customer's own limits, and what is counted per window: `scope:tool:window:start` → credits. */
   limits: Limits;
   used: Map<string, number>;
+  /** Auto top-up as the model sees it; `byMonth` counts top-ups per UTC month (`YYYY-MM`), which the monthly limit caps. */
+  topUp: { enabled: boolean; threshold: number; limit: number; armed: boolean; pending: boolean; made: number; byMonth: Map<string, number> };
 }
 interface Real {
   ctx: ServiceContext;
@@ -69,7 +79,7 @@ interface Real {
 const usable = (m: Model) =>
   m.grants
     .filter((g) => !g.voided && g.remaining > 0 && (g.expiresAt === null || g.expiresAt > m.now))
-    .sort((a, b) => (a.expiresAt ?? Infinity) - (b.expiresAt ?? Infinity) || a.priority - b.priority || a.seq - b.seq);
+    .sort((a, b) => (a.expiresAt ?? Infinity) - (b.expiresAt ?? Infinity) || a.priority - b.priority || a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 const available = (m: Model) => usable(m).reduce((s, g) => s + g.remaining, 0);
 const reservedCredits = (m: Model) => m.gens.filter((g) => g.status === 'reserved').reduce((s, g) => s + g.unitCredits * g.units, 0);
 
@@ -124,6 +134,32 @@ function catchUp(m: Model): void {
   }
 }
 
+/** Anything time has made due that a read catches up with a write (holds run out, live grants expired). */
+const due = (m: Model) =>
+  m.gens.some((g) => g.status === 'reserved' && g.holdUntil <= m.now) ||
+  m.grants.some((g) => !g.voided && g.remaining > 0 && g.expiresAt !== null && g.expiresAt <= m.now);
+
+/**
+ * Auto top-up at the end of a write, from the rule in the issue: back at or
+ * above the threshold arms it; below it, armed, with none pending and under the
+ * month's limit, buys one and disarms. Idempotent for an unchanged balance, so it
+ * may run after a command that wrote nothing.
+ */
+function topUpAtWriteEnd(m: Model): void {
+  const t = m.topUp;
+  if (!t.enabled) return;
+  if (available(m) >= t.threshold) t.armed = true;
+  else if (t.armed && !t.pending && (t.byMonth.get(monthOf(m.now)) ?? 0) < t.limit) {
+    Object.assign(t, { armed: false, pending: true, made: t.made + 1 });
+    t.byMonth.set(monthOf(m.now), (t.byMonth.get(monthOf(m.now)) ?? 0) + 1);
+  }
+}
+
+/** The UTC calendar month an instant falls in, as `YYYY-MM`. */
+function monthOf(at: number): string {
+  return new Date(at).toISOString().slice(0, 7);
+}
+
 async function codeOf(p: Promise<unknown>): Promise<string | null> {
   try {
     await p;
@@ -136,6 +172,13 @@ async function codeOf(p: Promise<unknown>): Promise<string | null> {
 let seq = 0;
 /** How often each limit refused, and how many reservations crossed into a new window before settling, so the run shows it tested them. */
 const seen = { spend: 0, inFlight: 0, crossed: 0 };
+let topUpsPaid = 0;
+/**
+ * Whether the command's real call committed a customer write (or something was
+ * due, which the balance read then catches up with a write): auto top-up is
+ * decided at the end of each write, and only then. Set by the commands.
+ */
+let wrote = false;
 
 class GrantCmd implements fc.AsyncCommand<Model, Real> {
   constructor(readonly amount: number, readonly expiresIn: number | null, readonly priority: number, readonly source: 'bonus' | 'adjustment') {}
@@ -144,8 +187,9 @@ class GrantCmd implements fc.AsyncCommand<Model, Real> {
     catchUp(m);
     const expiresAt = this.expiresIn === null ? null : m.now + this.expiresIn * 1000;
     const res = await grantCredits(r.ctx, r.customerId, { amount: this.amount, source: this.source, expiresAt, priority: this.priority, reason: 'model' });
-    m.grants.push({ id: res.body.id, source: this.source, remaining: this.amount, expiresAt, priority: this.priority, seq: seq++, voided: false });
+    m.grants.push({ id: res.body.id, source: this.source, remaining: this.amount, expiresAt, priority: this.priority, createdAt: m.now, voided: false });
     m.totals.granted += this.amount;
+    wrote = true;
   }
   toString = () => `grant(${this.amount}, expiresIn=${this.expiresIn}, p=${this.priority})`;
 }
@@ -175,6 +219,8 @@ class ReserveCmd implements fc.AsyncCommand<Model, Real> {
       seen.spend++;
       return void expect(code).toBe('spend_limit_reached');
     }
+    // Refused for want of credits, it still starts a top-up that is due (and only then writes).
+    wrote = true;
     if (available(m) < cost) {
       expect(code).toBe('insufficient_credits');
       return;
@@ -225,6 +271,7 @@ class CompleteCmd implements fc.AsyncCommand<Model, Real> {
     // A job that made nothing is a failure: completing with 0 units is refused and changes nothing.
     if (units === 0) return void expect(code).toBe('invalid_request');
     expect(code).toBeNull();
+    wrote = true;
     let charge = gen.unitCredits * units;
     const back: MGen['parts'] = [];
     for (const p of gen.parts) {
@@ -253,6 +300,7 @@ class FailCmd implements fc.AsyncCommand<Model, Real> {
     if (gen.status === 'completed') return void expect(code).toBe('generation_settled');
     if (gen.status === 'failed') return void expect(code === null || code === 'idempotency_conflict').toBe(true);
     expect(code).toBeNull();
+    wrote = true;
     gen.status = 'failed';
     giveBack(m, gen.parts);
     uncount(m, gen, gen.unitCredits * gen.units);
@@ -269,6 +317,7 @@ class ExtendCmd implements fc.AsyncCommand<Model, Real> {
     const code = await codeOf(extend(r.ctx, gen.id, this.seconds));
     if (gen.status !== 'reserved') return void expect(code).toBe('generation_settled');
     expect(code).toBeNull();
+    wrote = true;
     gen.holdUntil = Math.max(gen.holdUntil, m.now + this.seconds * 1000);
   }
   toString = () => `extend(#${this.pick}, ${this.seconds}s)`;
@@ -285,6 +334,7 @@ class RefundCmd implements fc.AsyncCommand<Model, Real> {
     const code = await codeOf(refund(r.ctx, gen.id, { reason: 'model', ...(this.amount === null ? {} : { amount: this.amount }) }));
     if (gen.status !== 'completed' || amount > refundable || amount === 0) return void expect(code).toBe('invalid_state');
     expect(code).toBeNull();
+    wrote = true;
     // Refunds unwind the charge from its end.
     const charged: MGen['parts'] = [];
     let c = gen.charged;
@@ -318,6 +368,7 @@ class VoidCmd implements fc.AsyncCommand<Model, Real> {
     catchUp(m);
     const g = m.grants[this.pick % m.grants.length]!;
     await voidGrant(r.ctx, g.id, 'model');
+    wrote = true; // a grant already void is written again as it is
     if (!g.voided) {
       m.totals.voided += g.remaining;
       g.remaining = 0;
@@ -338,12 +389,47 @@ class SetLimitsCmd implements fc.AsyncCommand<Model, Real> {
   toString = () => `limits(${JSON.stringify(this.limits)})`;
 }
 
+class SetTopUpCmd implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly enabled: boolean, readonly threshold: number, readonly limit: number) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    catchUp(m);
+    await setAutoTopUp(r.ctx, r.customerId, { enabled: this.enabled, threshold: this.threshold, packId: TOP_UP_PACK.id, cooldownSeconds: 0, monthlyLimit: { purchases: this.limit } });
+    wrote = true;
+    // Turned on from off, it starts armed.
+    if (this.enabled && !m.topUp.enabled) m.topUp.armed = true;
+    Object.assign(m.topUp, { enabled: this.enabled, threshold: this.threshold, limit: this.limit });
+  }
+  toString = () => `setTopUp(${this.enabled}, below ${this.threshold}, ≤${this.limit})`;
+}
+
+class PayTopUpsCmd implements fc.AsyncCommand<Model, Real> {
+  check = () => true;
+  async run(m: Model, r: Real) {
+    catchUp(m);
+    await payPendingTopUps(r.ctx, { onError: (_id, err) => { throw err; } });
+    if (!m.topUp.pending) return;
+    m.topUp.pending = false;
+    wrote = true;
+    const [paid] = (await r.ctx.store.listPurchases(r.customerId, { limit: 100 })).filter((p) => p.autoTopUp && p.status === 'paid' && !m.grants.some((g) => g.id === p.grantId));
+    expect(paid).toBeDefined();
+    m.grants.push({ id: paid!.grantId!, source: 'addon', remaining: TOP_UP_PACK.credits, expiresAt: null, priority: 0, createdAt: m.now, voided: false });
+    m.totals.granted += TOP_UP_PACK.credits;
+    topUpsPaid++;
+  }
+  toString = () => 'payTopUps()';
+}
+
 class AdvanceCmd implements fc.AsyncCommand<Model, Real> {
+  /** Whether the time moved made something due, which the next balance read catches up with a write. */
+  madeDue = false;
   constructor(readonly seconds: number) {}
   check = () => true;
   async run(m: Model, r: Real) {
     m.now += this.seconds * 1000;
     await r.clock.set(m.now);
+    this.madeDue = due(m);
+    if (this.madeDue) wrote = true;
     catchUp(m);
   }
   toString = () => `advance(${this.seconds}s)`;
@@ -386,6 +472,11 @@ async function agree(m: Model, r: Real, store: Store): Promise<void> {
   expect(limits.inFlight).toBe(m.gens.filter((g) => g.status === 'reserved').length);
   expect({ day: limits.used.day, month: limits.used.month }).toEqual({ day: usedNow(m, 'customer', '', 'day'), month: usedNow(m, 'customer', '', 'month') });
   for (const t of TOOLS) expect(limits.used.tools[t.id] ?? { day: 0, month: 0 }).toEqual({ day: usedNow(m, 'tool', t.id, 'day'), month: usedNow(m, 'tool', t.id, 'month') });
+  // Auto top-up: as many bought as the model bought (never two for one crossing), the one pending when the model has one.
+  const topUps = (await store.listPurchases(r.customerId, { limit: 100 })).filter((p) => p.autoTopUp);
+  expect(topUps).toHaveLength(m.topUp.made);
+  expect(topUps.filter((p) => p.status === 'pending')).toHaveLength(m.topUp.pending ? 1 : 0);
+  expect(new Set(topUps.map((p) => p.id)).size).toBe(topUps.length);
 }
 
 const commands = [
@@ -412,6 +503,8 @@ const commands = [
       { requiredKeys: [] },
     )
     .map((l) => new SetLimitsCmd(l)),
+  fc.tuple(fc.boolean(), fc.boolean(), fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 4 })).map(([on, twice, t, l]) => new SetTopUpCmd(on || twice, t, l)),
+  fc.constant(null).map(() => new PayTopUpsCmd()),
 ];
 
 let dir: string;
@@ -424,6 +517,7 @@ beforeAll(async () => {
   store = await openStore(db.url);
   const ctx = { store, clock: new TestClock(Date.UTC(2030, 0, 1)) };
   for (const t of TOOLS) await putTool(ctx, t.id, { name: t.id, credits: t.credits, holdSeconds: HOLD_SECONDS });
+  await putPack(ctx, TOP_UP_PACK.id, { name: 'model top-up', credits: TOP_UP_PACK.credits, price: { amount: 100, currency: 'usd' } });
 });
 afterAll(async () => {
   await store?.close();
@@ -442,17 +536,19 @@ describe('the ledger against a reference model', () => {
         const clock = new TestClock(start);
         const real: Real = { ctx: { store, clock }, clock, customerId: `model-${run++}-${seq++}` };
         await putCustomer(real.ctx, real.customerId, {});
-        const model: Model = { now: start, grants: [], gens: [], totals: { granted: 0, spent: 0, expired: 0, voided: 0 }, limits: {}, used: new Map() };
+        const model: Model = { now: start, grants: [], gens: [], totals: { granted: 0, spent: 0, expired: 0, voided: 0 }, limits: {}, used: new Map(),
+          topUp: { enabled: false, threshold: 0, limit: 0, armed: true, pending: false, made: 0, byMonth: new Map() } };
         await fc.asyncModelRun(() => ({ model, real }), [...cmds].map((c) => wrap(c)));
         steps += [...cmds].length;
       }),
       { numRuns: Number(process.env.MODEL_RUNS ?? 150) },
     );
-    console.log(`ledger model: ${steps} steps in ${run} runs; limits refused ${seen.spend} (spend) and ${seen.inFlight} (in flight); ${seen.crossed} give-backs crossed a day`);
+    console.log(`ledger model: ${steps} steps in ${run} runs; limits refused ${seen.spend} (spend) and ${seen.inFlight} (in flight); ${seen.crossed} give-backs crossed a day; ${topUpsPaid} top-ups paid`);
     expect(steps).toBeGreaterThan(2000);
     expect(seen.spend).toBeGreaterThan(0);
     expect(seen.inFlight).toBeGreaterThan(0);
     expect(seen.crossed).toBeGreaterThan(0);
+    expect(topUpsPaid).toBeGreaterThan(20);
     expect((await store.audit()).problems).toEqual([]);
   }, 180_000);
 });
@@ -462,7 +558,13 @@ function wrap(cmd: fc.AsyncCommand<Model, Real>): fc.AsyncCommand<Model, Real> {
   return {
     check: (m) => cmd.check(m),
     run: async (m, r) => {
+      // Auto top-up is decided as a write ends: the command's own, or the balance read's that catches up with what was due.
+      wrote = due(m);
       await cmd.run(m, r);
+      if (wrote) {
+        catchUp(m);
+        topUpAtWriteEnd(m);
+      }
       await agree(m, r, r.ctx.store);
     },
     toString: () => cmd.toString(),

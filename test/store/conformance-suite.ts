@@ -1,3 +1,4 @@
+import type { AutoTopUp } from '../../src/domain/auto-top-up.js';
 import { describe, expect, it } from 'vitest';
 import type { PurseEvent } from '../../src/domain/events.js';
 import type { Customer, Generation, Grant, Purchase, Subscription, Tool } from '../../src/domain/types.js';
@@ -191,7 +192,12 @@ export function storeConformanceSuite(
       const gen = generation(cid, id('gen'), g.id, { units: 3, unitCredits: 2, cost: 6, allocations: [{ grantId: g.id, amount: 6 }], metadata: { a: 1 }, holdUntil: now + 70_000, createdAt: now + 2, counted: true });
       const purchase: Purchase = {
         id: id('pur'), customerId: cid, packId: 'pk', credits: 100, price: { amount: 999, currency: 'eur' }, expiresInDays: 30, status: 'pending', provider: 'stripe',
-        providerRef: 'cs_1', paymentRef: 'pi_1', checkoutUrl: 'https://pay.example/1', grantId: null, createdAt: now + 3, paidAt: null, refundedAt: null,
+        providerRef: 'cs_1', paymentRef: 'pi_1', checkoutUrl: 'https://pay.example/1', grantId: null, createdAt: now + 3, paidAt: null, refundedAt: null, autoTopUp: true,
+      };
+      const autoTopUp: AutoTopUp = {
+        enabled: true, threshold: 25, packId: 'pk', quantity: 2, monthlyLimit: { purchases: 4, amount: null }, cooldownSeconds: 9, credits: 100, price: { amount: 999, currency: 'eur' },
+        expiresInDays: 30, provider: 'stripe', reason: 'asked by support',
+        state: { armed: false, crossings: 3, pendingPurchaseId: purchase.id, failuresInRow: 1, lastTopUpAt: now, lastFailure: { purchaseId: 'p0', reason: 'card_declined', at: now - 1 }, month: '2030-03', monthPurchases: 2, monthAmount: 1998 },
       };
       const sub: Subscription = {
         id: id('sub'), customerId: cid, planId: 'p1', status: 'active', drivenBy: 'stripe', anchor: now - 5, periodIndex: 3, currentPeriodStart: now - 4, currentPeriodEnd: now + 40,
@@ -212,6 +218,7 @@ export function storeConformanceSuite(
         changes.idempotency = key;
         changes.spendWindows.push(window);
         changes.inFlightDelta = 1;
+        changes.customer = { autoTopUp };
         return { changes, result: null };
       });
       const read = async () => ({
@@ -230,6 +237,8 @@ export function storeConformanceSuite(
       expect((await store.getCustomer(cid))!.alerts).toEqual({ lowBalance: [7, 3], expiringSoonDays: 2 });
       expect(await store.readSpendWindows(cid, [now - 100])).toEqual([window]);
       expect((await store.getCustomer(cid))!.inFlight).toBe(1);
+      expect((await store.getCustomer(cid))!.autoTopUp).toEqual(autoTopUp);
+      expect(await store.transact(cid, { now }, (s) => ({ changes: noChanges(), result: s.customer!.autoTopUp }))).toEqual(autoTopUp);
 
       // Now every column an update may change, changed.
       const g2: Grant = { ...g, remaining: 10, voidedAt: now + 7, expiresAt: now + 8_000, reason: 'voided', warnAt: null };

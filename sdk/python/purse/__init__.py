@@ -29,6 +29,7 @@ from ._errors import (
 from ._generate import GenerationRun
 from ._types import (
     Alerts,
+    AutoTopUp,
     Balance,
     BreakdownLine,
     CreditsReport,
@@ -83,6 +84,7 @@ __all__ = [
     "ConnectionFailedError",
     "WebhookVerificationError",
     "Alerts",
+    "AutoTopUp",
     "Balance",
     "BreakdownLine",
     "CreditsReport",

@@ -8,6 +8,7 @@ from ._generate import GenerationRun
 from ._http import Transport
 from ._types import (
     Alerts,
+    AutoTopUp,
     Balance,
     CreditsReport,
     Customer,
@@ -484,6 +485,31 @@ class Purse:
         """A customer's own low-balance thresholds and expiry notice, instead of the defaults."""
         body = _fields(lowBalance=low_balance, expiringSoonDays=expiring_soon_days)
         return cast(Alerts, self._http.request("PUT", "/v1/customers/%s/alerts" % _seg(customer_id), body=body))
+
+    def get_auto_top_up(self, customer_id: str) -> AutoTopUp:
+        """A customer's auto top-up: settings, this UTC month's top-ups, and its state."""
+        return cast(AutoTopUp, self._get("/v1/customers/%s/auto-top-up" % _seg(customer_id)))
+
+    def set_auto_top_up(
+        self,
+        customer_id: str,
+        *,
+        enabled: bool,
+        threshold: int,
+        pack_id: str,
+        quantity: Optional[int] = None,
+        monthly_purchases: Optional[int] = None,
+        monthly_amount: Optional[int] = None,
+        cooldown_seconds: Optional[int] = None,
+        reason: Optional[str] = None,
+    ) -> AutoTopUp:
+        """Buys ``quantity`` x the pack whenever a write leaves the balance below ``threshold``,
+        once per crossing, within the monthly limit; enabled below the threshold, it buys at once."""
+        limit = _fields(purchases=monthly_purchases, amount=monthly_amount)
+        body = _fields(enabled=enabled, threshold=threshold, packId=pack_id, quantity=quantity, cooldownSeconds=cooldown_seconds, reason=reason)
+        if limit:
+            body["monthlyLimit"] = limit
+        return cast(AutoTopUp, self._http.request("PUT", "/v1/customers/%s/auto-top-up" % _seg(customer_id), body=body))
 
     # Operations
 

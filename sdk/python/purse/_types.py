@@ -180,6 +180,56 @@ class Purchase(TypedDict):
     createdAt: str
     paidAt: Optional[str]
     refundedAt: Optional[str]
+    autoTopUp: bool
+    """Bought by auto top-up rather than by the customer; a top-up that could not be paid is ``canceled``."""
+
+
+class MonthlyLimit(TypedDict):
+    """Per UTC calendar month; ``amount`` in the pack currency's minor unit; None: no limit."""
+
+    purchases: Optional[int]
+    amount: Optional[int]
+
+
+class TopUpPrice(TypedDict):
+    credits: int
+    price: Money
+
+
+class TopUpMonth(TypedDict):
+    month: str
+    purchases: int
+    amount: int
+
+
+class TopUpFailure(TypedDict):
+    purchaseId: str
+    reason: str
+    at: str
+
+
+class TopUpState(TypedDict):
+    armed: bool
+    failuresInRow: int
+    pendingPurchaseId: Optional[str]
+    lastTopUpAt: Optional[str]
+    lastFailure: Optional[TopUpFailure]
+
+
+class AutoTopUp(TypedDict):
+    """A customer's auto top-up: settings (None when never set), this month's top-ups, and its state."""
+
+    customerId: str
+    enabled: bool
+    threshold: Optional[int]
+    packId: Optional[str]
+    quantity: Optional[int]
+    monthlyLimit: MonthlyLimit
+    cooldownSeconds: Optional[int]
+    topUp: Optional[TopUpPrice]
+    reason: Optional[str]
+    thisMonth: TopUpMonth
+    state: TopUpState
 
 
 class Allocation(TypedDict):

@@ -264,6 +264,8 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes
   const windows = loaded.spendWindows ? new Map(loaded.spendWindows.map((w) => [windowKey(w), w])) : null;
   const writtenWindows = new Map<string, SpendWindow>();
   let inFlightDelta = 0;
+  let customer = loaded.customer;
+  let customerChanged: CustomerChanges['customer'] = null;
 
   const upsert = <T extends { id: string }>(rows: RowChanges<T>, state: Map<string, T>, inserted: T[], updated: T[]) => {
     for (const row of inserted) {
@@ -279,7 +281,7 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes
   const outcomes = batch.map((write): Outcome => {
     const key = write.load.idempotencyKey;
     const view: CustomerSnapshot = {
-      customer: loaded.customer ? { ...loaded.customer, inFlight: (loaded.customer.inFlight ?? 0) + inFlightDelta } : null,
+      customer: customer ? { ...customer, inFlight: (customer.inFlight ?? 0) + inFlightDelta } : null,
       grants: [...grants.values()],
       generations: [...generations.values()],
       idempotency: key === undefined ? null : (idempotency.get(key) ?? null),
@@ -313,12 +315,18 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes
       writtenWindows.set(windowKey(w), w);
     }
     inFlightDelta += c.inFlightDelta;
+    if (c.customer && customer) {
+      customer = { ...customer, ...c.customer };
+      customerChanged = c.customer;
+    }
     return { ok: true, value: decision.result };
   });
 
   const nothing =
     written.grants.size + written.generations.size + written.purchases.size + ledger.length + newKeys.length + events.length + writtenWindows.size === 0 &&
-    !subscriptionChanged && inFlightDelta === 0;
+    !subscriptionChanged &&
+    inFlightDelta === 0 &&
+    customerChanged === null;
   if (nothing) return { outcomes, changes: null };
   const changes = JSON.stringify({
     insertGrants: written.grants.inserted.map(rows.grantParams),
@@ -333,6 +341,7 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes
     events: events.map((e, i) => rows.eventParams(e, i + 1)),
     spendWindows: [...writtenWindows.values()].map(rows.spendWindowParams),
     inFlightDelta,
+    ...(customerChanged ? { customer: rows.customerParams(loaded.customerId, customerChanged) } : {}),
   });
   return { outcomes, changes };
 }

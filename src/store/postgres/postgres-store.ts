@@ -31,6 +31,7 @@ export class PostgresStore extends SqlStore implements Store {
     forUpdate: ' FOR UPDATE',
     skipLocked: (of?: string) => (of ? ` FOR UPDATE OF ${of} SKIP LOCKED` : ' FOR UPDATE SKIP LOCKED'),
     bumpVersion: ', version = version + 1',
+    true: 'true',
   };
   readonly pool: pg.Pool;
   private readonly writes: CustomerBatches;

@@ -7,7 +7,7 @@ import { loadMigrations } from '../migrations.js';
 import * as rows from '../rows.js';
 import { SqlStore, type Row, type SqlDialect, type SqlRunner } from '../sql-store.js';
 import type { CustomerChanges, CustomerLoad, CustomerSnapshot, Decision, Store, StoreCapabilities, WriteStats } from '../store.js';
-import { namedInsert, namedUpdate } from '../written-sql.js';
+import { customerUpdate, namedInsert, namedUpdate } from '../written-sql.js';
 import { GroupCommit } from './group-commit.js';
 
 type Statement = Database.Statement<unknown[], Record<string, unknown>>;
@@ -25,7 +25,7 @@ export class SqliteStore extends SqlStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly capabilities: StoreCapabilities;
   /** SQLite holds the whole database's write lock from BEGIN IMMEDIATE: no row locks to take or skip. */
-  protected readonly dialect: SqlDialect = { forUpdate: '', skipLocked: () => '', bumpVersion: '' };
+  protected readonly dialect: SqlDialect = { forUpdate: '', skipLocked: () => '', bumpVersion: '', true: '1' };
   private readonly db: Database.Database;
   private readonly cache = new Map<string, Statement>();
   private readonly writes: GroupCommit;
@@ -147,6 +147,7 @@ export class SqliteStore extends SqlStore implements Store {
       let seq = Number(this.sql('SELECT coalesce(max(seq), 0) AS seq FROM events WHERE customer_id = ?').get(customerId)!.seq);
       for (const e of changes.events) this.sql(namedInsert('events')).run(rows.eventParams(e, ++seq));
     }
+    if (changes.customer) this.sql(customerUpdate()).run(rows.customerParams(customerId, changes.customer));
     if (changes.idempotency) this.sql(namedInsert('idempotency_keys')).run(rows.idempotencyParams(customerId, changes.idempotency));
     for (const w of changes.spendWindows) this.sql(SPEND_WINDOW_UPSERT).run(rows.spendWindowParams(w));
     if (changes.inFlightDelta !== 0) this.sql('UPDATE customers SET in_flight = in_flight + ? WHERE id = ?').run(changes.inFlightDelta, customerId);

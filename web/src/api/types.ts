@@ -1,6 +1,7 @@
 /** The API's shapes: the SDK's types (one statement of them), plus what only the demo studio uses. */
 export type {
   Alerts,
+  AutoTopUp,
   Balance,
   BreakdownLine,
   CreatedWebhookEndpoint,

@@ -18,6 +18,7 @@ interface EventData {
   amount?: number;
   expiresAt?: string | null;
   reason?: string | null;
+  failuresInRow?: number;
 }
 
 /** One line saying what happened, from the event's type and data; the full data is one click away. */
@@ -55,6 +56,12 @@ export function describeEvent(e: PurseEvent): string {
       const verb = e.type.slice('subscription.'.length);
       return s ? `Plan ${s.planId} ${verb}${s.cancelAtPeriodEnd ? `, ends ${date(s.currentPeriodEnd)}` : `, period ends ${date(s.currentPeriodEnd)}`}` : `Subscription ${verb}`;
     }
+    case 'auto_top_up.succeeded':
+      return d.purchase ? `Auto top-up paid: ${credits(d.purchase.credits)} for ${money(d.purchase.price)}` : 'Auto top-up paid';
+    case 'auto_top_up.failed':
+      return `Auto top-up failed${why(d.reason)}${d.failuresInRow ? ` (${d.failuresInRow} in a row)` : ''}`;
+    case 'auto_top_up.disabled':
+      return `Auto top-up turned itself off${why(d.reason)}`;
   }
 }
 

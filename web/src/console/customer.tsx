@@ -6,6 +6,7 @@ import { LimitsCard } from './limits-card';
 import { Breakdown, credits, DataTable, date, dateTime, HISTORY_PAGE_SIZE, LedgerTable, num, SOURCE_LABEL } from '@purse/react';
 import { ReasonDialog } from '../components/reason-dialog';
 import { AlertsCard, CustomerEvents } from './customer-events';
+import { AutoTopUpCard } from './auto-top-up';
 import { ErrorNotice, Loading, Notice, Stat } from '../components/ui';
 import { useAsync } from '../lib/use-async';
 import { useTitle } from '../lib/use-title';
@@ -160,6 +161,8 @@ export function CustomerPage({ customerId }: { customerId: string }) {
               <LimitsCard customerId={customer.id} state={limits} tools={tools} onSaved={reload} />
             </div>
           </div>
+
+          <AutoTopUpCard customerId={customer.id} onSaved={reload} version={version} />
 
           <section className="card stack" aria-labelledby="grants-heading">
             <h2 id="grants-heading">Grants</h2>

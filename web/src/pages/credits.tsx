@@ -1,8 +1,8 @@
-import { BalanceBreakdown, CreditHistory, credits } from '@purse/react';
+import { BalanceBreakdown, CreditHistory, credits, money } from '@purse/react';
 import { useEffect, useState } from 'react';
 import { Link, useSearch } from 'wouter';
 import { request, seg } from '../api/client';
-import type { LimitsState, Purchase } from '../api/types';
+import type { AutoTopUp, LimitsState, Pricing, Purchase } from '../api/types';
 import { SpendLimits } from '../components/spend-limits';
 import { DemoCreditsNotice, useBalance } from '../components/balance';
 import { ErrorNotice, Loading, Notice } from '../components/ui';
@@ -53,10 +53,55 @@ function YourLimits({ customerId }: { customerId: string }) {
   return <SpendLimits state={state} />;
 }
 
+/** The customer's auto top-up, as its session may read it: on or off, when and what it buys, this month's count. */
+function AutoTopUpSummary({ customerId, version }: { customerId: string; version: number }) {
+  const [a, setA] = useState<AutoTopUp>();
+  const [packName, setPackName] = useState<string>();
+  const [error, setError] = useState<Error>();
+  useEffect(() => {
+    let stop = false;
+    request<AutoTopUp>(`/v1/customers/${seg(customerId)}/auto-top-up`, { auth: 'session' }).then(
+      (got) => {
+        if (stop) return;
+        setA(got);
+        if (got.packId) void request<Pricing>('/v1/pricing').then((p) => !stop && setPackName(p.packs.find((x) => x.id === got.packId)?.name), () => {});
+      },
+      (err: Error) => !stop && setError(err),
+    );
+    return () => void (stop = true);
+  }, [customerId, version]);
+  if (error) return <ErrorNotice error={error} />;
+  if (!a) return null;
+  return (
+    <section className="card stack" aria-labelledby="top-up-heading" data-testid="auto-top-up">
+      <h2 id="top-up-heading">Auto top-up</h2>
+      {a.enabled && a.topUp && a.threshold !== null ? (
+        <>
+          <p data-testid="auto-top-up-summary">
+            <strong>On.</strong> When your balance falls below {credits(a.threshold)}, {credits(a.topUp.credits)} ({packName ?? a.packId}
+            {a.quantity && a.quantity > 1 ? ` × ${a.quantity}` : ''}) are bought for {money(a.topUp.price)}.
+          </p>
+          <p className="muted" data-testid="auto-top-up-month">
+            This month: {a.thisMonth.purchases} {a.thisMonth.purchases === 1 ? 'top-up' : 'top-ups'}
+            {a.monthlyLimit.purchases !== null ? ` of at most ${a.monthlyLimit.purchases}` : ''}.
+            {a.state.pendingPurchaseId ? ' A top-up is being paid.' : ''}
+          </p>
+        </>
+      ) : (
+        <p data-testid="auto-top-up-summary">
+          <strong>Off.</strong> {a.reason && a.threshold !== null ? `(${a.reason})` : 'Buy credits when you need them.'}
+        </p>
+      )}
+    </section>
+  );
+}
+
 /** The customer's credits: Purse's balance with "Learn more", and the history behind it. */
 export function CreditsPage() {
   useTitle('Your credits');
-  const { conn, error, refresh } = useBalance();
+  const { conn, error, refresh, balance } = useBalance();
+  // The available balance changing is when a top-up may have started or been paid: read it again then.
+  const version = balance?.available ?? -1;
   const purchaseId = new URLSearchParams(useSearch()).get('purchase');
 
   return (
@@ -75,6 +120,7 @@ export function CreditsPage() {
           }
         />
       )}
+      {conn && <AutoTopUpSummary customerId={conn.session.customerId} version={version} />}
       {conn && (
         <section className="card stack" aria-labelledby="limits-heading">
           <h2 id="limits-heading">Spending limits</h2>

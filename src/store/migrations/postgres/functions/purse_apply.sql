@@ -13,6 +13,11 @@ BEGIN
   IF NOT FOUND THEN
     RETURN false;
   END IF;
+  IF p_changes ? 'customer' THEN
+    UPDATE customers c SET {{customers.update=u}}
+      FROM jsonb_populate_record(NULL::customers, p_changes->'customer') u
+     WHERE c.id = p_customer;
+  END IF;
 
   IF jsonb_array_length(p_changes->'insertGrants') > 0 THEN
     INSERT INTO grants ({{grants.insert}})
