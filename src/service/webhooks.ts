@@ -116,6 +116,8 @@ export interface DeliveryOptions {
   onError?: (err: unknown) => void;
 }
 
+/** How soon a worker that found work looks again (the idle poll is PURSE_WEBHOOK_POLL_MS). */
+const BUSY_POLL_MS = 25;
 /** The most deliveries one worker sends at once: a turn's batch, recorded in one commit. */
 const MAX_CONCURRENT_SENDS = 64;
 /** How long a worker holds a delivery it took, unless told otherwise: longer than a send may last. */
@@ -232,12 +234,17 @@ export function startDeliveryWorker(ctx: ServiceContext, opts: DeliveryOptions):
     return { attempt: record, delivery: next };
   };
 
+  /** Whether the last round found work: while it does, the worker looks again soon rather than at the idle poll. */
+  let found = false;
   const round = async (): Promise<void> => {
     // One transaction a turn: the batch just sent is recorded as the next one is taken.
     let sent: AttemptResult[] = [];
+    found = false;
     for (;;) {
-      const due = await ctx.store.deliveryTurn(sent, Date.now(), stopped ? 0 : MAX_CONCURRENT_SENDS, leaseMs, disable);
-      if (due.length === 0) return;
+      const turn = await ctx.store.deliveryTurn(sent, Date.now(), stopped ? 0 : MAX_CONCURRENT_SENDS, leaseMs, disable);
+      const due = turn.deliveries;
+      if (due.length === 0 && turn.dispatched === 0) return;
+      found = true;
       // An endpoint is read once a turn, not once a delivery.
       const endpoints = new Map<string, Promise<WebhookEndpoint | null>>();
       const endpointOf = (id: string) => endpoints.get(id) ?? endpoints.set(id, ctx.store.getWebhookEndpoint(id)).get(id)!;
@@ -273,7 +280,9 @@ export function startDeliveryWorker(ctx: ServiceContext, opts: DeliveryOptions):
       .catch((err) => opts.onError?.(err))
       .finally(() => {
         busy = false;
-        schedule(again ? 0 : pollMs);
+        // Events arrive in bursts: a worker that just sent some looks again within BUSY_POLL_MS, so
+        // it keeps pace with the writes instead of letting a second's worth pile up.
+        schedule(again ? 0 : found ? Math.min(BUSY_POLL_MS, pollMs) : pollMs);
         again = false;
       });
   }

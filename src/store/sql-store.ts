@@ -6,7 +6,10 @@ import { compareWithLedger, MALFORMED_ENTRIES_SQL } from './audit.js';
 import { decodeAttemptCursor, decodeEventCursor, decodeGenerationCursor } from './cursor.js';
 import type { AppliedMigration } from './migrations.js';
 import * as rows from './rows.js';
-import type { ApiKeyRecord, AttemptResult, AuditReport, DisableRule, EventFilter, Page } from './store.js';
+import type { ApiKeyRecord, AttemptResult, AuditReport, DeliveryTurn, DisableRule, EventFilter, Page } from './store.js';
+
+/** The most events one delivery turn marks dispatched when no endpoint is enabled to send them to. */
+const MAX_EVENTS_MARKED = 1_000;
 import {
   attemptParams,
   deliveryParams,
@@ -400,19 +403,21 @@ export abstract class SqlStore implements SqlRunner {
     });
   }
 
-  async deliveryTurn(sent: AttemptResult[], now: number, limit: number, leaseMs: number, disable: DisableRule): Promise<WebhookDelivery[]> {
+  async deliveryTurn(sent: AttemptResult[], now: number, limit: number, leaseMs: number, disable: DisableRule): Promise<DeliveryTurn> {
+    const none = { deliveries: [], dispatched: 0 };
     // A cheap look first, so an idle worker takes no write lock.
-    if (sent.length === 0 && (limit === 0 || ((await this.all(W.anyUndispatched)).length === 0 && (await this.all(W.anyDue, [now, now])).length === 0))) return [];
+    if (sent.length === 0 && (limit === 0 || ((await this.all(W.anyUndispatched)).length === 0 && (await this.all(W.anyDue, [now, now])).length === 0))) return none;
     return this.inTransaction(async (tx) => {
       await this.recordAttempts(tx, sent, disable);
-      if (limit === 0) return [];
+      if (limit === 0) return none;
       const lockedUntil = now + leaseMs;
       const due = (await tx.all(`${W.claimDue}${this.dialect.skipLocked('d')}) RETURNING *`, [lockedUntil, now, now, limit])).map(toDelivery);
-      if (due.length >= limit) return due;
-      // The outbox's fan-out: each new delivery is made already held by this worker.
-      const events = await tx.all(`SELECT customer_id, seq, id, type FROM events WHERE dispatched = 0 ORDER BY created_at LIMIT ?${this.dialect.skipLocked()}`, [limit - due.length]);
-      if (events.length === 0) return due;
+      if (due.length >= limit) return { deliveries: due, dispatched: 0 };
+      // The outbox's fan-out: each new delivery is made already held by this worker. With no
+      // endpoint enabled, events are only marked, a larger batch at a time.
       const endpoints = (await tx.all(W.enabledEndpoints)).map(toEndpoint);
+      const take = endpoints.length === 0 ? MAX_EVENTS_MARKED : limit - due.length;
+      const events = await tx.all(`SELECT customer_id, seq, id, type FROM events WHERE dispatched = 0 ORDER BY created_at LIMIT ?${this.dialect.skipLocked()}`, [take]);
       for (const e of events) {
         for (const endpoint of endpoints) {
           if (!endpointWants(endpoint, e.type as EventType)) continue;
@@ -422,7 +427,7 @@ export abstract class SqlStore implements SqlRunner {
         }
         await tx.run(W.markDispatched, [e.customer_id, e.seq]);
       }
-      return due;
+      return { deliveries: due, dispatched: events.length };
     });
   }
 

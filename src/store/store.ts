@@ -7,6 +7,12 @@ export interface AttemptResult {
   delivery: WebhookDelivery;
 }
 
+/** What one turn of the delivery worker took: deliveries to send, and events dispatched. */
+export interface DeliveryTurn {
+  deliveries: WebhookDelivery[];
+  dispatched: number;
+}
+
 /** When an endpoint's failures disable it, and the reason it is given. */
 export interface DisableRule {
   maxFailures: number;
@@ -261,9 +267,10 @@ export interface Store {
    * oldest events not yet dispatched — one per enabled endpoint that wants each
    * event, which is marked dispatched. On PostgreSQL rows another worker holds
    * are skipped, not waited for. With nothing to record and nothing to do it
-   * takes no write lock.
+   * takes no write lock. Answers the deliveries taken and how many events it
+   * dispatched (with no endpoint enabled, a turn only marks events).
    */
-  deliveryTurn(sent: AttemptResult[], now: number, limit: number, leaseMs: number, disable: DisableRule): Promise<WebhookDelivery[]>;
+  deliveryTurn(sent: AttemptResult[], now: number, limit: number, leaseMs: number, disable: DisableRule): Promise<DeliveryTurn>;
   /** An endpoint's attempts, newest first; `before` is `at.id` of the last one seen. */
   listWebhookAttempts(endpointId: string, page: Page): Promise<WebhookAttempt[]>;
 

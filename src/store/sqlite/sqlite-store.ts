@@ -12,6 +12,11 @@ import { GroupCommit } from './group-commit.js';
 
 type Statement = Database.Statement<unknown[], Record<string, unknown>>;
 
+/** How long a write waits for another connection's write lock before it fails. */
+const BUSY_TIMEOUT_MS = 10_000;
+/** Between two tries of a transaction outside the group commit for the write lock. */
+const LOCK_RETRY_MS = 1;
+
 /** A spend window written whole: inserted, or its counter replaced. */
 const SPEND_WINDOW_UPSERT = `${namedInsert('spend_windows')} ON CONFLICT (customer_id, window_start, scope, tool_id, window_kind) DO UPDATE SET used = excluded.used`;
 
@@ -37,7 +42,7 @@ export class SqliteStore extends SqlStore implements Store {
     super();
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
-    this.db.pragma('busy_timeout = 10000');
+    this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${opts.syncEachCommit === false ? 'NORMAL' : 'FULL'}`);
     this.db.pragma('foreign_keys = ON');
@@ -82,7 +87,8 @@ export class SqliteStore extends SqlStore implements Store {
 
   private exclusive<T>(begin: string, work: (tx: SqlRunner) => Promise<T>): Promise<T> {
     const run = async () => {
-      this.db.exec(begin);
+      if (begin === 'BEGIN IMMEDIATE') await this.takeWriteLock();
+      else this.db.exec(begin);
       try {
         const result = await work(this);
         this.db.exec('COMMIT');
@@ -95,6 +101,31 @@ export class SqliteStore extends SqlStore implements Store {
     const next = this.transactions.then(run, run);
     this.transactions = next.catch(() => {});
     return next;
+  }
+
+  /**
+   * BEGIN IMMEDIATE without SQLite's own busy wait, which sleeps the thread in
+   * growing steps (1, 2, 5 … 100 ms) while another connection holds the lock: a
+   * writer that commits without pause (the API's group commit) would keep a
+   * second one (the webhook thread) asleep. Each try here fails at once, and the
+   * next comes LOCK_RETRY_MS later, giving the event loop its turns meanwhile.
+   * The connection's busy timeout is back in force between tries, for the
+   * group commit that may run in them.
+   */
+  private async takeWriteLock(): Promise<void> {
+    const deadline = Date.now() + BUSY_TIMEOUT_MS;
+    for (;;) {
+      this.db.pragma('busy_timeout = 0');
+      try {
+        this.db.exec('BEGIN IMMEDIATE');
+        return;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw err;
+      } finally {
+        this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
+    }
   }
 
   protected async hasTable(name: string): Promise<boolean> {
