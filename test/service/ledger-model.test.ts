@@ -12,6 +12,7 @@ import { grantCredits, voidGrant } from '../../src/service/grants.js';
 import { getLimits, putLimits } from '../../src/service/limits.js';
 import type { Limits } from '../../src/domain/limits.js';
 import { payPendingTopUps, setAutoTopUp } from '../../src/service/auto-top-up.js';
+import { monthOf } from '../../src/domain/auto-top-up.js';
 import { putPack } from '../../src/service/plans.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
@@ -155,10 +156,6 @@ function topUpAtWriteEnd(m: Model): void {
   }
 }
 
-/** The UTC calendar month an instant falls in, as `YYYY-MM`. */
-function monthOf(at: number): string {
-  return new Date(at).toISOString().slice(0, 7);
-}
 
 async function codeOf(p: Promise<unknown>): Promise<string | null> {
   try {
