@@ -49,6 +49,8 @@ require('node:http').createServer((req, res) => {
 
 async function startReceiver(): Promise<{ url: string; count(): Promise<number>; child: ChildProcess }> {
   const child = spawn(process.execPath, ['-e', RECEIVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // A bench that fails must not leave its receiver behind.
+  process.once('exit', () => child.kill());
   const port = await new Promise<string>((resolve) => child.stdout!.once('data', (d) => resolve(String(d).trim())));
   const url = `http://127.0.0.1:${port}/hooks`;
   return { url, child, count: async () => Number(await (await fetch(url)).text()) };

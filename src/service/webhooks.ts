@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
-import { Webhook } from 'standardwebhooks';
+import { createHmac, randomBytes } from 'node:crypto';
+import { Agent, request } from 'undici';
 import { RETRY_WINDOW_MS, retryDelayMs, type EventType, type PurseEvent, type WebhookAttempt, type WebhookDelivery, type WebhookEndpoint } from '../domain/events.js';
 import { decodeAttemptCursor, encodeAttemptCursor } from '../store/cursor.js';
 import { newDelivery } from '../store/webhook-queries.js';
@@ -123,43 +121,40 @@ const MAX_CONCURRENT_SENDS = 64;
 /** How long a worker holds a delivery it took, unless told otherwise: longer than a send may last. */
 const LEASE_MS = 60_000;
 
-/** Kept-alive connections to receivers, as many per receiver as one batch sends at once. */
-const AGENTS = {
-  'http:': new http.Agent({ keepAlive: true, maxSockets: MAX_CONCURRENT_SENDS }),
-  'https:': new https.Agent({ keepAlive: true, maxSockets: MAX_CONCURRENT_SENDS }),
-};
+/**
+ * Kept-alive connections to receivers, as many per receiver as one batch sends
+ * at once. undici's client, not Node's `http.request` or `fetch`: it costs about
+ * half the CPU of the first and a third of the second per request (measured in
+ * the note of this change), and the worker shares the machine with the API.
+ */
+const DISPATCHER = new Agent({ connections: MAX_CONCURRENT_SENDS, keepAliveTimeout: 30_000 });
 
 /**
  * POSTs `body` to `url` and resolves with the answer's status once its body has
  * been drained (unread); rejects on a network error, or when the whole exchange
- * takes longer than `timeoutMs`. Redirects are not followed. Node's own client,
- * not `fetch`: it costs a third of the CPU per request, and the worker shares
- * its process with the API.
+ * takes longer than `timeoutMs`. Redirects are not followed.
  */
-function post(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const transport = target.protocol === 'https:' ? https : http;
-    const req = transport.request(
-      target,
-      { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: AGENTS[target.protocol as 'http:' | 'https:'] },
-      (res) => {
-        res.on('end', () => {
-          clearTimeout(timer);
-          resolve(res.statusCode ?? 0);
-        });
-        res.on('error', fail);
-        res.resume();
-      },
-    );
-    const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    function fail(err: Error) {
-      clearTimeout(timer);
-      reject(err);
-    }
-    req.on('error', fail);
-    req.end(body);
-  });
+async function post(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<number> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    const res = await request(url, { method: 'POST', headers, body, dispatcher: DISPATCHER, signal });
+    await res.body.dump();
+    return res.statusCode;
+  } catch (err) {
+    throw signal.aborted ? new Error(`no answer within ${timeoutMs} ms`) : err;
+  }
+}
+
+/**
+ * The Standard Webhooks signature: `v1,` and the base64 HMAC-SHA256 of
+ * `id.timestamp.body`, keyed by the secret's bytes after `whsec_`. Node's own
+ * HMAC rather than the `standardwebhooks` library's pure-JavaScript SHA-256,
+ * which cost a tenth of a delivery's CPU; the tests verify every delivery with
+ * that library, so the two cannot drift apart.
+ */
+export function signature(secret: string, id: string, timestampSeconds: number, body: string): string {
+  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+  return `v1,${createHmac('sha256', key).update(`${id}.${timestampSeconds}.${body}`).digest('base64')}`;
 }
 
 /**
@@ -183,12 +178,11 @@ export function startDeliveryWorker(ctx: ServiceContext, opts: DeliveryOptions):
   let running: Promise<void> = Promise.resolve();
 
   /** Sends one delivery; what happened, to record with the rest of its batch (null: its event or endpoint is gone). */
-  const send = async (delivery: WebhookDelivery, endpointOf: Promise<WebhookEndpoint | null>): Promise<AttemptResult | null> => {
-    const [event, endpoint] = await Promise.all([ctx.store.getEvent(delivery.eventId), endpointOf]);
+  const send = async (delivery: WebhookDelivery, event: PurseEvent | undefined, endpointOf: Promise<WebhookEndpoint | null>): Promise<AttemptResult | null> => {
+    const endpoint = await endpointOf;
     if (!event || !endpoint) return null;
     const body = JSON.stringify(opts.render(event));
-    const sentAt = new Date();
-    const signature = new Webhook(endpoint.secret.slice('whsec_'.length)).sign(event.id, sentAt, body);
+    const timestamp = Math.floor(Date.now() / 1000);
     let statusCode: number | null = null;
     let error: string | null = null;
     const started = performance.now();
@@ -199,8 +193,8 @@ export function startDeliveryWorker(ctx: ServiceContext, opts: DeliveryOptions):
           'content-type': 'application/json',
           'user-agent': 'Purse-Webhooks/1',
           'webhook-id': event.id,
-          'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
-          'webhook-signature': signature,
+          'webhook-timestamp': String(timestamp),
+          'webhook-signature': signature(endpoint.secret, event.id, timestamp, body),
         },
         body,
         timeoutMs,
@@ -250,7 +244,7 @@ export function startDeliveryWorker(ctx: ServiceContext, opts: DeliveryOptions):
       const endpointOf = (id: string) => endpoints.get(id) ?? endpoints.set(id, ctx.store.getWebhookEndpoint(id)).get(id)!;
       const results = await Promise.all(
         due.map((d) =>
-          send(d, endpointOf(d.endpointId)).catch((err) => {
+          send(d, turn.events.get(d.eventId), endpointOf(d.endpointId)).catch((err) => {
             opts.onError?.(err);
             return null;
           }),

@@ -404,7 +404,7 @@ export abstract class SqlStore implements SqlRunner {
   }
 
   async deliveryTurn(sent: AttemptResult[], now: number, limit: number, leaseMs: number, disable: DisableRule): Promise<DeliveryTurn> {
-    const none = { deliveries: [], dispatched: 0 };
+    const none = { deliveries: [], events: new Map(), dispatched: 0 };
     // A cheap look first, so an idle worker takes no write lock.
     if (sent.length === 0 && (limit === 0 || ((await this.all(W.anyUndispatched)).length === 0 && (await this.all(W.anyDue, [now, now])).length === 0))) return none;
     return this.inTransaction(async (tx) => {
@@ -412,22 +412,34 @@ export abstract class SqlStore implements SqlRunner {
       if (limit === 0) return none;
       const lockedUntil = now + leaseMs;
       const due = (await tx.all(`${W.claimDue}${this.dialect.skipLocked('d')}) RETURNING *`, [lockedUntil, now, now, limit])).map(toDelivery);
-      if (due.length >= limit) return { deliveries: due, dispatched: 0 };
+      // The events of retried deliveries, by id; the fan-out below reads its own whole.
+      const events = new Map<string, PurseEvent>();
+      for (const d of due) {
+        if (events.has(d.eventId)) continue;
+        const r = await tx.all('SELECT * FROM events WHERE id = ? LIMIT 1', [d.eventId]);
+        if (r[0]) events.set(d.eventId, rows.toEvent(r[0]));
+      }
+      if (due.length >= limit) return { deliveries: due, events, dispatched: 0 };
       // The outbox's fan-out: each new delivery is made already held by this worker. With no
-      // endpoint enabled, events are only marked, a larger batch at a time.
+      // endpoint enabled, events are only marked, a larger batch at a time (and not read whole).
       const endpoints = (await tx.all(W.enabledEndpoints)).map(toEndpoint);
       const take = endpoints.length === 0 ? MAX_EVENTS_MARKED : limit - due.length;
-      const events = await tx.all(`SELECT customer_id, seq, id, type FROM events WHERE dispatched = 0 ORDER BY created_at LIMIT ?${this.dialect.skipLocked()}`, [take]);
-      for (const e of events) {
-        for (const endpoint of endpoints) {
-          if (!endpointWants(endpoint, e.type as EventType)) continue;
-          const delivery = { ...newDelivery(endpoint.id, e.id as string, e.customer_id as string, now), lockedUntil };
-          await tx.run(W.insertDelivery, deliveryParams(delivery));
-          due.push(delivery);
+      const columns = endpoints.length === 0 ? 'customer_id, seq' : '*';
+      const fresh = await tx.all(`SELECT ${columns} FROM events WHERE dispatched = 0 ORDER BY created_at LIMIT ?${this.dialect.skipLocked()}`, [take]);
+      for (const r of fresh) {
+        if (endpoints.length > 0) {
+          const e = rows.toEvent(r);
+          events.set(e.id, e);
+          for (const endpoint of endpoints) {
+            if (!endpointWants(endpoint, e.type)) continue;
+            const delivery = { ...newDelivery(endpoint.id, e.id, e.customerId, now), lockedUntil };
+            await tx.run(W.insertDelivery, deliveryParams(delivery));
+            due.push(delivery);
+          }
         }
-        await tx.run(W.markDispatched, [e.customer_id, e.seq]);
+        await tx.run(W.markDispatched, [r.customer_id, r.seq]);
       }
-      return { deliveries: due, dispatched: events.length };
+      return { deliveries: due, events, dispatched: fresh.length };
     });
   }
 

@@ -10,6 +10,8 @@ export interface AttemptResult {
 /** What one turn of the delivery worker took: deliveries to send, and events dispatched. */
 export interface DeliveryTurn {
   deliveries: WebhookDelivery[];
+  /** The events of `deliveries`, read in the same transaction; one that is gone is missing. */
+  events: Map<string, PurseEvent>;
   dispatched: number;
 }
 
