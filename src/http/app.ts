@@ -18,6 +18,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { API_TAGS, markOptionalBody, withErrorExamples, withOptionalBodies, withoutUnusedSchemas } from './openapi.js';
 import { alertRoutes } from './routes/alerts.js';
 import { limitRoutes } from './routes/limits.js';
+import { memberRoutes } from './routes/members.js';
 import { autoTopUpRoutes } from './routes/auto-top-up.js';
 import { customerRoutes } from './routes/customers.js';
 import { eventRoutes } from './routes/events.js';
