@@ -129,7 +129,7 @@ export async function buildApp(options: AppOptions) {
     app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) => reply.type('text/html').send(landingPage({ console: web !== null })));
   }
 
-  const all = [healthRoutes, toolRoutes, planRoutes, pricingRoutes, customerRoutes, subscriptionRoutes, purchaseRoutes, grantRoutes, generationRoutes, reportRoutes, alertRoutes, limitRoutes, autoTopUpRoutes, eventRoutes, webhookEndpointRoutes, testClockRoutes, webhookRoutes, demoRoutes];
+  const all = [healthRoutes, toolRoutes, planRoutes, pricingRoutes, customerRoutes, subscriptionRoutes, purchaseRoutes, grantRoutes, generationRoutes, reportRoutes, alertRoutes, limitRoutes, memberRoutes, autoTopUpRoutes, eventRoutes, webhookEndpointRoutes, testClockRoutes, webhookRoutes, demoRoutes];
   for (const routes of all) routes(app, deps);
   return app;
 }
