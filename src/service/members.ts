@@ -66,6 +66,12 @@ export async function getMember(ctx: ServiceContext, customerId: string, memberI
   return (await withUsage(ctx, customerId, [member]))[0]!;
 }
 
+/** Refuses a member that does not exist or was removed (before a session is minted for it). */
+export async function assertActiveMember(ctx: ServiceContext, customerId: string, memberId: string): Promise<void> {
+  const member = await ctx.store.getMember(customerId, memberId);
+  if (!member || member.removedAt !== null) throw errors.memberNotFound(customerId, memberId, member !== null);
+}
+
 /** Every member of a team (removed ones too, marked), each with its usage this UTC day and month. */
 export async function listMembers(ctx: ServiceContext, customerId: string): Promise<MemberState[]> {
   await getCustomer(ctx, customerId);

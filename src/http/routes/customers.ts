@@ -3,7 +3,6 @@ import { MAX_SESSION_SECONDS, mintSession } from '../../service/auth.js';
 import * as customers from '../../service/customers.js';
 import * as generations from '../../service/generations.js';
 import { listGrants } from '../../service/grants.js';
-import { errors } from '../../service/errors.js';
 import { assertCustomerAccess, sessionMember } from '../auth.js';
 import * as members from '../../service/members.js';
 import type { RouteDeps, ZodApp } from '../deps.js';
@@ -102,10 +101,7 @@ export function customerRoutes(app: ZodApp, { ctx, auth }: RouteDeps): void {
     handler: async (req, reply) => {
       await customers.getCustomer(ctx, req.params.customerId);
       const memberId = req.body?.memberId;
-      if (memberId !== undefined) {
-        const member = await members.getMember(ctx, req.params.customerId, memberId);
-        if (member.removedAt !== null) throw errors.memberNotFound(req.params.customerId, memberId, true);
-      }
+      if (memberId !== undefined) await members.assertActiveMember(ctx, req.params.customerId, memberId);
       const session = mintSession(auth, req.params.customerId, ctx.clock.now(), req.body?.ttlSeconds ?? 3600, memberId);
       return reply
         .code(201)
