@@ -167,6 +167,9 @@ describe('a team with two members and a member limit', () => {
     expect(teamFull.body.error.details).toEqual({ scope: 'customer', window: 'day', limit: 15, used: 15, required: 5 });
     // Refusals changed nothing.
     expect((await p.call('GET', `/v1/customers/${team}/balance`)).body).toMatchObject({ available: 85, reserved: 15 });
+    // The team's own limits count every member's spend, and only the team's and the tools' windows show there.
+    const limits = (await p.call('GET', `/v1/customers/${team}/limits`)).body;
+    expect(limits.used).toEqual({ day: 15, month: 15, tools: { [toolId]: { day: 15, month: 15 } } });
   });
 
   it('a removed member cannot reserve, its sessions stop working, and its history stays', async () => {
