@@ -13,6 +13,9 @@ import type {
   LedgerEntry,
   Limits,
   LimitsState,
+  Member,
+  MemberInput,
+  MemberSpend,
   Outstanding,
   Pack,
   Page,
@@ -205,9 +208,31 @@ export class Purse {
   async searchCustomers(query: string, limit?: number): Promise<Customer[]> {
     return (await this.request<{ data: Customer[] }>('GET', `/v1/customers${search({ query, limit })}`)).data;
   }
-  /** A customer session for a front end: it may read this customer's credits and buy packs for it. */
-  createSession(customerId: string, ttlSeconds?: number): Promise<{ token: string; customerId: string; expiresAt: string }> {
-    return this.request('POST', `/v1/customers/${enc(customerId)}/sessions`, ttlSeconds === undefined ? {} : { ttlSeconds }, { retry: true });
+  /**
+   * A customer session for a front end: it may read this customer's credits and buy packs for it.
+   * With `memberId`, one team member's session: the team's balance, its own generations and usage.
+   */
+  createSession(customerId: string, ttlSeconds?: number, memberId?: string): Promise<{ token: string; customerId: string; memberId: string | null; expiresAt: string }> {
+    return this.request('POST', `/v1/customers/${enc(customerId)}/sessions`, defined({ ttlSeconds, memberId }), { retry: true });
+  }
+
+  // Teams
+
+  /** Adds or updates a member of a team customer; it then reserves from the team's pool by naming `memberId`. */
+  putMember(teamId: string, memberId: string, member: MemberInput = {}): Promise<Member> {
+    return this.request('PUT', `/v1/customers/${enc(teamId)}/members/${enc(memberId)}`, member, { retry: true });
+  }
+  /** One member with its usage this UTC day and month. */
+  getMember(teamId: string, memberId: string): Promise<Member> {
+    return this.request('GET', `/v1/customers/${enc(teamId)}/members/${enc(memberId)}`);
+  }
+  /** Every member of a team (removed ones too), each with its usage this UTC day and month. */
+  async listMembers(teamId: string): Promise<Member[]> {
+    return (await this.request<{ data: Member[] }>('GET', `/v1/customers/${enc(teamId)}/members`)).data;
+  }
+  /** Removes a member: it can no longer reserve; its history stays. */
+  removeMember(teamId: string, memberId: string): Promise<Member> {
+    return this.request('DELETE', `/v1/customers/${enc(teamId)}/members/${enc(memberId)}`, undefined, { retry: true });
   }
   /** Low-balance thresholds and how early expiring credits are announced, for one customer. */
   getAlerts(customerId: string): Promise<Alerts> {
@@ -297,7 +322,7 @@ export class Purse {
   // Generations
 
   /** Reserves the cost of a generation. Its id is made here when not given, so a retry repeats the same reservation. */
-  reserve(input: { customerId: string; toolId: string; units?: number; id?: string; metadata?: Metadata }): Promise<Generation> {
+  reserve(input: { customerId: string; toolId: string; units?: number; id?: string; metadata?: Metadata; memberId?: string }): Promise<Generation> {
     return this.request('POST', '/v1/generations', { ...defined(input), id: input.id ?? newId() }, { retry: true });
   }
   /** Charges the reserved credits, or those of fewer `units`; the difference goes back. */
@@ -410,6 +435,10 @@ export class Purse {
   }
   async toolsReport(range: ReportRange = {}): Promise<ToolReport[]> {
     return (await this.request<{ tools: ToolReport[] }>('GET', `/v1/reports/tools${search(range)}`)).tools;
+  }
+  /** Spend per team member for generations started in the range (the last 30 days by default). */
+  async membersReport(range: ReportRange = {}): Promise<MemberSpend[]> {
+    return (await this.request<{ members: MemberSpend[] }>('GET', `/v1/reports/members${search(range)}`)).members;
   }
   /** What the app still owes its users: available credits by source, and what is held. */
   outstanding(): Promise<Outstanding> {

@@ -29,6 +29,8 @@ export interface Generation {
   failureReason: string | null;
   createdAt: string;
   settledAt: string | null;
+  /** The team member who spent it; null when none. */
+  memberId: string | null;
 }
 
 export interface Balance {
@@ -58,6 +60,8 @@ export interface LedgerEntry {
   source: GrantSource;
   generationId: string | null;
   toolId: string | null;
+  /** The team member whose generation made the entry; null otherwise. */
+  memberId: string | null;
   reason: string | null;
   createdAt: string;
 }
@@ -228,6 +232,18 @@ export interface ToolReport {
   creditsRefunded: number;
 }
 
+/** `GET /v1/reports/members`: spend per team member. */
+export interface MemberSpend {
+  customerId: string;
+  memberId: string;
+  name: string | null;
+  generations: number;
+  creditsCharged: number;
+  creditsRefunded: number;
+  /** Charged less refunded. */
+  creditsSpent: number;
+}
+
 /** `GET /v1/reports/outstanding`: what the app still owes its users. */
 export interface Outstanding {
   bySource: { source: string; available: number }[];
@@ -389,4 +405,34 @@ export interface LimitsState {
   inFlight: number;
   windows: { day: { start: string; end: string }; month: { start: string; end: string } };
   asOf: string;
+}
+
+/** One user of a team customer: spends from the team's pool within its own limits (and the team's). */
+export interface Member {
+  /** The team. */
+  customerId: string;
+  id: string;
+  name: string | null;
+  email: string | null;
+  role: 'admin' | 'member';
+  /** The member's own caps per UTC day and month; null: none. */
+  limits: { daily?: number; monthly?: number } | null;
+  limitsReason: string | null;
+  /** Credits it reserved in the current UTC day and month, net of what came back. */
+  used: { day: number; month: number };
+  windows: { day: { start: string; end: string }; month: { start: string; end: string } };
+  createdAt: string;
+  updatedAt: string;
+  /** When it was removed (it can no longer reserve); null while it is a member. */
+  removedAt: string | null;
+}
+
+/** What a member is put with; fields left out keep their value. */
+export interface MemberInput {
+  name?: string | null;
+  email?: string | null;
+  role?: 'admin' | 'member';
+  /** Whole; `{}` or null clears them. */
+  limits?: { daily?: number; monthly?: number } | null;
+  reason?: string;
 }

@@ -31,7 +31,7 @@ export interface EffectiveLimits {
   maxInFlight: SourcedLimit | null;
 }
 
-export type SpendScope = 'customer' | 'tool';
+export type SpendScope = 'customer' | 'tool' | 'member';
 export type SpendWindowKind = 'day' | 'month';
 
 /** What one customer reserved in one window (net of credits that came back), per scope. */
@@ -40,6 +40,8 @@ export interface SpendWindow {
   scope: SpendScope;
   /** The tool of a `tool` window; '' for the customer's total. */
   toolId: string;
+  /** The team member of a `member` window (issue 15); '' otherwise. */
+  memberId: string;
   window: SpendWindowKind;
   /** The window's first instant: 00:00 UTC of its day, or of the 1st of its month. */
   windowStart: number;
@@ -48,7 +50,7 @@ export interface SpendWindow {
 
 /** The reasons a reservation is refused by a limit, with what the error reports. */
 export type LimitRefusal =
-  | { kind: 'spend'; scope: SpendScope; toolId?: string; window: SpendWindowKind; limit: number; used: number; required: number }
+  | { kind: 'spend'; scope: SpendScope; toolId?: string; memberId?: string; window: SpendWindowKind; limit: number; used: number; required: number }
   | { kind: 'in_flight'; limit: number; inFlight: number };
 
 const DAY_MS = 86_400_000;
@@ -60,8 +62,24 @@ export function windowStarts(at: number): Record<SpendWindowKind, number> {
 }
 
 /** The key a window is known by inside one customer. */
-export function windowKey(w: Pick<SpendWindow, 'scope' | 'toolId' | 'window' | 'windowStart'>): string {
-  return `${w.scope}:${w.toolId}:${w.window}:${w.windowStart}`;
+export function windowKey(w: Pick<SpendWindow, 'scope' | 'toolId' | 'memberId' | 'window' | 'windowStart'>): string {
+  return `${w.scope}:${w.toolId}:${w.memberId}:${w.window}:${w.windowStart}`;
+}
+
+/** The scopes a reservation is counted in: the customer's total, its tool's, and its member's when it names one. */
+export function countedScopes(toolId: string, memberId: string | null | undefined): { scope: SpendScope; toolId: string; memberId: string }[] {
+  const scopes: { scope: SpendScope; toolId: string; memberId: string }[] = [
+    { scope: 'customer', toolId: '', memberId: '' },
+    { scope: 'tool', toolId, memberId: '' },
+  ];
+  if (memberId) scopes.push({ scope: 'member', toolId: '', memberId });
+  return scopes;
+}
+
+/** A team member's own caps (issue 15): they apply on top of the team's limits, never instead of them. */
+export interface MemberCaps {
+  memberId: string;
+  caps: WindowCaps;
 }
 
 const pick = (own: number | undefined, plan: number | undefined): SourcedLimit | null =>
@@ -95,26 +113,33 @@ export function anyInForce(limits: EffectiveLimits): boolean {
 /**
  * The first limit a reservation of `cost` credits of `toolId` would pass, or
  * null. The in-flight cap is checked first, then the customer's day and month,
- * then the tool's day and month. `used` reads a window's counter (0 when absent).
+ * then the member's (when the reservation names one), then the tool's.
+ * `used` reads a window's counter (0 when absent); `subject` is the tool of a
+ * `tool` window and the member of a `member` window.
  */
 export function limitRefusal(
   limits: EffectiveLimits,
   toolId: string,
   cost: number,
   inFlight: number,
-  used: (scope: SpendScope, toolId: string, window: SpendWindowKind) => number,
+  used: (scope: SpendScope, subject: string, window: SpendWindowKind) => number,
+  member: MemberCaps | null = null,
 ): LimitRefusal | null {
   if (limits.maxInFlight && inFlight + 1 > limits.maxInFlight.value) return { kind: 'in_flight', limit: limits.maxInFlight.value, inFlight };
+  const own = (value: number | undefined): SourcedLimit | null => (value === undefined ? null : { value, source: 'customer' });
   const caps: [SpendScope, string, SpendWindowKind, SourcedLimit | null][] = [
     ['customer', '', 'day', limits.daily],
     ['customer', '', 'month', limits.monthly],
+    ['member', member?.memberId ?? '', 'day', own(member?.caps.daily)],
+    ['member', member?.memberId ?? '', 'month', own(member?.caps.monthly)],
     ['tool', toolId, 'day', limits.tools[toolId]?.daily ?? null],
     ['tool', toolId, 'month', limits.tools[toolId]?.monthly ?? null],
   ];
-  for (const [scope, tool, window, cap] of caps) {
+  for (const [scope, subject, window, cap] of caps) {
     if (!cap) continue;
-    const now = used(scope, tool, window);
-    if (now + cost > cap.value) return { kind: 'spend', scope, ...(scope === 'tool' ? { toolId: tool } : {}), window, limit: cap.value, used: now, required: cost };
+    const now = used(scope, subject, window);
+    const whose = scope === 'tool' ? { toolId: subject } : scope === 'member' ? { memberId: subject } : {};
+    if (now + cost > cap.value) return { kind: 'spend', scope, ...whose, window, limit: cap.value, used: now, required: cost };
   }
   return null;
 }

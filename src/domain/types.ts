@@ -73,6 +73,8 @@ export interface Generation {
   settledAt: number | null;
   /** Whether its cost was counted in the customer's spend windows (limits were in force when it was reserved). */
   counted?: boolean;
+  /** The team member who spent it (issue 15); null (or absent) when it names none. */
+  memberId?: string | null;
 }
 
 /** The kinds of ledger entry and what each does to the customer's balance. */
@@ -92,6 +94,8 @@ export interface LedgerEntry {
   source: GrantSource;
   generationId: string | null;
   toolId: string | null;
+  /** The team member whose generation made this entry; null (or absent) otherwise. */
+  memberId?: string | null;
   amount: number;
   availableDelta: number;
   reservedDelta: number;
@@ -100,6 +104,29 @@ export interface LedgerEntry {
 }
 
 export type NewLedgerEntry = Omit<LedgerEntry, 'id'>;
+
+export const MEMBER_ROLES = ['admin', 'member'] as const;
+export type MemberRole = (typeof MEMBER_ROLES)[number];
+
+/**
+ * One user of a team customer (issue 15): spends from the team's pool within
+ * its own limits. Keyed by the team; a removed member keeps its history.
+ */
+export interface Member {
+  customerId: string;
+  id: string;
+  name: string | null;
+  email: string | null;
+  role: MemberRole;
+  /** The member's own caps per UTC day and month; null when none. */
+  limits: import('./limits.js').WindowCaps | null;
+  /** Why its limits were last set, as the operator gave it. */
+  limitsReason: string | null;
+  createdAt: number;
+  updatedAt: number;
+  /** When it was removed: it can no longer reserve; null while it is a member. */
+  removedAt: number | null;
+}
 
 /** A generative tool and its price: `credits` per `unit`. */
 export interface Tool {

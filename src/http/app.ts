@@ -18,6 +18,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { API_TAGS, markOptionalBody, withErrorExamples, withOptionalBodies, withoutUnusedSchemas } from './openapi.js';
 import { alertRoutes } from './routes/alerts.js';
 import { limitRoutes } from './routes/limits.js';
+import { memberRoutes } from './routes/members.js';
 import { autoTopUpRoutes } from './routes/auto-top-up.js';
 import { customerRoutes } from './routes/customers.js';
 import { eventRoutes } from './routes/events.js';
@@ -128,7 +129,7 @@ export async function buildApp(options: AppOptions) {
     app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) => reply.type('text/html').send(landingPage({ console: web !== null })));
   }
 
-  const all = [healthRoutes, toolRoutes, planRoutes, pricingRoutes, customerRoutes, subscriptionRoutes, purchaseRoutes, grantRoutes, generationRoutes, reportRoutes, alertRoutes, limitRoutes, autoTopUpRoutes, eventRoutes, webhookEndpointRoutes, testClockRoutes, webhookRoutes, demoRoutes];
+  const all = [healthRoutes, toolRoutes, planRoutes, pricingRoutes, customerRoutes, subscriptionRoutes, purchaseRoutes, grantRoutes, generationRoutes, reportRoutes, alertRoutes, limitRoutes, memberRoutes, autoTopUpRoutes, eventRoutes, webhookEndpointRoutes, testClockRoutes, webhookRoutes, demoRoutes];
   for (const routes of all) routes(app, deps);
   return app;
 }

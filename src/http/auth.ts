@@ -41,3 +41,33 @@ export function assertCustomerAccess(request: FastifyRequest, customerId: string
   if (!p) throw errors.unauthorized();
   if (p.kind === 'session' && p.customerId !== customerId) throw errors.forbidden("a customer session may only see its own customer's credits");
 }
+
+/** The team member a session speaks for (issue 15); undefined for a secret key or a whole customer's session. */
+export function sessionMember(request: FastifyRequest): string | undefined {
+  const p = request.principal;
+  return p?.kind === 'session' ? p.member?.id : undefined;
+}
+
+/**
+ * What a member session may read of one member: its own; every member's only
+ * with role `admin`. A secret key, or the team's own session, reads any.
+ */
+export function assertMemberAccess(request: FastifyRequest, customerId: string, memberId: string): void {
+  assertCustomerAccess(request, customerId);
+  const p = request.principal;
+  if (p?.kind === 'session' && p.member && p.member.id !== memberId && p.member.role !== 'admin') throw errors.forbidden("a member session may only see its own usage; every member's needs role admin");
+}
+
+/** Reads of the whole team's members: a secret key, the team's own session, or an admin member's. */
+export function assertTeamAdmin(request: FastifyRequest, customerId: string): void {
+  assertCustomerAccess(request, customerId);
+  const p = request.principal;
+  if (p?.kind === 'session' && p.member && p.member.role !== 'admin') throw errors.forbidden("every member's usage needs a member session with role admin");
+}
+
+/** A member session reads only the generations its member spent; anyone else with access to the customer reads all. */
+export function assertGenerationAccess(request: FastifyRequest, customerId: string, memberId: string | null | undefined): void {
+  assertCustomerAccess(request, customerId);
+  const own = sessionMember(request);
+  if (own !== undefined && memberId !== own) throw errors.forbidden("a member session may only see its own member's generations");
+}

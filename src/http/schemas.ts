@@ -36,7 +36,7 @@ export const ErrorResponse = z
       message: z.string().meta({ description: 'For people; code reads `code`' }),
       details: z.record(z.string(), z.unknown()).optional().meta({
         description:
-          '`field` for invalid_request; `available` and `required` for insufficient_credits; `scope`, `window`, `limit`, `used` and `required` for spend_limit_reached; `limit` and `inFlight` for too_many_in_flight',
+          '`field` for invalid_request; `available` and `required` for insufficient_credits; `scope` (`customer`, `tool` or `member`, with `toolId` or `memberId`), `window`, `limit`, `used` and `required` for spend_limit_reached; `resource` and `id` (and `removed` for a removed member) for not_found; `limit` and `inFlight` for too_many_in_flight',
       }),
     }),
     requestId: z.string(),
@@ -148,11 +148,12 @@ export const GenerationView = z
     failureReason: z.string().nullable(),
     createdAt: Time,
     settledAt: Time.nullable(),
+    memberId: z.string().nullable().meta({ description: 'The team member who spent it; null when none' }),
   })
   .meta({
     id: 'Generation',
     description: 'One use of a tool: reserved, then completed or failed',
-    examples: [{ id: 'gen_7c2e91f04ab35d68', customerId: 'u_42', toolId: 'text-to-image', status: 'reserved', units: 2, unitCredits: 4, cost: 8, chargedUnits: null, charged: 0, refunded: 0, allocations: [{ grantId: 'grt_5d1f0c9a2b7e4f30', amount: 8 }], metadata: { prompt: 'a lighthouse at dusk' }, holdUntil: '2026-11-23T22:15:00.000Z', failureReason: null, createdAt: '2026-11-23T22:00:00.000Z', settledAt: null }],
+    examples: [{ id: 'gen_7c2e91f04ab35d68', customerId: 'u_42', toolId: 'text-to-image', status: 'reserved', units: 2, unitCredits: 4, cost: 8, chargedUnits: null, charged: 0, refunded: 0, allocations: [{ grantId: 'grt_5d1f0c9a2b7e4f30', amount: 8 }], metadata: { prompt: 'a lighthouse at dusk' }, holdUntil: '2026-11-23T22:15:00.000Z', failureReason: null, createdAt: '2026-11-23T22:00:00.000Z', settledAt: null, memberId: null }],
   });
 
 export const LedgerEntryView = z
@@ -166,13 +167,14 @@ export const LedgerEntryView = z
     source: GrantSource,
     generationId: z.string().nullable(),
     toolId: z.string().nullable(),
+    memberId: z.string().nullable().meta({ description: 'The team member whose generation made the entry; null otherwise' }),
     reason: z.string().nullable(),
     createdAt: Time,
   })
   .meta({
     id: 'LedgerEntry',
     description: "One change to a customer's credits; never edited or deleted",
-    examples: [{ id: '1042', type: 'reserve', amount: 8, availableDelta: -8, reservedDelta: 8, grantId: 'grt_5d1f0c9a2b7e4f30', source: 'bonus', generationId: 'gen_7c2e91f04ab35d68', toolId: 'text-to-image', reason: null, createdAt: '2026-11-23T22:00:00.000Z' }],
+    examples: [{ id: '1042', type: 'reserve', amount: 8, availableDelta: -8, reservedDelta: 8, grantId: 'grt_5d1f0c9a2b7e4f30', source: 'bonus', generationId: 'gen_7c2e91f04ab35d68', toolId: 'text-to-image', memberId: null, reason: null, createdAt: '2026-11-23T22:00:00.000Z' }],
   });
 
 export const BalanceView = z
@@ -214,7 +216,7 @@ const MoneyView = z.object({ amount: z.number().int(), currency: z.string() });
 export const MAX_TOOL_LIMITS = 100;
 /** A cap per UTC calendar day and month, in credits reserved. */
 const LimitValue = z.number().int().min(1).max(1_000_000_000_000);
-const WindowCapsBody = z.strictObject({ daily: LimitValue.optional(), monthly: LimitValue.optional() });
+export const WindowCapsBody = z.strictObject({ daily: LimitValue.optional(), monthly: LimitValue.optional() });
 /** Spend limits and the in-flight cap, as a customer or a plan sets them: every field optional, positive integers. */
 export const LimitsBody = z
   .strictObject({
@@ -434,6 +436,43 @@ export const LimitsView = z
         inFlight: 1,
         windows: { day: { start: '2026-11-25T00:00:00.000Z', end: '2026-11-26T00:00:00.000Z' }, month: { start: '2026-11-01T00:00:00.000Z', end: '2026-12-01T00:00:00.000Z' } },
         asOf: '2026-11-25T14:03:00.000Z',
+      },
+    ],
+  });
+
+/** A team member (issue 15), with what it used of the current UTC day and month. */
+export const MemberView = z
+  .object({
+    customerId: z.string().meta({ description: 'The team' }),
+    id: z.string(),
+    name: z.string().nullable(),
+    email: z.string().nullable(),
+    role: z.enum(['admin', 'member']),
+    limits: z.object({ daily: z.number().int().optional(), monthly: z.number().int().optional() }).nullable().meta({ description: "The member's own caps; null: none (the team's limits still apply)" }),
+    limitsReason: z.string().nullable().meta({ description: 'Why its limits were last set' }),
+    used: WindowUse.meta({ description: 'Credits the member reserved in the current UTC day and month, net of credits that came back' }),
+    windows: z.object({ day: WindowBounds, month: WindowBounds }),
+    createdAt: Time,
+    updatedAt: Time,
+    removedAt: Time.nullable().meta({ description: 'When it was removed (it can no longer reserve); null while it is a member' }),
+  })
+  .meta({
+    id: 'Member',
+    description: "One user of a team customer: spends from the team's pool within its own limits",
+    examples: [
+      {
+        customerId: 'team_acme',
+        id: 'ada',
+        name: 'Ada Lovelace',
+        email: 'ada@example.com',
+        role: 'member',
+        limits: { monthly: 500 },
+        limitsReason: 'intern',
+        used: { day: 12, month: 340 },
+        windows: { day: { start: '2026-11-25T00:00:00.000Z', end: '2026-11-26T00:00:00.000Z' }, month: { start: '2026-11-01T00:00:00.000Z', end: '2026-12-01T00:00:00.000Z' } },
+        createdAt: '2026-11-01T09:00:00.000Z',
+        updatedAt: '2026-11-20T09:00:00.000Z',
+        removedAt: null,
       },
     ],
   });

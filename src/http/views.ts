@@ -4,12 +4,30 @@ import type { Customer, Generation, Grant, LedgerEntry, Pack, Plan, Purchase, Su
 import type { Balance } from '../service/customers.js';
 import type { PurseEvent } from '../domain/events.js';
 import type { LimitsState } from '../service/limits.js';
+import type { MemberState } from '../service/members.js';
 
 /** Domain objects as the API shows them: ISO times, string ids for entries. */
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
 export const view = {
+  member: (m: MemberState) => ({
+    customerId: m.customerId,
+    id: m.id,
+    name: m.name,
+    email: m.email,
+    role: m.role,
+    limits: m.limits,
+    limitsReason: m.limitsReason,
+    used: m.used,
+    windows: {
+      day: { start: iso(m.windows.day.start), end: iso(m.windows.day.end) },
+      month: { start: iso(m.windows.month.start), end: iso(m.windows.month.end) },
+    },
+    createdAt: iso(m.createdAt),
+    updatedAt: iso(m.updatedAt),
+    removedAt: isoOrNull(m.removedAt),
+  }),
   limits: (l: LimitsState) => ({
     customerId: l.customerId,
     own: l.own,
@@ -73,6 +91,7 @@ export const view = {
     failureReason: g.failureReason,
     createdAt: iso(g.createdAt),
     settledAt: isoOrNull(g.settledAt),
+    memberId: g.memberId ?? null,
   }),
   entry: (e: LedgerEntry) => ({
     id: String(e.id),
@@ -84,6 +103,7 @@ export const view = {
     source: e.source,
     generationId: e.generationId,
     toolId: e.toolId,
+    memberId: e.memberId ?? null,
     reason: e.reason,
     createdAt: iso(e.createdAt),
   }),

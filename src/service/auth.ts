@@ -2,9 +2,15 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import type { ServiceContext } from './context.js';
 import { errors } from './errors.js';
 import { newId } from './ids.js';
+import type { MemberRole } from '../domain/types.js';
 
-/** Who is calling: an operator or integrator with a secret key, or one customer's front end. */
-export type Principal = { kind: 'secret'; keyId: string } | { kind: 'session'; customerId: string; expiresAt: number };
+/**
+ * Who is calling: an operator or integrator with a secret key, or one customer's
+ * front end — for a team, possibly one member's (issue 15), with its role as it is now.
+ */
+export type Principal =
+  | { kind: 'secret'; keyId: string }
+  | { kind: 'session'; customerId: string; expiresAt: number; member?: { id: string; role: MemberRole } };
 
 const SECRET_PREFIX = 'sk_';
 const SESSION_PREFIX = 'cs_';
@@ -34,7 +40,7 @@ export interface AuthConfig {
 /** Resolves a bearer token to a principal, or refuses it. */
 export async function authenticate(ctx: ServiceContext, config: AuthConfig, token: string | undefined): Promise<Principal> {
   if (!token) throw errors.unauthorized();
-  if (token.startsWith(SESSION_PREFIX)) return verifySession(config, token, ctx.clock.now());
+  if (token.startsWith(SESSION_PREFIX)) return withMember(ctx, verifySession(config, token, ctx.clock.now()));
   if (token.startsWith(SECRET_PREFIX)) {
     const hash = sha256(token);
     if (config.envApiKey && timingSafeEqual(Buffer.from(hash), Buffer.from(sha256(config.envApiKey)))) return { kind: 'secret', keyId: 'env' };
@@ -52,11 +58,12 @@ const SESSION_CLOCK_SKEW_MS = 60_000;
 
 /**
  * Mints a customer session: a token signed with HMAC-SHA256 that names one
- * customer and an expiry, so any process with the secret can check it offline.
+ * customer (and, for a team, one member) and an expiry, so any process with the
+ * secret can check it offline.
  */
-export function mintSession(config: AuthConfig, customerId: string, now: number, ttlSeconds: number): { token: string; expiresAt: number } {
+export function mintSession(config: AuthConfig, customerId: string, now: number, ttlSeconds: number, memberId?: string): { token: string; expiresAt: number } {
   const expiresAt = now + ttlSeconds * 1000;
-  const payload = Buffer.from(JSON.stringify({ c: customerId, e: expiresAt })).toString('base64url');
+  const payload = Buffer.from(JSON.stringify({ c: customerId, e: expiresAt, ...(memberId !== undefined ? { m: memberId } : {}) })).toString('base64url');
   return { token: `${SESSION_PREFIX}${payload}.${sign(config.sessionSecret, payload)}`, expiresAt };
 }
 
@@ -66,17 +73,29 @@ function verifySession(config: AuthConfig, token: string, now: number): Principa
   const expected = Buffer.from(sign(config.sessionSecret, payload));
   const given = Buffer.from(signature);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw errors.unauthorized('the customer session is not valid');
-  let claims: { c?: unknown; e?: unknown };
+  let claims: { c?: unknown; e?: unknown; m?: unknown };
   try {
     claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
   } catch {
     throw errors.unauthorized('the customer session is not valid');
   }
-  if (typeof claims.c !== 'string' || typeof claims.e !== 'number') throw errors.unauthorized('the customer session is not valid');
+  if (typeof claims.c !== 'string' || typeof claims.e !== 'number' || (claims.m !== undefined && typeof claims.m !== 'string')) throw errors.unauthorized('the customer session is not valid');
   if (claims.e <= now) throw errors.unauthorized('the customer session has expired');
   // However it was signed, no session outlives the longest a session may live from now (give or take clock skew between processes).
   if (claims.e > now + MAX_SESSION_SECONDS * 1000 + SESSION_CLOCK_SKEW_MS) throw errors.unauthorized('the customer session is not valid');
-  return { kind: 'session', customerId: claims.c, expiresAt: claims.e };
+  return { kind: 'session', customerId: claims.c, expiresAt: claims.e, ...(claims.m !== undefined ? { member: { id: claims.m as string, role: 'member' as const } } : {}) };
+}
+
+/**
+ * A member's session is as good as its membership: once the member is removed
+ * it is refused, and its role is read as it is now (an admin made a member
+ * loses the team's reads at once).
+ */
+async function withMember(ctx: ServiceContext, principal: Principal): Promise<Principal> {
+  if (principal.kind !== 'session' || !principal.member) return principal;
+  const member = await ctx.store.getMember(principal.customerId, principal.member.id);
+  if (!member || member.removedAt !== null) throw errors.unauthorized('the member of this session was removed from the team');
+  return { ...principal, member: { id: member.id, role: member.role } };
 }
 
 function sign(secret: Buffer, payload: string): string {

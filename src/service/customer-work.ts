@@ -5,12 +5,12 @@ import { dueExpiries, isHoldDue } from '../domain/expiry.js';
 import { isPeriodDue, periodBounds, rolloverCredits } from '../domain/periods.js';
 import { entryDeltas } from '../domain/ledger.js';
 import { planRefund, planReturn, splitForCharge } from '../domain/settlement.js';
-import type { Allocation, EntryType, Generation, Grant, Plan, Purchase, Subscription } from '../domain/types.js';
+import type { Allocation, EntryType, Generation, Grant, Member, Plan, Purchase, Subscription } from '../domain/types.js';
 import { noChanges, type CustomerSnapshot, type Decision, type IdempotencyRecord } from '../store/store.js';
 import { newId } from './ids.js';
 import { RowChanges } from '../store/row-changes.js';
 import { currentPlanGrantId } from '../domain/grant-ids.js';
-import { anyInForce, effectiveLimits, limitRefusal, windowKey, windowStarts, type EffectiveLimits, type LimitRefusal, type Limits, type SpendWindow } from '../domain/limits.js';
+import { anyInForce, countedScopes, effectiveLimits, limitRefusal, windowKey, windowStarts, type EffectiveLimits, type LimitRefusal, type Limits, type SpendWindow } from '../domain/limits.js';
 import { decideTopUp, started, topUpPurchaseId, type AutoTopUp } from '../domain/auto-top-up.js';
 
 /**
@@ -35,6 +35,8 @@ export class CustomerWork {
   private readonly windows: Map<string, SpendWindow> | null;
   private readonly windowRows = new Map<string, SpendWindow>();
   private readonly ownLimits: Limits | null;
+  /** The team members the load named (issue 15), by id. */
+  readonly members: ReadonlyMap<string, Member>;
   /** Open holds before this write, and what this write changed of them. */
   private readonly inFlightBefore: number;
   private inFlightDelta = 0;
@@ -56,6 +58,7 @@ export class CustomerWork {
     this.availableBefore = this.available();
     this.windows = snapshot.spendWindows ? new Map(snapshot.spendWindows.map((w) => [windowKey(w), { ...w }])) : null;
     this.ownLimits = snapshot.customer?.limits ?? null;
+    this.members = new Map((snapshot.members ?? []).map((m) => [m.id, m]));
     this.inFlightBefore = snapshot.customer?.inFlight ?? 0;
     const a = snapshot.customer?.autoTopUp ?? null;
     this.autoTopUp = a ? { ...a, monthlyLimit: { ...a.monthlyLimit }, state: { ...a.state } } : null;
@@ -73,23 +76,38 @@ export class CustomerWork {
     return this.inFlightBefore + this.inFlightDelta;
   }
 
-  /** The first limit a reservation of `cost` credits of `toolId` would pass now, or null. */
-  limitRefusal(toolId: string, cost: number): LimitRefusal | null {
-    return limitRefusal(this.limits(), toolId, cost, this.inFlight(), (scope, tool, window) => this.window(scope, tool, window, this.now)?.used ?? 0);
+  /**
+   * The first limit a reservation of `cost` credits of `toolId` would pass now, or
+   * null; a reservation by a team member also meets the member's own caps.
+   */
+  limitRefusal(toolId: string, cost: number, member: Member | null = null): LimitRefusal | null {
+    const caps = member?.limits ? { memberId: member.id, caps: member.limits } : null;
+    return limitRefusal(
+      this.limits(),
+      toolId,
+      cost,
+      this.inFlight(),
+      (scope, subject, window) => this.window({ scope, toolId: scope === 'tool' ? subject : '', memberId: scope === 'member' ? subject : '' }, window, this.now)?.used ?? 0,
+      caps,
+    );
   }
 
-  /** The loaded window of `scope` that `at` falls in, if it is one of now's. */
-  private window(scope: SpendWindow['scope'], toolId: string, window: SpendWindow['window'], at: number): SpendWindow | undefined {
-    return this.windows?.get(windowKey({ scope, toolId, window, windowStart: windowStarts(at)[window] }));
+  /** The loaded window of a scope that `at` falls in, if it is one of now's. */
+  private window(scope: Pick<SpendWindow, 'scope' | 'toolId' | 'memberId'>, window: SpendWindow['window'], at: number): SpendWindow | undefined {
+    return this.windows?.get(windowKey({ ...scope, window, windowStart: windowStarts(at)[window] }));
   }
 
-  /** Counts a new reservation in now's windows, when limits are in force and the windows are loaded. */
+  /**
+   * Counts a new reservation in now's windows, when limits are in force and the
+   * windows are loaded. A team member's reservation is always counted (its team's,
+   * its tool's and its own windows), so each member's usage is known.
+   */
   private count(gen: Generation): void {
-    if (!this.windows || !anyInForce(this.limits())) return;
+    if (!this.windows || (!gen.memberId && !anyInForce(this.limits()))) return;
     gen.counted = true;
-    for (const [scope, toolId] of [['customer', ''], ['tool', gen.toolId]] as const) {
+    for (const scope of countedScopes(gen.toolId, gen.memberId)) {
       for (const window of ['day', 'month'] as const) {
-        const w = this.window(scope, toolId, window, this.now) ?? { customerId: this.customerId, scope, toolId, window, windowStart: windowStarts(this.now)[window], used: 0 };
+        const w = this.window(scope, window, this.now) ?? { customerId: this.customerId, ...scope, window, windowStart: windowStarts(this.now)[window], used: 0 };
         w.used += gen.cost;
         this.windows.set(windowKey(w), w);
         this.windowRows.set(windowKey(w), w);
@@ -103,9 +121,9 @@ export class CustomerWork {
    */
   private uncount(gen: Generation, amount: number): void {
     if (!gen.counted || amount <= 0) return;
-    for (const [scope, toolId] of [['customer', ''], ['tool', gen.toolId]] as const) {
+    for (const scope of countedScopes(gen.toolId, gen.memberId)) {
       for (const window of ['day', 'month'] as const) {
-        const w = this.window(scope, toolId, window, gen.createdAt);
+        const w = this.window(scope, window, gen.createdAt);
         if (!w || w.windowStart !== windowStarts(this.now)[window]) continue;
         w.used = Math.max(0, w.used - amount);
         this.windowRows.set(windowKey(w), w);
@@ -467,6 +485,7 @@ export class CustomerWork {
       source: grant.source,
       generationId: gen?.id ?? null,
       toolId: gen?.toolId ?? null,
+      memberId: gen?.memberId ?? null,
       amount,
       ...deltas,
       reason,

@@ -83,11 +83,12 @@ export async function getBalance(ctx: ServiceContext, customerId: string): Promi
 }
 
 /** Ledger entries, newest first, paged by the id of the last one seen. */
-export async function getLedger(ctx: ServiceContext, customerId: string, page: { cursor?: string; limit: number }) {
+/** A customer's ledger, newest first; only the entries naming one team member when `memberId` is given. */
+export async function getLedger(ctx: ServiceContext, customerId: string, page: { cursor?: string; limit: number }, memberId?: string) {
   assertCursor(page.cursor, decodeLedgerCursor);
   await getCustomer(ctx, customerId);
   await catchUpIfDue(ctx, customerId);
-  return readPage(page, decodeLedgerCursor, (p) => ctx.store.listLedger(customerId, p), (e: LedgerEntry) => String(e.id));
+  return readPage(page, decodeLedgerCursor, (p) => ctx.store.listLedger(customerId, p, memberId), (e: LedgerEntry) => String(e.id));
 }
 
 /** Fails holds that ran out and expires grants, for one customer (Rule 7). */

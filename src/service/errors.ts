@@ -38,13 +38,20 @@ export const errors = {
   notFound: (what: string, id: string) => new PurseError('not_found', `${what} ${id} does not exist`, { resource: what, id }),
   insufficientCredits: (available: number, required: number) =>
     new PurseError('insufficient_credits', `${required} credits are required and ${available} are available`, { available, required }),
-  /** A reservation would pass a spend limit (Rule 16); `toolId` names the tool of a `tool` limit. */
-  spendLimitReached: (d: { scope: 'customer' | 'tool'; toolId?: string; window: 'day' | 'month'; limit: number; used: number; required: number }) =>
+  /** A reservation would pass a spend limit (Rule 16); `toolId` names the tool of a `tool` limit, `memberId` the member of a `member` one. */
+  spendLimitReached: (d: { scope: 'customer' | 'tool' | 'member'; toolId?: string; memberId?: string; window: 'day' | 'month'; limit: number; used: number; required: number }) =>
     new PurseError(
       'spend_limit_reached',
-      `${d.required} credits would pass the ${d.scope === 'tool' ? `tool ${d.toolId}'s` : "customer's"} ${d.window === 'day' ? 'daily' : 'monthly'} limit of ${d.limit} (${d.used} used)`,
+      `${d.required} credits would pass the ${d.scope === 'tool' ? `tool ${d.toolId}'s` : d.scope === 'member' ? `member ${d.memberId}'s` : "customer's"} ${d.window === 'day' ? 'daily' : 'monthly'} limit of ${d.limit} (${d.used} used)`,
       { ...d },
     ),
+  /** A team member that does not exist, or was removed (issue 15): it cannot reserve. */
+  memberNotFound: (customerId: string, memberId: string, removed: boolean) =>
+    new PurseError('not_found', removed ? `member ${memberId} was removed from ${customerId}` : `member ${memberId} of ${customerId} does not exist`, {
+      resource: 'member',
+      id: memberId,
+      ...(removed ? { removed: true } : {}),
+    }),
   /** One more open hold would pass the customer's maxInFlight (Rule 16). */
   tooManyInFlight: (limit: number, inFlight: number) =>
     new PurseError('too_many_in_flight', `the customer already holds ${inFlight} generations and may hold at most ${limit}`, { limit, inFlight }),

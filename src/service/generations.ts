@@ -46,6 +46,8 @@ export interface ReserveInput {
   toolId: string;
   units?: number;
   metadata?: Record<string, unknown>;
+  /** The team member spending (issue 15): the team's pool pays, within the member's limits and the team's. */
+  memberId?: string;
 }
 
 /**
@@ -60,15 +62,21 @@ export async function reserve(ctx: ServiceContext, input: ReserveInput): Promise
   if (cost === null) throw errors.invalid('units', 'the generation would cost more credits than Purse can hold');
   const id = input.id ?? newId('gen');
   const key = `generation:${id}`;
-  const hash = requestHash({ customerId: input.customerId, toolId: input.toolId, units, metadata: input.metadata ?? null });
+  const memberId = input.memberId;
+  // A reservation naming no member hashes as it always did, so its retries still match.
+  const hash = requestHash({ customerId: input.customerId, toolId: input.toolId, units, metadata: input.metadata ?? null, ...(memberId !== undefined ? { memberId } : {}) });
   const now = ctx.clock.now();
-  const answer = await ctx.store.transact<Answer<Generation> | { refused: PurseError }>(input.customerId, { now, generationIds: [id], idempotencyKey: key }, (snapshot) => {
+  const load = { now, generationIds: [id], idempotencyKey: key, ...(memberId !== undefined ? { memberId } : {}) };
+  const answer = await ctx.store.transact<Answer<Generation> | { refused: PurseError }>(input.customerId, load, (snapshot) => {
     const work = begin(snapshot, input.customerId, now, ctx.alerts);
     const again = replayed<Generation>(work, snapshot, key, hash);
     if (again) return again;
     if (snapshot.generations.some((g) => g.id === id)) throw errors.idempotencyConflict(key);
+    // A removed member can no longer reserve; its history stays.
+    const member = memberId === undefined ? null : (work.members.get(memberId) ?? null);
+    if (memberId !== undefined && (!member || member.removedAt !== null)) throw errors.memberNotFound(input.customerId, memberId, member !== null);
     // Limits refuse before the balance is looked at, and change nothing (Rule 16).
-    const refusal = work.limitRefusal(tool.id, cost);
+    const refusal = work.limitRefusal(tool.id, cost, member);
     if (refusal?.kind === 'in_flight') throw errors.tooManyInFlight(refusal.limit, refusal.inFlight);
     if (refusal) {
       const { kind: _, ...details } = refusal;
@@ -99,6 +107,7 @@ export async function reserve(ctx: ServiceContext, input: ReserveInput): Promise
       failureReason: null,
       createdAt: now,
       settledAt: null,
+      memberId: memberId ?? null,
     };
     work.reserve(generation);
     const body = { ...generation, allocations: [...generation.allocations] };
@@ -211,10 +220,10 @@ export async function refund(
  * A generation as it stands; a hold that has run out is failed first.
  * `authorize` sees the owner before anything is written.
  */
-export async function getGeneration(ctx: ServiceContext, id: string, authorize: (customerId: string) => void = () => {}): Promise<Generation> {
+export async function getGeneration(ctx: ServiceContext, id: string, authorize: (customerId: string, memberId: string | null) => void = () => {}): Promise<Generation> {
   const gen = await ctx.store.getGeneration(id);
   if (!gen) throw errors.notFound('generation', id);
-  authorize(gen.customerId);
+  authorize(gen.customerId, gen.memberId ?? null);
   const now = ctx.clock.now();
   if (gen.status !== 'reserved' || gen.holdUntil > now) return gen;
   return ctx.store.transact(gen.customerId, { now, generationIds: [id] }, (snapshot) => {
@@ -223,8 +232,9 @@ export async function getGeneration(ctx: ServiceContext, id: string, authorize: 
   });
 }
 
-export async function listGenerations(ctx: ServiceContext, customerId: string, page: { cursor?: string; limit: number }) {
-  return readPage(page, decodeGenerationCursor, (p) => ctx.store.listGenerations(customerId, p), encodeGenerationCursor);
+/** A customer's generations, newest first; only one team member's when `memberId` is given. */
+export async function listGenerations(ctx: ServiceContext, customerId: string, page: { cursor?: string; limit: number }, memberId?: string) {
+  return readPage(page, decodeGenerationCursor, (p) => ctx.store.listGenerations(customerId, p, memberId), encodeGenerationCursor);
 }
 
 /** Starts a write on one customer: it must exist, and time is caught up first. */

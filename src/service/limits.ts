@@ -46,7 +46,7 @@ export async function getLimits(ctx: ServiceContext, customerId: string): Promis
   const current = (w: SpendWindow) => w.windowStart === starts[w.window];
   for (const w of rows.filter(current)) {
     if (w.scope === 'customer') used[w.window] = w.used;
-    else (used.tools[w.toolId] ??= { day: 0, month: 0 })[w.window] = w.used;
+    else if (w.scope === 'tool') (used.tools[w.toolId] ??= { day: 0, month: 0 })[w.window] = w.used;
   }
   const effective = effectiveLimits(customer.limits, plan?.limits);
   for (const toolId of Object.keys(effective.tools)) used.tools[toolId] ??= { day: 0, month: 0 };

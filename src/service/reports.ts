@@ -69,6 +69,26 @@ export async function toolsReport(ctx: ServiceContext, from: number, to: number)
   return [...byTool.values()].sort((a, b) => b.creditsCharged - a.creditsCharged || a.toolId.localeCompare(b.toolId));
 }
 
+/** What one team member spent from its team's pool (issue 15). */
+export interface MemberSpend {
+  customerId: string;
+  memberId: string;
+  name: string | null;
+  generations: number;
+  creditsCharged: number;
+  creditsRefunded: number;
+  /** Charged less refunded: what the member cost the team. */
+  creditsSpent: number;
+}
+
+/** Spend per team member for generations started in [from, to), the biggest spenders first. */
+export async function membersReport(ctx: ServiceContext, from: number, to: number): Promise<MemberSpend[]> {
+  const rows = await ctx.store.reportSpendByMember(from, to);
+  return rows
+    .map((r) => ({ customerId: r.customerId, memberId: r.memberId, name: r.name, generations: r.generations, creditsCharged: r.charged, creditsRefunded: r.refunded, creditsSpent: r.charged - r.refunded }))
+    .sort((a, b) => b.creditsSpent - a.creditsSpent || a.customerId.localeCompare(b.customerId) || a.memberId.localeCompare(b.memberId));
+}
+
 /** What the app still owes its users, by source, plus what running generations hold. */
 export async function outstanding(ctx: ServiceContext) {
   const { bySource, reserved } = await ctx.store.reportOutstanding(ctx.clock.now());

@@ -1,5 +1,5 @@
 import type { PurseEvent } from '../domain/events.js';
-import type { Customer, Generation, Grant, GrantSource, LedgerEntry, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../domain/types.js';
+import type { Customer, Generation, Grant, GrantSource, LedgerEntry, Member, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../domain/types.js';
 import type { ApiKeyRecord, CustomerUpdate, IdempotencyRecord } from './store.js';
 import type { SpendWindow } from '../domain/limits.js';
 
@@ -45,6 +45,22 @@ export function toGeneration(r: Row): Generation {
     createdAt: Number(r.created_at),
     settledAt: num(r.settled_at),
     counted: Boolean(Number(r.counted ?? 0)),
+    memberId: (r.member_id as string | null) ?? null,
+  };
+}
+
+export function toMember(r: Row): Member {
+  return {
+    customerId: r.customer_id as string,
+    id: r.member_id as string,
+    name: (r.name as string | null) ?? null,
+    email: (r.email as string | null) ?? null,
+    role: r.role as Member['role'],
+    limits: json(r.limits),
+    limitsReason: (r.limits_reason as string | null) ?? null,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+    removedAt: num(r.removed_at),
   };
 }
 
@@ -57,6 +73,7 @@ export function toLedgerEntry(r: Row): LedgerEntry {
     source: r.source as GrantSource,
     generationId: (r.generation_id as string | null) ?? null,
     toolId: (r.tool_id as string | null) ?? null,
+    memberId: (r.member_id as string | null) ?? null,
     amount: Number(r.amount),
     availableDelta: Number(r.available_delta),
     reservedDelta: Number(r.reserved_delta),
@@ -124,7 +141,7 @@ export const WRITTEN_COLUMNS = {
     update: ['remaining', 'voided_at', 'expires_at', 'reason', 'warn_at'],
   },
   generations: {
-    insert: ['customer_id', 'id', 'tool_id', 'units', 'unit_credits', 'cost', 'status', 'allocations', 'charged_units', 'charged', 'refunded', 'metadata', 'hold_until', 'failure_reason', 'created_at', 'settled_at', 'counted'],
+    insert: ['customer_id', 'id', 'tool_id', 'units', 'unit_credits', 'cost', 'status', 'allocations', 'charged_units', 'charged', 'refunded', 'metadata', 'hold_until', 'failure_reason', 'created_at', 'settled_at', 'counted', 'member_id'],
     update: ['status', 'charged_units', 'charged', 'refunded', 'hold_until', 'failure_reason', 'settled_at'],
   },
   purchases: {
@@ -137,13 +154,13 @@ export const WRITTEN_COLUMNS = {
     update: ['id', 'plan_id', 'status', 'driven_by', 'anchor', 'period_index', 'current_period_start', 'current_period_end', 'cancel_at_period_end', 'pending_plan_id', 'provider_ref', 'updated_at', 'canceled_at', 'change_reason', 'period_grant_id'],
   },
   ledger_entries: {
-    insert: ['customer_id', 'type', 'grant_id', 'source', 'generation_id', 'tool_id', 'amount', 'available_delta', 'reserved_delta', 'reason', 'created_at'],
+    insert: ['customer_id', 'type', 'grant_id', 'source', 'generation_id', 'tool_id', 'member_id', 'amount', 'available_delta', 'reserved_delta', 'reason', 'created_at'],
     update: [],
   },
   idempotency_keys: { insert: ['customer_id', 'key', 'request_hash', 'status_code', 'response', 'created_at'], update: [] },
   events: { insert: ['customer_id', 'seq', 'id', 'type', 'created_at', 'data'], update: [] },
   /** Written whole as an upsert on its key (all but `used`). */
-  spend_windows: { insert: ['customer_id', 'scope', 'tool_id', 'window_kind', 'window_start', 'used'], update: ['used'] },
+  spend_windows: { insert: ['customer_id', 'scope', 'tool_id', 'member_id', 'window_kind', 'window_start', 'used'], update: ['used'] },
   /** The customer's own row: created by putCustomer; a write changes only what its rules keep on it. */
   customers: { insert: [], update: ['auto_top_up'] },
 } as const satisfies Record<string, { insert: readonly string[]; update: readonly string[] }>;
@@ -189,6 +206,7 @@ export function generationParams(g: Generation): Params<'generations'> {
     created_at: g.createdAt,
     settled_at: g.settledAt,
     counted: g.counted ? 1 : 0,
+    member_id: g.memberId ?? null,
   };
 }
 
@@ -317,6 +335,7 @@ export function ledgerParams(e: import('../domain/types.js').NewLedgerEntry): Pa
     source: e.source,
     generation_id: e.generationId,
     tool_id: e.toolId,
+    member_id: e.memberId ?? null,
     amount: e.amount,
     available_delta: e.availableDelta,
     reserved_delta: e.reservedDelta,
@@ -362,6 +381,7 @@ export function toSpendWindow(r: Row): SpendWindow {
     customerId: r.customer_id as string,
     scope: r.scope as SpendWindow['scope'],
     toolId: r.tool_id as string,
+    memberId: (r.member_id as string | null) ?? '',
     window: r.window_kind as SpendWindow['window'],
     windowStart: Number(r.window_start),
     used: Number(r.used),
@@ -369,5 +389,5 @@ export function toSpendWindow(r: Row): SpendWindow {
 }
 
 export function spendWindowParams(w: SpendWindow): Params<'spend_windows'> {
-  return { customer_id: w.customerId, scope: w.scope, tool_id: w.toolId, window_kind: w.window, window_start: w.windowStart, used: w.used };
+  return { customer_id: w.customerId, scope: w.scope, tool_id: w.toolId, member_id: w.memberId, window_kind: w.window, window_start: w.windowStart, used: w.used };
 }

@@ -1,6 +1,6 @@
 import type { AlertSettings, EventType, PurseEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../domain/events.js';
 import { endpointWants } from '../domain/events.js';
-import type { Customer, Generation, Grant, LedgerEntry, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../domain/types.js';
+import type { Customer, Generation, Grant, LedgerEntry, Member, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../domain/types.js';
 import type { Limits, SpendWindow } from '../domain/limits.js';
 import { compareWithLedger, MALFORMED_ENTRIES_SQL } from './audit.js';
 import { decodeAttemptCursor, decodeEventCursor, decodeGenerationCursor } from './cursor.js';
@@ -222,18 +222,60 @@ export abstract class SqlStore implements SqlRunner {
     return (await this.newestFirst('purchases', customerId, page)).map(rows.toPurchase);
   }
 
-  async listGenerations(customerId: string, page: Page): Promise<Generation[]> {
-    return (await this.newestFirst('generations', customerId, page)).map(rows.toGeneration);
+  async listGenerations(customerId: string, page: Page, memberId?: string): Promise<Generation[]> {
+    return (await this.newestFirst('generations', customerId, page, memberId)).map(rows.toGeneration);
   }
 
-  /** One customer's rows of a table paged by (created_at, id), newest first. */
-  private async newestFirst(table: 'purchases' | 'generations', customerId: string, page: Page): Promise<Row[]> {
+  /** One customer's rows of a table paged by (created_at, id), newest first; one member's only when `memberId` is given. */
+  private async newestFirst(table: 'purchases' | 'generations', customerId: string, page: Page, memberId?: string): Promise<Row[]> {
     const cursor = decodeGenerationCursor(page.before);
-    if (!cursor) return this.all(`SELECT * FROM ${table} WHERE customer_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`, [customerId, page.limit]);
+    const member = memberId === undefined ? '' : ' AND member_id = ?';
+    const whose = memberId === undefined ? [customerId] : [customerId, memberId];
+    if (!cursor) return this.all(`SELECT * FROM ${table} WHERE customer_id = ?${member} ORDER BY created_at DESC, id DESC LIMIT ?`, [...whose, page.limit]);
     return this.all(
-      `SELECT * FROM ${table} WHERE customer_id = ? AND (created_at < ? OR (created_at = ? AND id < ?)) ORDER BY created_at DESC, id DESC LIMIT ?`,
-      [customerId, cursor.createdAt, cursor.createdAt, cursor.id, page.limit],
+      `SELECT * FROM ${table} WHERE customer_id = ?${member} AND (created_at < ? OR (created_at = ? AND id < ?)) ORDER BY created_at DESC, id DESC LIMIT ?`,
+      [...whose, cursor.createdAt, cursor.createdAt, cursor.id, page.limit],
     );
+  }
+
+  async putMember(m: Member): Promise<void> {
+    await this.inTransaction(async (tx) => {
+      await tx.run(
+        `INSERT INTO members (customer_id, member_id, name, email, role, limits, limits_reason, created_at, updated_at, removed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (customer_id, member_id) DO UPDATE SET name = excluded.name, email = excluded.email, role = excluded.role, limits = excluded.limits,
+           limits_reason = excluded.limits_reason, updated_at = excluded.updated_at, removed_at = excluded.removed_at`,
+        [m.customerId, m.id, m.name, m.email, m.role, m.limits ? JSON.stringify(m.limits) : null, m.limitsReason, m.createdAt, m.updatedAt, m.removedAt],
+      );
+      // A reservation decided on the member's old row is decided again (PostgreSQL's version; SQLite serializes writes).
+      await tx.run(`UPDATE customers SET updated_at = updated_at${this.dialect.bumpVersion} WHERE id = ?`, [m.customerId]);
+    });
+  }
+
+  async getMember(customerId: string, memberId: string): Promise<Member | null> {
+    const r = await this.one('SELECT * FROM members WHERE customer_id = ? AND member_id = ?', [customerId, memberId]);
+    return r ? rows.toMember(r) : null;
+  }
+
+  async listMembers(customerId: string): Promise<Member[]> {
+    return (await this.all('SELECT * FROM members WHERE customer_id = ? ORDER BY member_id', [customerId])).map(rows.toMember);
+  }
+
+  async reportSpendByMember(from: number, to: number) {
+    const list = await this.all(
+      `SELECT g.customer_id, g.member_id, MAX(m.name) AS name, COUNT(*) AS n, CAST(SUM(g.charged) AS BIGINT) AS charged, CAST(SUM(g.refunded) AS BIGINT) AS refunded
+         FROM generations g LEFT JOIN members m ON m.customer_id = g.customer_id AND m.member_id = g.member_id
+        WHERE g.member_id IS NOT NULL AND g.created_at >= ? AND g.created_at < ? GROUP BY g.customer_id, g.member_id`,
+      [from, to],
+    );
+    return list.map((r) => ({
+      customerId: r.customer_id as string,
+      memberId: r.member_id as string,
+      name: (r.name as string | null) ?? null,
+      generations: Number(r.n),
+      charged: Number(r.charged),
+      refunded: Number(r.refunded),
+    }));
   }
 
   async findGrant(id: string): Promise<Grant | null> {
@@ -245,8 +287,13 @@ export abstract class SqlStore implements SqlRunner {
     return (await this.all('SELECT * FROM grants WHERE customer_id = ? ORDER BY created_at DESC, id DESC', [customerId])).map(rows.toGrant);
   }
 
-  async listLedger(customerId: string, page: Page): Promise<LedgerEntry[]> {
+  async listLedger(customerId: string, page: Page, memberId?: string): Promise<LedgerEntry[]> {
     const before = page.before === undefined ? Number.MAX_SAFE_INTEGER : Number(page.before);
+    if (memberId !== undefined) {
+      return (
+        await this.all('SELECT * FROM ledger_entries WHERE customer_id = ? AND member_id = ? AND id < ? ORDER BY id DESC LIMIT ?', [customerId, memberId, before, page.limit])
+      ).map(rows.toLedgerEntry);
+    }
     return (await this.all('SELECT * FROM ledger_entries WHERE customer_id = ? AND id < ? ORDER BY id DESC LIMIT ?', [customerId, before, page.limit])).map(
       rows.toLedgerEntry,
     );

@@ -29,6 +29,7 @@ import type {
   Generation,
   Grant,
   LedgerEntry,
+  Member,
   NewLedgerEntry,
   Pack,
   Plan,
@@ -53,6 +54,8 @@ export interface CustomerLoad {
   /** Plans to load besides the subscription's current and pending ones. */
   planIds?: readonly string[];
   idempotencyKey?: string;
+  /** A team member the write spends as (issue 15): its row is loaded, and the spend windows with it. */
+  memberId?: string;
 }
 
 /** A consistent view of one customer, taken inside the write transaction. */
@@ -77,6 +80,8 @@ export interface CustomerSnapshot {
    * write settles was counted in them; null when not loaded.
    */
   spendWindows: SpendWindow[] | null;
+  /** The team members named in the load (removed ones too); absent when none was named. */
+  members?: Member[];
 }
 
 /** The first answer to a write, kept so that a retry gets it again (Rule 12). */
@@ -211,10 +216,23 @@ export interface Store {
   listPurchases(customerId: string, page: Page): Promise<Purchase[]>;
 
   getGeneration(id: string): Promise<Generation | null>;
-  listGenerations(customerId: string, page: Page): Promise<Generation[]>;
+  /** A customer's generations, newest first; only those one team member spent when `memberId` is given. */
+  listGenerations(customerId: string, page: Page, memberId?: string): Promise<Generation[]>;
   findGrant(id: string): Promise<Grant | null>;
   listGrants(customerId: string): Promise<Grant[]>;
-  listLedger(customerId: string, page: Page): Promise<LedgerEntry[]>;
+  /** A customer's ledger, newest first; only the entries naming one team member when `memberId` is given. */
+  listLedger(customerId: string, page: Page, memberId?: string): Promise<LedgerEntry[]>;
+
+  /**
+   * Creates or replaces a team member's row (issue 15), ordered after the team's
+   * writes in flight (a reservation decided on the old row is decided again).
+   */
+  putMember(member: Member): Promise<void>;
+  getMember(customerId: string, memberId: string): Promise<Member | null>;
+  /** A team's members in id order, removed ones too. */
+  listMembers(customerId: string): Promise<Member[]>;
+  /** Credits charged and refunded per team and member for generations created in [from, to) that name a member. */
+  reportSpendByMember(from: number, to: number): Promise<{ customerId: string; memberId: string; name: string | null; generations: number; charged: number; refunded: number }[]>;
 
   /** The live grants and the reserved total, read without a write transaction. */
   readBalance(customerId: string, now: number): Promise<{ grants: Grant[]; reserved: number; holdsDue: boolean; subscription: Subscription | null }>;

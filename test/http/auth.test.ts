@@ -21,6 +21,9 @@ const SESSION_MAY = new Set([
   'GET /v1/purchases/{purchaseId}',
   // The credits page shows the customer's auto top-up (issue 14); setting it takes a secret key.
   'GET /v1/customers/{customerId}/auto-top-up',
+  // A team's own session reads its members and their usage (issue 15); managing them takes a secret key.
+  'GET /v1/customers/{customerId}/members',
+  'GET /v1/customers/{customerId}/members/{memberId}',
 ]);
 
 let p: TestPurse;
@@ -71,6 +74,8 @@ beforeAll(async () => {
   ids.id = gen.id;
   ids.grantId = (await p.call('GET', `/v1/customers/${a.customerId}/grants`)).body.data[0].id;
   ids.purchaseId = (await p.call('POST', `/v1/customers/${a.customerId}/purchases`, { packId: ids.packId })).body.id;
+  ids.memberId = 'm1';
+  await p.call('PUT', `/v1/customers/${a.customerId}/members/m1`, { name: 'M' });
   sessionA = (await p.call('POST', `/v1/customers/${a.customerId}/sessions`, {})).body.token;
   sessionB = (await p.call('POST', `/v1/customers/${b.customerId}/sessions`, {})).body.token;
   expiredSession = (await p.call('POST', `/v1/customers/${a.customerId}/sessions`, { ttlSeconds: 60 })).body.token;

@@ -30,6 +30,8 @@ const shapes: {
   event: Same<Out<typeof Server.EventView>, Sdk.PurseEvent>;
   alerts: Same<Out<typeof Server.AlertsView>, Sdk.Alerts>;
   limits: Same<Out<typeof Server.LimitsView>, Sdk.LimitsState>;
+  member: Same<Out<typeof Server.MemberView>, Sdk.Member>;
+  memberInput: Same<import('../../src/http/routes/members.js').PutMemberBody, Sdk.MemberInput>;
   autoTopUp: Same<Out<typeof Server.AutoTopUpView>, Sdk.AutoTopUp>;
   autoTopUpInput: Same<import('../../src/http/routes/auto-top-up.js').AutoTopUpBody, Sdk.AutoTopUpInput>;
   endpoint: Same<Out<typeof EndpointView>, Sdk.WebhookEndpoint>;
@@ -50,6 +52,8 @@ const shapes: {
   event: true,
   alerts: true,
   limits: true,
+  member: true,
+  memberInput: true,
   autoTopUp: true,
   autoTopUpInput: true,
   endpoint: true,

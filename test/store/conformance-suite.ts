@@ -1,7 +1,7 @@
 import type { AutoTopUp } from '../../src/domain/auto-top-up.js';
 import { describe, expect, it } from 'vitest';
 import type { PurseEvent } from '../../src/domain/events.js';
-import type { Customer, Generation, Grant, Purchase, Subscription, Tool } from '../../src/domain/types.js';
+import type { Customer, Generation, Grant, Member, Purchase, Subscription, Tool } from '../../src/domain/types.js';
 import { noChanges, type Store } from '../../src/store/store.js';
 import { windowStarts, type SpendWindow } from '../../src/domain/limits.js';
 
@@ -25,7 +25,7 @@ export function storeConformanceSuite(
     });
     const generation = (cid: string, gid: string, grantId: string, extra: Partial<Generation> = {}): Generation => ({
       id: gid, customerId: cid, toolId: 't', units: 1, unitCredits: 2, cost: 2, status: 'reserved', allocations: [{ grantId, amount: 2 }], chargedUnits: null,
-      charged: 0, refunded: 0, metadata: { k: 'v' }, holdUntil: now + 60_000, failureReason: null, createdAt: now, settledAt: null, ...extra,
+      charged: 0, refunded: 0, metadata: { k: 'v' }, holdUntil: now + 60_000, failureReason: null, createdAt: now, settledAt: null, memberId: null, ...extra,
     });
     /** Writes a grant with its ledger entry, as the service would. */
     const writeGrant = (store: Store, g: Grant) =>
@@ -182,6 +182,54 @@ export function storeConformanceSuite(
       expect(await store.findApiKeyByHash(`hash-${kid}`)).toMatchObject({ revokedAt: now + 1 });
     });
 
+    it('keeps team members by team, loads a named one and the windows with a write, and filters reads by member', async () => {
+      const { store } = await open();
+      const team = id('team');
+      const other = id('team');
+      await store.putCustomer(customer(team));
+      await store.putCustomer(customer(other));
+      const ada: Member = { customerId: team, id: 'ada', name: 'Ada', email: 'ada@example.com', role: 'admin', limits: { daily: 5, monthly: 50 }, limitsReason: 'why', createdAt: now, updatedAt: now + 1, removedAt: null };
+      const bob: Member = { ...ada, id: 'bob', name: null, email: null, role: 'member', limits: null, limitsReason: null };
+      await store.putMember(ada);
+      await store.putMember(bob);
+      // The same member id in another team is another member.
+      await store.putMember({ ...ada, customerId: other, name: 'Other Ada' });
+      expect(await store.getMember(team, 'ada')).toEqual(ada);
+      expect(await store.listMembers(team)).toEqual([ada, bob]);
+      expect(await store.getMember(team, 'nobody')).toBeNull();
+      await store.putMember({ ...bob, removedAt: now + 5, updatedAt: now + 5 });
+      expect(await store.getMember(team, 'bob')).toMatchObject({ removedAt: now + 5 });
+
+      // A write naming a member loads its row (of this team only) and the spend windows, though the team has no limits.
+      const seen = await store.transact(team, { now, memberId: 'ada' }, (snap) => ({ changes: noChanges(), result: { members: snap.members, windows: snap.spendWindows } }));
+      expect(seen).toEqual({ members: [ada], windows: [] });
+      expect(await store.transact(team, { now }, (snap) => ({ changes: noChanges(), result: snap.spendWindows }))).toBeNull();
+
+      const g: Grant = { id: id('grant'), customerId: team, source: 'bonus', amount: 10, remaining: 10, expiresAt: null, priority: 0, createdAt: now, voidedAt: null, reason: null, origin: null };
+      await writeGrant(store, g);
+      const mine = generation(team, id('gen'), g.id, { memberId: 'ada', createdAt: now + 1, status: 'completed', charged: 2 });
+      const theirs = generation(team, id('gen'), g.id, { memberId: 'bob', createdAt: now + 2 });
+      const nobody = generation(team, id('gen'), g.id, { createdAt: now + 3 });
+      await store.transact(team, { now }, () => {
+        const changes = noChanges();
+        changes.insertGenerations.push(mine, theirs, nobody);
+        for (const gen of [mine, theirs, nobody]) {
+          changes.ledger.push({ customerId: team, type: 'reserve', grantId: g.id, source: 'bonus', generationId: gen.id, toolId: 't', memberId: gen.memberId, amount: 2, availableDelta: -2, reservedDelta: 2, reason: null, createdAt: gen.createdAt });
+        }
+        changes.spendWindows.push({ customerId: team, scope: 'member', toolId: '', memberId: 'ada', window: 'day', windowStart: windowStarts(now).day, used: 2 });
+        return { changes, result: null };
+      });
+      expect((await store.listGenerations(team, { limit: 10 }, 'ada')).map((x) => x.id)).toEqual([mine.id]);
+      expect((await store.listGenerations(team, { limit: 10 })).map((x) => x.id)).toEqual([nobody.id, theirs.id, mine.id]);
+      expect((await store.listLedger(team, { limit: 10 }, 'bob')).map((e) => e.generationId)).toEqual([theirs.id]);
+      expect(await store.readSpendWindows(team, [windowStarts(now).day])).toEqual([{ customerId: team, scope: 'member', toolId: '', memberId: 'ada', window: 'day', windowStart: windowStarts(now).day, used: 2 }]);
+      const report = (await store.reportSpendByMember(now, now + 10)).filter((r) => r.customerId === team);
+      expect(report.sort((a, b) => a.memberId.localeCompare(b.memberId))).toEqual([
+        { customerId: team, memberId: 'ada', name: 'Ada', generations: 1, charged: 2, refunded: 0 },
+        { customerId: team, memberId: 'bob', name: null, generations: 1, charged: 0, refunded: 0 },
+      ]);
+    });
+
     it('round-trips every written column of every customer table through transact, inserted and then updated', async () => {
       const { store } = await open();
       const cid = id('cus');
@@ -189,7 +237,7 @@ export function storeConformanceSuite(
       await store.setCustomerAlerts(cid, { lowBalance: [7, 3], expiringSoonDays: 2 });
       // Every field set to something that is not a default, so a column a write path leaves out reads back different.
       const g: Grant = { id: id('grant'), customerId: cid, source: 'adjustment', amount: 90, remaining: 80, expiresAt: now + 9_000, priority: 4, createdAt: now + 1, voidedAt: null, reason: 'why', origin: { kind: 'operator', ref: 'op-1' }, warnAt: now + 5_000 };
-      const gen = generation(cid, id('gen'), g.id, { units: 3, unitCredits: 2, cost: 6, allocations: [{ grantId: g.id, amount: 6 }], metadata: { a: 1 }, holdUntil: now + 70_000, createdAt: now + 2, counted: true });
+      const gen = generation(cid, id('gen'), g.id, { units: 3, unitCredits: 2, cost: 6, allocations: [{ grantId: g.id, amount: 6 }], metadata: { a: 1 }, holdUntil: now + 70_000, createdAt: now + 2, counted: true, memberId: 'mem-1' });
       const purchase: Purchase = {
         id: id('pur'), customerId: cid, packId: 'pk', credits: 100, price: { amount: 999, currency: 'eur' }, expiresInDays: 30, status: 'pending', provider: 'stripe',
         providerRef: 'cs_1', paymentRef: 'pi_1', checkoutUrl: 'https://pay.example/1', grantId: null, createdAt: now + 3, paidAt: null, refundedAt: null, autoTopUp: true,
@@ -203,10 +251,10 @@ export function storeConformanceSuite(
         id: id('sub'), customerId: cid, planId: 'p1', status: 'active', drivenBy: 'stripe', anchor: now - 5, periodIndex: 3, currentPeriodStart: now - 4, currentPeriodEnd: now + 40,
         cancelAtPeriodEnd: true, pendingPlanId: 'p0', providerRef: 'sub_x', createdAt: now - 9, updatedAt: now - 1, canceledAt: null, changeReason: 'asked', periodGrantId: g.id,
       };
-      const entry = { customerId: cid, type: 'grant' as const, grantId: g.id, source: g.source, generationId: gen.id, toolId: 'tl', amount: 90, availableDelta: 90, reservedDelta: 0, reason: 'entry reason', createdAt: now + 4 };
+      const entry = { customerId: cid, type: 'grant' as const, grantId: g.id, source: g.source, generationId: gen.id, toolId: 'tl', memberId: 'mem-1', amount: 90, availableDelta: 90, reservedDelta: 0, reason: 'entry reason', createdAt: now + 4 };
       const event: PurseEvent = { id: id('evt'), customerId: cid, type: 'credits.granted', createdAt: now + 5, data: { grant: { id: g.id }, n: 1 } };
       const key = { key: id('key'), requestHash: 'h', statusCode: 207, response: { ok: 1 }, createdAt: now + 6 };
-      const window: SpendWindow = { customerId: cid, scope: 'tool', toolId: 'tl', window: 'month', windowStart: now - 100, used: 6 };
+      const window: SpendWindow = { customerId: cid, scope: 'member', toolId: '', memberId: 'mem-1', window: 'month', windowStart: now - 100, used: 6 };
       await store.transact(cid, { now }, () => {
         const changes = noChanges();
         changes.insertGrants.push(g);
@@ -266,7 +314,7 @@ export function storeConformanceSuite(
       expect(await store.getCustomer(cid)).toMatchObject({ limits: { daily: 5, tools: { tl: { monthly: 9 } } }, limitsReason: 'why' });
 
       // Spend windows are loaded with limits in force, and only then: now's day and month.
-      const today: SpendWindow = { customerId: cid, scope: 'customer', toolId: '', window: 'day', windowStart: windowStarts(now).day, used: 3 };
+      const today: SpendWindow = { customerId: cid, scope: 'customer', toolId: '', memberId: '', window: 'day', windowStart: windowStarts(now).day, used: 3 };
       await store.transact(cid, { now }, () => ({ changes: { ...noChanges(), spendWindows: [today] }, result: null }));
       expect(await store.transact(cid, { now }, (s) => ({ changes: noChanges(), result: s.spendWindows }))).toEqual([today]);
       await store.setCustomerLimits(cid, null, null);

@@ -2,6 +2,8 @@
 export interface CustomerSession {
   token: string;
   customerId: string;
+  /** For a team: the member the session is for; absent or null for the whole customer. */
+  memberId?: string | null;
   expiresAt?: string;
 }
 

@@ -21,6 +21,8 @@ from ._types import (
     LedgerPage,
     Limits,
     LimitsState,
+    Member,
+    MembersReport,
     Money,
     OutstandingReport,
     Pack,
@@ -207,10 +209,42 @@ class Purse:
         """Customers whose id, email or name matches `query`."""
         return cast(List[Customer], self._get("/v1/customers", {"query": query, "limit": limit})["data"])
 
-    def create_session(self, customer_id: str, *, ttl_seconds: Optional[int] = None) -> Session:
-        """A customer session for a front end: it may read this customer's credits and buy packs for it."""
+    def create_session(self, customer_id: str, *, ttl_seconds: Optional[int] = None, member_id: Optional[str] = None) -> Session:
+        """A customer session for a front end: it may read this customer's credits and buy packs for it.
+
+        With `member_id`, one team member's session: the team's balance, its own generations and usage.
+        """
         path = "/v1/customers/%s/sessions" % _seg(customer_id)
-        return cast(Session, self._http.request("POST", path, body=_fields(ttlSeconds=ttl_seconds)))
+        return cast(Session, self._http.request("POST", path, body=_fields(ttlSeconds=ttl_seconds, memberId=member_id)))
+
+    # Teams
+
+    def put_member(
+        self,
+        team_id: str,
+        member_id: str,
+        *,
+        name: Optional[str] = None,
+        email: Optional[str] = None,
+        role: Optional[str] = None,
+        limits: Optional[Dict[str, int]] = None,
+        reason: Optional[str] = None,
+    ) -> Member:
+        """Adds or updates a member of a team customer; what is left out keeps its value. `limits={}` clears its limits."""
+        body = _fields(name=name, email=email, role=role, limits=limits, reason=reason)
+        return cast(Member, self._http.request("PUT", "/v1/customers/%s/members/%s" % (_seg(team_id), _seg(member_id)), body=body))
+
+    def get_member(self, team_id: str, member_id: str) -> Member:
+        """One member with its usage this UTC day and month."""
+        return cast(Member, self._get("/v1/customers/%s/members/%s" % (_seg(team_id), _seg(member_id))))
+
+    def list_members(self, team_id: str) -> List[Member]:
+        """Every member of a team (removed ones too), each with its usage this UTC day and month."""
+        return cast(List[Member], self._get("/v1/customers/%s/members" % _seg(team_id))["data"])
+
+    def remove_member(self, team_id: str, member_id: str) -> Member:
+        """Removes a member: it can no longer reserve; its history stays."""
+        return cast(Member, self._http.request("DELETE", "/v1/customers/%s/members/%s" % (_seg(team_id), _seg(member_id))))
 
     # Subscriptions
 
@@ -298,13 +332,15 @@ class Purse:
         units: Optional[int] = None,
         id: Optional[str] = None,
         metadata: Optional[Dict[str, Any]] = None,
+        member_id: Optional[str] = None,
     ) -> Generation:
         """Reserves the whole cost of a generation, or raises `InsufficientCreditsError`.
 
         The id (made here when not given) is the generation's idempotency key,
         so a retry answers the first reservation instead of making a second.
+        With `member_id` a member of the team `customer_id` spends, within its own limits.
         """
-        body = _fields(id=id or "gen_" + _new_key(), customerId=customer_id, toolId=tool_id, units=units, metadata=metadata)
+        body = _fields(id=id or "gen_" + _new_key(), customerId=customer_id, toolId=tool_id, units=units, metadata=metadata, memberId=member_id)
         return cast(Generation, self._http.request("POST", "/v1/generations", body=body))
 
     def complete(self, generation_id: str, *, units: Optional[int] = None) -> Generation:
@@ -391,6 +427,10 @@ class Purse:
     def tools_report(self, *, from_: Optional[str] = None, to: Optional[str] = None) -> ToolsReport:
         """Spend and failure rate per tool."""
         return cast(ToolsReport, self._get("/v1/reports/tools", {"from": from_, "to": to}))
+
+    def members_report(self, *, from_: Optional[str] = None, to: Optional[str] = None) -> MembersReport:
+        """Spend per team member."""
+        return cast(MembersReport, self._get("/v1/reports/members", {"from": from_, "to": to}))
 
     def outstanding_report(self) -> OutstandingReport:
         """Credits still owed to users, by source."""

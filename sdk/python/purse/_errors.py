@@ -65,7 +65,7 @@ class InsufficientCreditsError(PurseError):
 class SpendLimitReachedError(PurseError):
     """402 ``spend_limit_reached``: the reservation would pass a spend limit; nothing changed.
 
-    `details` has ``scope`` (``customer`` or ``tool``, with ``toolId``), ``window``
+    `details` has ``scope`` (``customer``, ``tool`` with ``toolId``, or ``member`` with ``memberId``), ``window``
     (``day`` or ``month``), ``limit``, ``used`` and ``required``.
     """
 
@@ -76,6 +76,11 @@ class SpendLimitReachedError(PurseError):
     @property
     def window(self) -> Optional[str]:
         return self.details.get("window")
+
+    @property
+    def member_id(self) -> Optional[str]:
+        """The team member whose limit it is (scope ``member``)."""
+        return self.details.get("memberId")
 
     @property
     def limit(self) -> Optional[int]:

@@ -129,6 +129,8 @@ class Session(TypedDict):
 
     token: str
     customerId: str
+    #: For a team: the member the session is for; None for the whole customer.
+    memberId: Optional[str]
     expiresAt: str
 
 
@@ -254,6 +256,8 @@ class Generation(TypedDict):
     failureReason: Optional[str]
     createdAt: str
     settledAt: Optional[str]
+    #: The team member who spent it; None when none.
+    memberId: Optional[str]
 
 
 class BreakdownLine(TypedDict):
@@ -291,6 +295,8 @@ class LedgerEntry(TypedDict):
     source: GrantSource
     generationId: Optional[str]
     toolId: Optional[str]
+    #: The team member whose generation made the entry; None otherwise.
+    memberId: Optional[str]
     reason: Optional[str]
     createdAt: str
 
@@ -461,3 +467,45 @@ class LimitsState(TypedDict):
     inFlight: int
     windows: Dict[str, Dict[str, str]]
     asOf: str
+
+
+# Teams (issue 15).
+
+
+class MemberUse(TypedDict):
+    day: int
+    month: int
+
+
+class Member(TypedDict):
+    """One user of a team customer: spends from the team's pool within its own limits (and the team's)."""
+
+    customerId: str
+    id: str
+    name: Optional[str]
+    email: Optional[str]
+    role: Literal["admin", "member"]
+    #: ``{"daily"?, "monthly"?}``; None: no limits of its own.
+    limits: Optional[Dict[str, int]]
+    limitsReason: Optional[str]
+    #: Credits reserved in the current UTC day and month, net of what came back.
+    used: MemberUse
+    windows: Dict[str, Dict[str, str]]
+    createdAt: str
+    updatedAt: str
+    #: When it was removed (it can no longer reserve); None while it is a member.
+    removedAt: Optional[str]
+
+
+class MemberSpendLine(TypedDict):
+    customerId: str
+    memberId: str
+    name: Optional[str]
+    generations: int
+    creditsCharged: int
+    creditsRefunded: int
+    creditsSpent: int
+
+
+class MembersReport(TypedDict):
+    members: List[MemberSpendLine]

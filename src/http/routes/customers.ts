@@ -3,7 +3,8 @@ import { MAX_SESSION_SECONDS, mintSession } from '../../service/auth.js';
 import * as customers from '../../service/customers.js';
 import * as generations from '../../service/generations.js';
 import { listGrants } from '../../service/grants.js';
-import { assertCustomerAccess } from '../auth.js';
+import { assertCustomerAccess, sessionMember } from '../auth.js';
+import * as members from '../../service/members.js';
 import type { RouteDeps, ZodApp } from '../deps.js';
 import {
   BalanceView,
@@ -30,7 +31,10 @@ export type PutCustomerBody = z.infer<typeof PutCustomerBody>;
 
 /** No body at all is the same as {}. */
 export const SessionBody = z
-  .strictObject({ ttlSeconds: z.number().int().min(60).max(MAX_SESSION_SECONDS).optional() })
+  .strictObject({
+    ttlSeconds: z.number().int().min(60).max(MAX_SESSION_SECONDS).optional(),
+    memberId: Id.optional().meta({ description: 'For a team: the member the session is for (it must be a member now)' }),
+  })
   .nullish()
   .meta(requestExample({ ttlSeconds: 3600 }));
 const CustomerParams = z.object({ customerId: Id });
@@ -83,18 +87,25 @@ export function customerRoutes(app: ZodApp, { ctx, auth }: RouteDeps): void {
       operationId: 'createCustomerSession',
       summary: 'Mint a customer session for a front end',
       description:
-        "Your backend mints it with a secret key and hands it to the customer's browser. The token (`cs_…`, 1 hour by default, at most 24) may read this customer's balance, ledger and generations, read the pricing, and buy packs for this customer.",
+        "Your backend mints it with a secret key and hands it to the customer's browser. The token (`cs_…`, 1 hour by default, at most 24) may read this customer's balance, ledger and generations, read the pricing, and buy packs for this customer. With `memberId` it is one team member's session: it reads the team's balance and pricing, only the generations and ledger entries its member spent, its own usage against its own limits, and — only with role `admin` — every member's usage. It stops working once the member is removed.",
       params: CustomerParams,
       body: SessionBody,
       response: {
-        201: json('The session token and when it expires', z.object({ token: z.string(), customerId: z.string(), expiresAt: z.string().meta({ format: 'date-time' }) })),
+        201: json(
+          'The session token and when it expires',
+          z.object({ token: z.string(), customerId: z.string(), memberId: z.string().nullable(), expiresAt: z.string().meta({ format: 'date-time' }) }),
+        ),
         ...commonErrors,
       },
     },
     handler: async (req, reply) => {
       await customers.getCustomer(ctx, req.params.customerId);
-      const session = mintSession(auth, req.params.customerId, ctx.clock.now(), req.body?.ttlSeconds ?? 3600);
-      return reply.code(201).send({ token: session.token, customerId: req.params.customerId, expiresAt: new Date(session.expiresAt).toISOString() });
+      const memberId = req.body?.memberId;
+      if (memberId !== undefined) await members.assertActiveMember(ctx, req.params.customerId, memberId);
+      const session = mintSession(auth, req.params.customerId, ctx.clock.now(), req.body?.ttlSeconds ?? 3600, memberId);
+      return reply
+        .code(201)
+        .send({ token: session.token, customerId: req.params.customerId, memberId: memberId ?? null, expiresAt: new Date(session.expiresAt).toISOString() });
     },
   });
 
@@ -121,14 +132,15 @@ export function customerRoutes(app: ZodApp, { ctx, auth }: RouteDeps): void {
       tags: ['credits'],
       operationId: 'listLedgerEntries',
       summary: 'Ledger entries, newest first',
-      description: "Every change to the customer's credits, never edited or deleted. Pass `nextCursor` as `cursor` for the next page. A customer session may read its own.",
+      description:
+        "Every change to the customer's credits, never edited or deleted. Pass `nextCursor` as `cursor` for the next page. A customer session may read its own; a team member's session only the entries naming its member.",
       params: CustomerParams,
       querystring: PageQuery,
       response: { 200: json('A page of entries', paged(LedgerEntryView)), ...commonErrors },
     },
     handler: async (req) => {
       assertCustomerAccess(req, req.params.customerId);
-      const page = await customers.getLedger(ctx, req.params.customerId, { cursor: req.query.cursor, limit: req.query.limit });
+      const page = await customers.getLedger(ctx, req.params.customerId, { cursor: req.query.cursor, limit: req.query.limit }, sessionMember(req));
       return { data: page.data.map(view.entry), nextCursor: page.nextCursor };
     },
   });
@@ -139,7 +151,7 @@ export function customerRoutes(app: ZodApp, { ctx, auth }: RouteDeps): void {
       tags: ['generations'],
       operationId: 'listCustomerGenerations',
       summary: "A customer's generations, newest first",
-      description: 'Pass `nextCursor` as `cursor` for the next page. A customer session may read its own.',
+      description: "Pass `nextCursor` as `cursor` for the next page. A customer session may read its own; a team member's session only its member's.",
       params: CustomerParams,
       querystring: PageQuery,
       response: { 200: json('A page of generations', paged(GenerationView)), ...commonErrors },
@@ -147,7 +159,7 @@ export function customerRoutes(app: ZodApp, { ctx, auth }: RouteDeps): void {
     handler: async (req) => {
       assertCustomerAccess(req, req.params.customerId);
       await customers.getCustomer(ctx, req.params.customerId);
-      const page = await generations.listGenerations(ctx, req.params.customerId, { cursor: req.query.cursor, limit: req.query.limit });
+      const page = await generations.listGenerations(ctx, req.params.customerId, { cursor: req.query.cursor, limit: req.query.limit }, sessionMember(req));
       return { data: page.data.map(view.generation), nextCursor: page.nextCursor };
     },
   });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import * as generations from '../../service/generations.js';
 import type { Generation } from '../../domain/types.js';
 import type { Answer } from '../../service/results.js';
-import { assertCustomerAccess } from '../auth.js';
+import { assertGenerationAccess } from '../auth.js';
 import type { RouteDeps, ZodApp } from '../deps.js';
 import { GenerationView, Id, IdempotencyHeaders, Metadata, PositiveCredits, Reason, Units, commonErrors, conflictError, errorResponse, json, requestExample } from '../schemas.js';
 import { view } from '../views.js';
@@ -14,6 +14,7 @@ export const ReserveBody = z.strictObject({
   toolId: Id,
   units: Units.optional(),
   metadata: Metadata.optional(),
+  memberId: Id.optional().meta({ description: "A member of the team `customerId` spending: the team's pool pays, within the member's limits and the team's" }),
 }).meta(requestExample({ customerId: 'u_42', toolId: 'text-to-image', units: 2, metadata: { prompt: 'a lighthouse at dusk' } }));
 export type ReserveBody = z.infer<typeof ReserveBody>;
 
@@ -39,12 +40,12 @@ export function generationRoutes(app: ZodApp, { ctx, metrics }: RouteDeps): void
       operationId: 'reserveGeneration',
       summary: 'Reserve credits for a generation',
       description:
-        'Holds the whole cost (`tool.credits × units`) at once, or nothing: with too few credits it answers 402 `insufficient_credits` with `available` and `required`. A customer with limits (its own or its plan\'s) is refused first, changing nothing: one more open hold than `maxInFlight` answers 429 `too_many_in_flight` (`limit`, `inFlight`); a cost that would pass a daily or monthly limit, the customer\'s or the tool\'s, answers 402 `spend_limit_reached` (`scope`, `window`, `limit`, `used`, `required`, and `toolId` for a tool\'s). The price is fixed now. The `id`, if given, is the idempotency key: the same id with the same body answers the first generation again.',
+        'Holds the whole cost (`tool.credits × units`) at once, or nothing: with too few credits it answers 402 `insufficient_credits` with `available` and `required`. A customer with limits (its own or its plan\'s) is refused first, changing nothing: one more open hold than `maxInFlight` answers 429 `too_many_in_flight` (`limit`, `inFlight`); a cost that would pass a daily or monthly limit, the customer\'s or the tool\'s, answers 402 `spend_limit_reached` (`scope`, `window`, `limit`, `used`, `required`, and `toolId` for a tool\'s). With `memberId` the team `customerId` pays, and the member\'s own daily and monthly caps apply too (`scope` `member`, with `memberId`); a member that does not exist or was removed answers 404 `not_found` (`resource` `member`, `removed` when it was). Every ledger entry and event of the generation names the member. The price is fixed now. The `id`, if given, is the idempotency key: the same id with the same body answers the first generation again.',
       body: ReserveBody,
       response: {
         201: json('The reserved generation, holding its cost until `holdUntil`', GenerationView),
         402: errorResponse(
-          '`insufficient_credits`: the customer has fewer available credits than the cost; `details` has `available` and `required`. `spend_limit_reached`: the cost would pass a spend limit; `details` has `scope` (`customer` or `tool`), `window` (`day` or `month`), `limit`, `used` and `required`',
+          '`insufficient_credits`: the customer has fewer available credits than the cost; `details` has `available` and `required`. `spend_limit_reached`: the cost would pass a spend limit; `details` has `scope` (`customer`, `tool` or `member`), `window` (`day` or `month`), `limit`, `used` and `required`',
         ),
         429: errorResponse('`too_many_in_flight`: the customer already holds `maxInFlight` generations reserved; `details` has `limit` and `inFlight`'),
         ...settleErrors,
@@ -145,12 +146,12 @@ export function generationRoutes(app: ZodApp, { ctx, metrics }: RouteDeps): void
       tags: ['generations'],
       operationId: 'getGeneration',
       summary: 'A generation and its state',
-      description: "A customer session may read only its own customer's generations.",
+      description: "A customer session may read only its own customer's generations; a team member's session only those its member spent.",
       params: GenerationParams,
       response: { 200: json('The generation', GenerationView), ...commonErrors },
     },
     handler: async (req) => {
-      const gen = await generations.getGeneration(ctx, req.params.id, (customerId) => assertCustomerAccess(req, customerId));
+      const gen = await generations.getGeneration(ctx, req.params.id, (customerId, memberId) => assertGenerationAccess(req, customerId, memberId));
       return view.generation(gen);
     },
   });

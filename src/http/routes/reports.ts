@@ -65,6 +65,36 @@ export function reportRoutes(app: ZodApp, { ctx }: RouteDeps): void {
       return { tools: await reports.toolsReport(ctx, from, to) };
     },
   });
+  app.get('/v1/reports/members', {
+    schema: {
+      tags: ['reports'],
+      operationId: 'getMembersReport',
+      summary: 'Spend per team member',
+      description:
+        'Generations reserved in [`from`, `to`) (the last 30 days by default) that name a team member, per team and member: how many, and the credits charged, refunded and spent (charged less refunded), the biggest spenders first. The console exports it as CSV.',
+      querystring: Range,
+      response: {
+        200: json('One row per team member', z.object({
+          members: z.array(
+            z.object({
+              customerId: z.string(),
+              memberId: z.string(),
+              name: z.string().nullable(),
+              generations: z.number().int(),
+              creditsCharged: z.number().int(),
+              creditsRefunded: z.number().int(),
+              creditsSpent: z.number().int(),
+            }),
+          ),
+        })),
+        ...commonErrors,
+      },
+    },
+    handler: async (req) => {
+      const { from, to } = range(ctx.clock.now(), req.query);
+      return { members: await reports.membersReport(ctx, from, to) };
+    },
+  });
   app.get('/v1/reports/outstanding', {
     schema: {
       tags: ['reports'],

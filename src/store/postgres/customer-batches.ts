@@ -39,11 +39,14 @@ SELECT
   (SELECT coalesce(json_agg(p), '[]') FROM purchases p WHERE p.id = ANY($7::text[])) AS purchases,
   -- Spend windows only while limits are in force (the customer's own or its active plan's), or a
   -- generation being settled was counted in them: a customer without limits reads nothing more.
+  -- A member's reservation (issue 15) is always counted, so naming a member loads them too.
   CASE WHEN (SELECT limits FROM c) IS NOT NULL
          OR (SELECT p.limits FROM plans p JOIN sub ON p.id = sub.plan_id AND sub.status = 'active') IS NOT NULL
          OR EXISTS (SELECT 1 FROM gens WHERE gens.customer_id = $1 AND gens.counted = 1)
+         OR cardinality($9::text[]) > 0
        THEN (SELECT coalesce(json_agg(w), '[]') FROM spend_windows w WHERE w.customer_id = $1 AND w.window_start = ANY($8::bigint[]))
-  END AS spend_windows`;
+  END AS spend_windows,
+  (SELECT coalesce(json_agg(m), '[]') FROM members m WHERE m.customer_id = $1 AND m.member_id = ANY($9::text[])) AS members`;
 
 const APPLY_SQL = 'SELECT purse_apply($1, $2, $3::jsonb) AS ok';
 
@@ -155,7 +158,7 @@ export class CustomerBatches {
       await db.query({
         name: 'purse_snapshot',
         text: SNAPSHOT_SQL,
-        values: [customerId, load.generationIds, load.grantIds, load.now, load.idempotencyKeys, load.planIds, load.purchaseIds, load.windowStarts],
+        values: [customerId, load.generationIds, load.grantIds, load.now, load.idempotencyKeys, load.planIds, load.purchaseIds, load.windowStarts, load.memberIds],
       })
     ).rows[0] as Record<string, any>;
     const idempotency = new Map<string, IdempotencyRecord>();
@@ -179,6 +182,7 @@ export class CustomerBatches {
       plans: (r.plans as Row[]).map(rows.toPlan),
       purchases: (r.purchases as Row[]).map(rows.toPurchase),
       spendWindows: r.spend_windows ? (r.spend_windows as Row[]).map(rows.toSpendWindow) : null,
+      members: (r.members as Row[]).map(rows.toMember),
     };
   }
 
@@ -221,6 +225,8 @@ interface MergedLoad {
   purchaseIds: string[];
   /** The day and month windows of every write's `now` (a batch may straddle midnight). */
   windowStarts: number[];
+  /** Team members any write spends as. */
+  memberIds: string[];
 }
 
 interface LoadedCustomer extends Omit<CustomerSnapshot, 'idempotency'> {
@@ -240,6 +246,7 @@ function mergeLoads(loads: CustomerLoad[]): MergedLoad {
     planIds: set((l) => l.planIds),
     purchaseIds: set((l) => l.purchaseIds),
     windowStarts: [...new Set(loads.flatMap((l) => Object.values(windowStarts(l.now))))],
+    memberIds: set((l) => (l.memberId === undefined ? [] : [l.memberId])),
   };
 }
 
@@ -289,6 +296,7 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes
       plans: loaded.plans,
       purchases: [...purchases.values()],
       spendWindows: windows ? [...windows.values()] : null,
+      members: loaded.members,
     };
     let decision: Decision<unknown>;
     try {

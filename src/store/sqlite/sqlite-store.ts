@@ -18,7 +18,7 @@ const BUSY_TIMEOUT_MS = 10_000;
 const LOCK_RETRY_MS = 1;
 
 /** A spend window written whole: inserted, or its counter replaced. */
-const SPEND_WINDOW_UPSERT = `${namedInsert('spend_windows')} ON CONFLICT (customer_id, window_start, scope, tool_id, window_kind) DO UPDATE SET used = excluded.used`;
+const SPEND_WINDOW_UPSERT = `${namedInsert('spend_windows')} ON CONFLICT (customer_id, window_start, scope, tool_id, member_id, window_kind) DO UPDATE SET used = excluded.used`;
 
 /**
  * The embedded store: one SQLite file in WAL mode with `synchronous=FULL`, so an
@@ -240,8 +240,10 @@ export class SqliteStore extends SqlStore implements Store {
     const customer = customerRow ? rows.toCustomer(customerRow) : null;
     const activePlan = subscription?.status === 'active' ? plans.find((p) => p.id === subscription.planId) : undefined;
     const counted = [...generations.values()].some((g) => g.customerId === customerId && g.counted);
+    const members = load.memberId === undefined ? [] : this.sql('SELECT * FROM members WHERE customer_id = ? AND member_id = ?').all(customerId, load.memberId).map(rows.toMember);
     let spendWindows: SpendWindow[] | null = null;
-    if (hasLimits(customer?.limits) || hasLimits(activePlan?.limits) || counted) {
+    // A member's reservation is always counted (its usage is shown whether or not it has limits).
+    if (hasLimits(customer?.limits) || hasLimits(activePlan?.limits) || counted || load.memberId !== undefined) {
       const { day, month } = windowStarts(load.now);
       spendWindows = this.sql('SELECT * FROM spend_windows WHERE customer_id = ? AND window_start IN (?, ?)').all(customerId, day, month).map(rows.toSpendWindow);
     }
@@ -254,6 +256,7 @@ export class SqliteStore extends SqlStore implements Store {
       plans,
       purchases,
       spendWindows,
+      members,
     };
   }
 

@@ -15,6 +15,8 @@ export type {
   LedgerType,
   Limits,
   LimitsState,
+  Member,
+  MemberSpend,
   Money,
   Outstanding,
   Pack,
@@ -37,5 +39,7 @@ export type {
 export interface DemoSession {
   token: string;
   customerId: string;
+  /** For a team: the member the session is for (issue 15); absent or null for the whole customer. */
+  memberId?: string | null;
   expiresAt: string;
 }

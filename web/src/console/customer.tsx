@@ -3,6 +3,7 @@ import { Link, useSearch } from 'wouter';
 import { ApiError, request, seg } from '../api/client';
 import type { Alerts, Balance, Customer, Generation, Grant, LedgerEntry, LimitsState, Page, Plan, Subscription, Tool } from '../api/types';
 import { LimitsCard } from './limits-card';
+import { MembersCard } from './members-card';
 import { Breakdown, credits, DataTable, date, dateTime, HISTORY_PAGE_SIZE, LedgerTable, num, SOURCE_LABEL } from '@purse/react';
 import { ReasonDialog } from '../components/reason-dialog';
 import { AlertsCard, CustomerEvents } from './customer-events';
@@ -164,6 +165,8 @@ export function CustomerPage({ customerId }: { customerId: string }) {
 
           <AutoTopUpCard customerId={customer.id} onSaved={reload} version={version} />
 
+          <MembersCard customerId={customer.id} version={version} />
+
           <section className="card stack" aria-labelledby="grants-heading">
             <h2 id="grants-heading">Grants</h2>
             <DataTable
@@ -208,6 +211,7 @@ export function CustomerPage({ customerId }: { customerId: string }) {
               columns={[
                 { header: 'When', cell: (g) => dateTime(g.createdAt), csv: (g) => g.createdAt },
                 { header: 'Tool', cell: (g) => toolName(g.toolId), csv: (g) => g.toolId },
+                { header: 'Member', cell: (g) => g.memberId ?? '', csv: (g) => g.memberId ?? '' },
                 { header: 'Status', cell: (g) => <span className={`pill pill-${g.status}`}>{g.status}</span>, csv: (g) => g.status },
                 { header: 'Units', numeric: true, cell: (g) => num(g.units), csv: (g) => g.units },
                 { header: 'Cost', numeric: true, cell: (g) => num(g.cost), csv: (g) => g.cost },

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { request } from '../api/client';
-import type { CreditsDay, Outstanding, ToolReport } from '../api/types';
+import type { CreditsDay, MemberSpend, Outstanding, ToolReport } from '../api/types';
 import { BarChart, ColumnChart } from '../components/bar-chart';
 import { DataTable, num, percent, SOURCE_LABEL } from '@purse/react';
 import { ErrorNotice, Loading, Stat } from '../components/ui';
@@ -15,6 +15,7 @@ interface Reports {
   days: CreditsDay[];
   totals: Omit<CreditsDay, 'date'>;
   tools: ToolReport[];
+  members: MemberSpend[];
   outstanding: Outstanding;
 }
 
@@ -33,8 +34,12 @@ async function load(days: number): Promise<Reports> {
   } else if (first.days.length) {
     range = { from: `${first.days[0]!.date}T00:00:00.000Z`, to: new Date(Date.parse(`${first.days[first.days.length - 1]!.date}T00:00:00Z`) + DAY_MS).toISOString() };
   }
-  const [tools, outstanding] = await Promise.all([request<{ tools: ToolReport[] }>('/v1/reports/tools', { auth: 'key', query: range }), request<Outstanding>('/v1/reports/outstanding', { auth: 'key' })]);
-  return { days: credits.days, totals: credits.totals, tools: tools.tools, outstanding };
+  const [tools, members, outstanding] = await Promise.all([
+    request<{ tools: ToolReport[] }>('/v1/reports/tools', { auth: 'key', query: range }),
+    request<{ members: MemberSpend[] }>('/v1/reports/members', { auth: 'key', query: range }),
+    request<Outstanding>('/v1/reports/outstanding', { auth: 'key' }),
+  ]);
+  return { days: credits.days, totals: credits.totals, tools: tools.tools, members: members.members, outstanding };
 }
 
 /** Finance and support reports: credits per day, spend and failures per tool, what is still owed. */
@@ -167,6 +172,26 @@ export function ReportsPage() {
                 { header: 'Failed', numeric: true, cell: (t) => num(t.failed), csv: (t) => t.failed },
                 { header: 'Running', numeric: true, cell: (t) => num(t.reserved), csv: (t) => t.reserved },
                 { header: 'Failure rate', numeric: true, cell: (t) => percent(t.failureRate), csv: (t) => (t.failureRate === null ? '' : t.failureRate.toFixed(4)) },
+              ]}
+            />
+          </section>
+
+          <section className="card stack" aria-labelledby="r-members">
+            <h2 id="r-members">Spend per team member</h2>
+            <DataTable
+              caption="Spend per team member"
+              filename={`spend-per-member-${days}d`}
+              testId="report-members"
+              rows={data.members}
+              rowKey={(m) => `${m.customerId}/${m.memberId}`}
+              empty="No team member spent in this range."
+              columns={[
+                { header: 'Team', cell: (m) => m.customerId, csv: (m) => m.customerId },
+                { header: 'Member', cell: (m) => (m.name ? `${m.name} (${m.memberId})` : m.memberId), csv: (m) => m.memberId },
+                { header: 'Generations', numeric: true, cell: (m) => num(m.generations), csv: (m) => m.generations },
+                { header: 'Charged', numeric: true, cell: (m) => num(m.creditsCharged), csv: (m) => m.creditsCharged },
+                { header: 'Refunded', numeric: true, cell: (m) => num(m.creditsRefunded), csv: (m) => m.creditsRefunded },
+                { header: 'Net', numeric: true, cell: (m) => num(m.creditsSpent), csv: (m) => m.creditsSpent },
               ]}
             />
           </section>

@@ -1,8 +1,8 @@
-import { BalanceBreakdown, CreditHistory, credits, money } from '@purse/react';
+import { BalanceBreakdown, CreditHistory, credits, money, num } from '@purse/react';
 import { useEffect, useState } from 'react';
 import { Link, useSearch } from 'wouter';
 import { request, seg } from '../api/client';
-import type { AutoTopUp, LimitsState, Pricing, Purchase } from '../api/types';
+import type { AutoTopUp, LimitsState, Member, Pricing, Purchase } from '../api/types';
 import { SpendLimits } from '../components/spend-limits';
 import { DemoCreditsNotice, useBalance } from '../components/balance';
 import { ErrorNotice, Loading, Notice } from '../components/ui';
@@ -51,6 +51,39 @@ function YourLimits({ customerId }: { customerId: string }) {
   if (error) return <ErrorNotice error={error} />;
   if (!state) return <Loading />;
   return <SpendLimits state={state} />;
+}
+
+/**
+ * For a team member's session (issue 15): what the member used of the team's
+ * credits this UTC month, against its own monthly limit when it has one.
+ */
+function YourMemberUsage({ customerId, memberId, version }: { customerId: string; memberId: string; version: number }) {
+  const [m, setM] = useState<Member>();
+  const [error, setError] = useState<Error>();
+  useEffect(() => {
+    let stop = false;
+    request<Member>(`/v1/customers/${seg(customerId)}/members/${seg(memberId)}`, { auth: 'session' }).then(
+      (got) => !stop && setM(got),
+      (err: Error) => !stop && setError(err),
+    );
+    return () => void (stop = true);
+  }, [customerId, memberId, version]);
+  if (error) return <ErrorNotice error={error} />;
+  if (!m) return <Loading />;
+  const monthly = m.limits?.monthly;
+  return (
+    <section className="card stack" aria-labelledby="member-heading" data-testid="member-usage">
+      <h2 id="member-heading">Your usage</h2>
+      <p data-testid="member-usage-line">
+        {monthly === undefined ? `You used ${credits(m.used.month)} of your team's credits this month.` : `You used ${num(m.used.month)} of your ${credits(monthly)} this month.`}
+      </p>
+      {m.limits?.daily !== undefined && (
+        <p className="muted small" data-testid="member-usage-day">
+          Today: {num(m.used.day)} of {credits(m.limits.daily)}.
+        </p>
+      )}
+    </section>
+  );
 }
 
 /** The customer's auto top-up, as its session may read it: on or off, when and what it buys, this month's count. */
@@ -120,6 +153,7 @@ export function CreditsPage() {
           }
         />
       )}
+      {conn && conn.session.memberId && <YourMemberUsage customerId={conn.session.customerId} memberId={conn.session.memberId} version={version} />}
       {conn && <AutoTopUpSummary customerId={conn.session.customerId} version={version} />}
       {conn && (
         <section className="card stack" aria-labelledby="limits-heading">

@@ -73,7 +73,7 @@ BEGIN
   IF jsonb_array_length(coalesce(p_changes->'spendWindows', '[]')) > 0 THEN
     INSERT INTO spend_windows ({{spend_windows.insert}})
     SELECT {{spend_windows.insert}} FROM jsonb_populate_recordset(NULL::spend_windows, p_changes->'spendWindows')
-    ON CONFLICT (customer_id, window_start, scope, tool_id, window_kind) DO UPDATE SET {{spend_windows.update=excluded}};
+    ON CONFLICT (customer_id, window_start, scope, tool_id, member_id, window_kind) DO UPDATE SET {{spend_windows.update=excluded}};
   END IF;
   RETURN true;
 END $$;
