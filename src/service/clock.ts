@@ -25,11 +25,15 @@ export class TestClock implements Clock {
     return this.current;
   }
 
-  /** Starts from the stored time if another process set one, else stores this one. */
+  /**
+   * Starts from the stored time if another process set one, else stores this
+   * one. The stored time wins even when it is earlier than this process's: two
+   * processes started a few seconds apart must not run a few seconds apart (a
+   * hold reserved on the later one would outlast an advance made on the other).
+   */
   async start(): Promise<void> {
     if (!this.store) return;
-    const stored = Number(await this.store.getOrSetMeta(META_KEY, () => String(this.current)));
-    if (stored > this.current) this.current = stored;
+    this.current = Number(await this.store.getOrSetMeta(META_KEY, () => String(this.current)));
   }
 
   /** Takes up the time another process may have set. */
