@@ -12,6 +12,8 @@ import { newId } from './ids.js';
 import { replayed, requestHash } from './idempotency.js';
 import type { Answer } from './results.js';
 import { readPage } from './paging.js';
+import { classifyFailure, DEFAULT_REPORT_WINDOW_HOURS, reportDeadline, resolvePolicy, type RefundTerms } from '../domain/refunds.js';
+import { termsOf } from './customer-work.js';
 
 /** The most generation owners a context remembers (the oldest are forgotten first). */
 const MAX_OWNERS = 50_000;
@@ -46,6 +48,8 @@ export interface ReserveInput {
   toolId: string;
   units?: number;
   metadata?: Record<string, unknown>;
+  /** A failed or reported generation of the same customer this one retries; free while the plan's free retries last. */
+  retryOf?: string;
 }
 
 /**
@@ -60,13 +64,17 @@ export async function reserve(ctx: ServiceContext, input: ReserveInput): Promise
   if (cost === null) throw errors.invalid('units', 'the generation would cost more credits than Purse can hold');
   const id = input.id ?? newId('gen');
   const key = `generation:${id}`;
-  const hash = requestHash({ customerId: input.customerId, toolId: input.toolId, units, metadata: input.metadata ?? null });
+  const hash = requestHash({ customerId: input.customerId, toolId: input.toolId, units, metadata: input.metadata ?? null, ...(input.retryOf ? { retryOf: input.retryOf } : {}) });
   const now = ctx.clock.now();
-  const answer = await ctx.store.transact<Answer<Generation> | { refused: PurseError }>(input.customerId, { now, generationIds: [id], idempotencyKey: key }, (snapshot) => {
+  const refundTerms: RefundTerms = { policy: resolvePolicy(ctx.refundPolicy, tool.refundPolicy), reportWindowHours: tool.reportWindowHours ?? DEFAULT_REPORT_WINDOW_HOURS };
+  const generationIds = input.retryOf && input.retryOf !== id ? [id, input.retryOf] : [id];
+  const answer = await ctx.store.transact<Answer<Generation> | { refused: PurseError }>(input.customerId, { now, generationIds, idempotencyKey: key }, (snapshot) => {
     const work = begin(snapshot, input.customerId, now, ctx.alerts);
     const again = replayed<Generation>(work, snapshot, key, hash);
     if (again) return again;
     if (snapshot.generations.some((g) => g.id === id)) throw errors.idempotencyConflict(key);
+    const original = input.retryOf === undefined ? null : work.generations.get(input.retryOf);
+    if (original === undefined || (original && original.id === id)) throw errors.invalid('retryOf', 'names no other generation of this customer');
     // Limits refuse before the balance is looked at, and change nothing (Rule 16).
     const refusal = work.limitRefusal(tool.id, cost);
     if (refusal?.kind === 'in_flight') throw errors.tooManyInFlight(refusal.limit, refusal.inFlight);
@@ -97,9 +105,16 @@ export async function reserve(ctx: ServiceContext, input: ReserveInput): Promise
       metadata: input.metadata ?? null,
       holdUntil: now + tool.holdSeconds * 1000,
       failureReason: null,
+      failureMessage: null,
       createdAt: now,
       settledAt: null,
+      refundTerms,
+      reportedAt: null,
+      retryOf: original?.id ?? null,
+      freeRetry: false,
+      retriedBy: null,
     };
+    if (original && retriesFree(original, generation) && work.freeRetryLeft()) work.claimFreeRetry(generation, original);
     work.reserve(generation);
     const body = { ...generation, allocations: [...generation.allocations] };
     return work.finish({ statusCode: 201, body, replayed: false }, { key, requestHash: hash, statusCode: 201, response: body });
@@ -120,12 +135,26 @@ export async function complete(ctx: ServiceContext, id: string, input: { units?:
   });
 }
 
-/** Gives every reserved credit back (Rule 6). */
-export async function fail(ctx: ServiceContext, id: string, input: { reason?: string }): Promise<Answer<Generation>> {
+/**
+ * A generation whose first attempt failed, or whose result was reported bad, may be retried
+ * free once, with the same tool (Rule 18).
+ */
+function retriesFree(original: Generation, retry: Generation): boolean {
+  return (original.status === 'failed' || (original.reportedAt ?? null) !== null) && !original.retriedBy && original.toolId === retry.toolId;
+}
+
+export interface FailInput {
+  /** One of FAILURE_REASONS; any other text is stored as `other` with the text as the message. */
+  reason?: string;
+  message?: string;
+}
+
+/** Gives reserved credits back as the tool's refund policy says for the reason (Rules 6 and 18). */
+export async function fail(ctx: ServiceContext, id: string, input: FailInput): Promise<Answer<Generation>> {
   return settle(ctx, id, 'fail', input, (work, gen) => {
-    const reason = input.reason ?? 'failed';
-    work.fail(gen, reason);
-    return { reason };
+    const failure = classifyFailure(input.reason, input.message);
+    work.fail(gen, failure.reason, failure.message);
+    return failure;
   });
 }
 
@@ -162,8 +191,8 @@ async function settle(
 }
 
 /** The request a repeat is compared with: what the first settlement effectively asked for. */
-function effectiveRequest(action: 'complete' | 'fail', gen: Generation, input: { units?: number; reason?: string }): unknown {
-  return action === 'complete' ? { units: input.units ?? gen.units } : { reason: input.reason ?? 'failed' };
+function effectiveRequest(action: 'complete' | 'fail', gen: Generation, input: { units?: number } & FailInput): unknown {
+  return action === 'complete' ? { units: input.units ?? gen.units } : classifyFailure(input.reason, input.message);
 }
 
 /** Keeps a reserved generation's credits held for `holdSeconds` more from now (Rule 7). */
@@ -202,6 +231,41 @@ export async function refund(
     const amount = input.amount ?? refundable;
     if (amount > refundable || amount === 0) throw errors.refundTooLarge(id, refundable);
     work.refund(gen, amount, input.reason);
+    const body = snapshotOf(gen);
+    return work.finish({ statusCode: 200, body, replayed: false }, key ? { key, requestHash: hash, statusCode: 200, response: body } : undefined);
+  });
+}
+
+export interface ReportInput {
+  reason: 'bad_result';
+  note?: string;
+}
+
+/**
+ * A completed generation's result reported bad (Rule 18): within its tool's report
+ * window, once, and within the plan's reports per day, it refunds the tool's
+ * `bad_result` percentage of the charge. With `idempotencyKey`, a repeat answers
+ * the first result; without, a second report is refused.
+ */
+export async function report(ctx: ServiceContext, id: string, input: ReportInput, idempotencyKey?: string): Promise<Answer<Generation>> {
+  const customerId = await ownerOf(ctx, id);
+  const key = idempotencyKey === undefined ? undefined : `report:${id}:${idempotencyKey}`;
+  const hash = requestHash(input);
+  const now = ctx.clock.now();
+  return ctx.store.transact<Answer<Generation>>(customerId, { now, generationIds: [id], idempotencyKey: key }, (snapshot) => {
+    const work = begin(snapshot, customerId, now, ctx.alerts);
+    const again = replayed<Generation>(work, snapshot, key, hash);
+    if (again) return again;
+    const gen = work.generations.get(id);
+    if (!gen) throw errors.notFound('generation', id);
+    if (gen.status !== 'completed') throw errors.notReportable(id, gen.status);
+    if (gen.reportedAt) throw errors.alreadyReported(id, new Date(gen.reportedAt).toISOString());
+    const { reportWindowHours } = termsOf(gen);
+    const deadline = reportDeadline(gen.settledAt!, reportWindowHours);
+    if (now > deadline) throw errors.reportWindowClosed(id, new Date(deadline).toISOString(), reportWindowHours);
+    const allowance = work.reportAllowed();
+    if (!allowance.allowed) throw errors.reportLimitReached(allowance.limit!);
+    work.report(gen, input.note ?? null);
     const body = snapshotOf(gen);
     return work.finish({ statusCode: 200, body, replayed: false }, key ? { key, requestHash: hash, statusCode: 200, response: body } : undefined);
   });
