@@ -111,6 +111,22 @@ describe('failure reasons and refund policies', () => {
     expect(await auditProblems()).toEqual([]);
   });
 
+  it('the configured policy (PURSE_REFUND_POLICY) is the default of tools without their own', async () => {
+    const q = await startTestPurse({ refundPolicy: { safety_blocked: 50, provider_error: 20 } });
+    try {
+      const { customerId, toolId } = await seedCustomer(q, { credits: 100, toolCredits: 10 });
+      const gen = (await q.call('POST', '/v1/generations', { customerId, toolId })).body;
+      expect((await q.call('POST', `/v1/generations/${gen.id}/fail`, { reason: 'safety_blocked' })).body.charged).toBe(5);
+      await q.call('PUT', `/v1/tools/${toolId}`, { name: 'Tool', credits: 10, refundPolicy: { safety_blocked: 0 } });
+      const own = (await q.call('POST', '/v1/generations', { customerId, toolId })).body;
+      expect((await q.call('POST', `/v1/generations/${own.id}/fail`, { reason: 'safety_blocked' })).body.charged).toBe(10);
+      const configured = (await q.call('POST', '/v1/generations', { customerId, toolId })).body;
+      expect((await q.call('POST', `/v1/generations/${configured.id}/fail`, { reason: 'provider_error' })).body.charged).toBe(8);
+    } finally {
+      await q.close();
+    }
+  });
+
   it('a generation keeps the policy it was reserved under', async () => {
     const { customerId, toolId } = await seedCustomer(p, { credits: 100, toolCredits: 10 });
     const gen = await reserve(customerId, toolId);
