@@ -304,6 +304,22 @@ describe('free retries', () => {
     expect((await p.call('GET', '/v1/plans')).body.data.find((x: { id: string }) => x.id === unlimited.planId)).toMatchObject({ freeRetriesPerPeriod: null, maxReportsPerDay: null });
   });
 
+  it('fired together, retries get exactly the free retries left and reports of one generation refund once', async () => {
+    const { customerId, toolId } = await subscribed({ freeRetriesPerPeriod: 3 }, 1000, 10);
+    const failed = await Promise.all(Array.from({ length: 8 }, () => reserve(customerId, toolId)));
+    for (const g of failed) await p.call('POST', `/v1/generations/${g.id}/fail`, { reason: 'provider_error' });
+    const retries = await Promise.all(failed.map((g) => p.call('POST', '/v1/generations', { customerId, toolId, retryOf: g.id })));
+    expect(retries.map((r) => r.status)).toEqual(failed.map(() => 201));
+    expect(retries.filter((r) => r.body.freeRetry).length).toBe(3);
+    const done = await reserve(customerId, toolId);
+    await p.call('POST', `/v1/generations/${done.id}/complete`);
+    const reports = await Promise.all(Array.from({ length: 6 }, () => p.call('POST', `/v1/generations/${done.id}/report`, { reason: 'bad_result' })));
+    expect(reports.filter((r) => r.status === 200).length).toBe(1);
+    expect(reports.filter((r) => r.status === 409 && r.body.error.code === 'already_reported').length).toBe(5);
+    expect((await p.call('GET', `/v1/generations/${done.id}`)).body.refunded).toBe(10);
+    expect(await auditProblems()).toEqual([]);
+  });
+
   it("retryOf must name a generation of the same customer: 400 naming retryOf, nothing reserved", async () => {
     const { customerId, toolId } = await subscribed({ freeRetriesPerPeriod: null });
     const other = await seedCustomer(p, { credits: 100, toolCredits: 10 });
