@@ -55,9 +55,9 @@ export const errors = {
     new PurseError('idempotency_conflict', `${key} was already used with a different request`, { key }),
   generationSettled: (id: string, status: string) =>
     new PurseError('generation_settled', `generation ${id} is already ${status}`, { id, status }),
-  /** Only a completed generation can be refunded (Rule 11). */
+  /** Only a completed generation, or a failed one that kept part of its cost, can be refunded (Rules 11 and 18). */
   notRefundable: (id: string, status: string) =>
-    new PurseError('invalid_state', `generation ${id} is ${status}; only a completed generation can be refunded`, { status }),
+    new PurseError('invalid_state', `generation ${id} is ${status} and charged nothing; only a completed generation, or a failed one that kept part of its cost, can be refunded`, { status }),
   /** A refund may not pass what was charged (Rule 11). */
   refundTooLarge: (id: string, refundable: number) =>
     new PurseError('invalid_state', refundable === 0 ? `generation ${id} has nothing left to refund` : `only ${refundable} credits of generation ${id} can still be refunded`, { refundable }),

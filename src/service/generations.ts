@@ -209,7 +209,10 @@ export async function extend(ctx: ServiceContext, id: string, holdSeconds: numbe
   });
 }
 
-/** An operator's refund of a completed generation; never more than was charged (Rule 11). */
+/**
+ * An operator's refund of a completed generation, or of what a failure kept under its
+ * refund policy (Rule 18); never more than was charged (Rule 11).
+ */
 export async function refund(
   ctx: ServiceContext,
   id: string,
@@ -226,7 +229,7 @@ export async function refund(
     if (again) return again;
     const gen = work.generations.get(id);
     if (!gen) throw errors.notFound('generation', id);
-    if (gen.status !== 'completed') throw errors.notRefundable(id, gen.status);
+    if (gen.status === 'reserved' || (gen.status === 'failed' && gen.charged === 0)) throw errors.notRefundable(id, gen.status);
     const refundable = gen.charged - gen.refunded;
     const amount = input.amount ?? refundable;
     if (amount > refundable || amount === 0) throw errors.refundTooLarge(id, refundable);

@@ -99,6 +99,22 @@ describe('failure reasons and refund policies', () => {
     expect(await available(customerId)).toBe(96);
   });
 
+  it('an operator may refund what a failure kept, never more', async () => {
+    const { customerId, toolId } = await seedCustomer(p, { credits: 100, toolCredits: 10 });
+    const gen = await reserve(customerId, toolId);
+    await p.call('POST', `/v1/generations/${gen.id}/fail`, { reason: 'safety_blocked' });
+    expect(await available(customerId)).toBe(90);
+    const back = await p.call('POST', `/v1/generations/${gen.id}/refund`, { reason: 'goodwill', amount: 4 });
+    expect(back.body).toMatchObject({ status: 'failed', charged: 10, refunded: 4 });
+    expect((await p.call('POST', `/v1/generations/${gen.id}/refund`, { reason: 'goodwill', amount: 7 })).body.error.code).toBe('invalid_state');
+    expect((await p.call('POST', `/v1/generations/${gen.id}/refund`, { reason: 'goodwill' })).body.refunded).toBe(10);
+    expect(await available(customerId)).toBe(100);
+    const none = await reserve(customerId, toolId);
+    await p.call('POST', `/v1/generations/${none.id}/fail`, { reason: 'provider_error' });
+    expect((await p.call('POST', `/v1/generations/${none.id}/refund`, { reason: 'x' })).body.error.code).toBe('invalid_state');
+    expect(await auditProblems()).toEqual([]);
+  });
+
   it('a hold that runs out fails with reason timeout and refunds per the timeout rule', async () => {
     const { customerId, toolId } = await seedCustomer(p, { credits: 100, toolCredits: 10 });
     await p.call('PUT', `/v1/tools/${toolId}`, { name: 'Tool', credits: 10, holdSeconds: 60, refundPolicy: { timeout: 30 } });

@@ -161,7 +161,8 @@ export function generationRoutes(app: ZodApp, { ctx, metrics }: RouteDeps): void
       tags: ['generations'],
       operationId: 'refundGeneration',
       summary: 'Refund a completed generation',
-      description: 'An operator gives back all that is left of the charge, or `amount` of it, never more than was charged; the credits go back as for a failure.',
+      description:
+        'An operator gives back all that is left of the charge, or `amount` of it, never more than was charged; the credits go back as for a failure. A failed generation whose refund policy kept part of its cost (`charged` > 0) can be refunded the same way.',
       params: GenerationParams,
       headers: IdempotencyHeaders,
       body: RefundBody,
