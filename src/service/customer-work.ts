@@ -81,7 +81,7 @@ export class CustomerWork {
     this.refundUsage = { ...(snapshot.customer?.refundUsage ?? NO_USAGE) };
   }
 
-  /** The active subscription's plan, whose refund allowances apply; none without one. */
+  /** The active subscription's plan, whose limits and refund allowances apply; none without one. */
   private activePlan(): Plan | undefined {
     const sub = this.subscription;
     return sub && sub.status === 'active' ? this.plans.get(sub.planId) : undefined;
@@ -120,9 +120,7 @@ export class CustomerWork {
 
   /** The limits in force: the customer's own, field by field over its active plan's (Rule 16). */
   limits(): EffectiveLimits {
-    const sub = this.subscription;
-    const plan = sub && sub.status === 'active' ? this.plans.get(sub.planId) : undefined;
-    return effectiveLimits(this.ownLimits, plan?.limits);
+    return effectiveLimits(this.ownLimits, this.activePlan()?.limits);
   }
 
   /** Generations of this customer still reserved. */
