@@ -58,8 +58,8 @@ export interface CatalogChange {
 
 /** The fields a catalog file decides; ids and timestamps are the database's. */
 const FIELDS = {
-  tool: ['name', 'credits', 'unit', 'description', 'holdSeconds', 'active'],
-  plan: ['name', 'creditsPerPeriod', 'period', 'price', 'rolloverMax', 'limits', 'description', 'active'],
+  tool: ['name', 'credits', 'unit', 'description', 'holdSeconds', 'refundPolicy', 'reportWindowHours', 'active'],
+  plan: ['name', 'creditsPerPeriod', 'period', 'price', 'rolloverMax', 'limits', 'freeRetriesPerPeriod', 'maxReportsPerDay', 'description', 'active'],
   pack: ['name', 'credits', 'price', 'expiresInDays', 'description', 'active'],
 } as const;
 

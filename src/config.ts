@@ -1,6 +1,7 @@
 import { DEFAULT_COOLDOWN_SECONDS } from './domain/auto-top-up.js';
 import type { AlertSettings } from './domain/events.js';
 import { DEFAULT_ALERTS, MAX_THRESHOLDS } from './service/alerts.js';
+import { FAILURE_REASONS, isFailureReason, type RefundPolicyOverride } from './domain/refunds.js';
 /** Purse's settings, read from the environment (PRODUCT.md, "Configuration"). */
 export interface Config {
   port: number;
@@ -30,6 +31,30 @@ export interface Config {
   webhooks?: { retryBaseMs: number; maxFailures: number; pollMs: number; leaseMs?: number };
   /** Auto top-up: how often the worker looks for top-ups to pay (PURSE_AUTO_TOP_UP_POLL_MS), the default cooldown (PURSE_AUTO_TOP_UP_COOLDOWN_SECONDS). */
   autoTopUp?: { pollMs: number; cooldownSeconds: number };
+  /** The refund policy of tools without their own, over the built-in one (PURSE_REFUND_POLICY). */
+  refundPolicy?: RefundPolicyOverride;
+}
+
+/**
+ * PURSE_REFUND_POLICY: `reason=percent` pairs, comma-separated, each reason of
+ * the closed set at most once, each percent a whole number from 0 to 100.
+ *
+ * @example parseRefundPolicy('safety_blocked=0,user_canceled=50') // → { safety_blocked: 0, user_canceled: 50 }
+ */
+export function parseRefundPolicy(text: string): RefundPolicyOverride {
+  const policy: RefundPolicyOverride = {};
+  const bad = (why: string) =>
+    new ConfigError(`PURSE_REFUND_POLICY must be reason=percent pairs, comma-separated (e.g. safety_blocked=0,user_canceled=50), reasons ${FAILURE_REASONS.join(', ')}, percents 0 to 100: ${why}`);
+  for (const pair of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    const m = /^([a-z_]+)\s*=\s*(\d{1,3})$/.exec(pair);
+    if (!m) throw bad(`"${pair}" is not reason=percent`);
+    const [, reason, percent] = m;
+    if (!isFailureReason(reason)) throw bad(`"${reason}" is not a failure reason`);
+    if (policy[reason] !== undefined) throw bad(`${reason} is given twice`);
+    if (Number(percent) > 100) throw bad(`${percent} is more than 100`);
+    policy[reason] = Number(percent);
+  }
+  return policy;
 }
 
 export class ConfigError extends Error {}
@@ -137,7 +162,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pollMs: whole('PURSE_AUTO_TOP_UP_POLL_MS', 1_000, 10),
     cooldownSeconds: whole('PURSE_AUTO_TOP_UP_COOLDOWN_SECONDS', DEFAULT_COOLDOWN_SECONDS, 0),
   };
+  const refundPolicy = parseRefundPolicy(env.PURSE_REFUND_POLICY ?? '');
   return {
+    refundPolicy,
     alerts: { lowBalance, expiringSoonDays },
     webhooks,
     autoTopUp,

@@ -46,6 +46,7 @@ export async function createPurse(config: Config, opts: { store?: Store; logger?
     clock: testClock ?? systemClock,
     payments,
     ...(config.alerts ? { alerts: config.alerts } : {}),
+    ...(config.refundPolicy ? { refundPolicy: config.refundPolicy } : {}),
     ...(config.autoTopUp ? { autoTopUpCooldownSeconds: config.autoTopUp.cooldownSeconds } : {}),
   };
   const auth = { envApiKey: config.apiKey, sessionSecret: await sessionSecret(ctx, config.sessionSecret) };

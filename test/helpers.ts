@@ -119,6 +119,7 @@ function processEnv(config: Config): Record<string, string> {
     env.PURSE_LOW_BALANCE = config.alerts.lowBalance.join(',');
     env.PURSE_EXPIRING_SOON_DAYS = String(config.alerts.expiringSoonDays);
   }
+  if (config.refundPolicy) env.PURSE_REFUND_POLICY = Object.entries(config.refundPolicy).map(([reason, percent]) => `${reason}=${percent}`).join(',');
   if (config.catalogPath) env.PURSE_CATALOG = config.catalogPath;
   if (config.corsOrigins.length > 0) env.PURSE_CORS_ORIGINS = config.corsOrigins.join(',');
   if (config.stripe) {

@@ -74,6 +74,14 @@ describe.runIf(!ON_POSTGRES)('configuration (items 4, 7, 8, 15)', () => {
     expect(readConfig({ ...base, PURSE_WEBHOOK_LEASE_MS: '2000' }).webhooks).toMatchObject({ leaseMs: 2_000 });
     expect(() => readConfig({ ...base, PURSE_WEBHOOK_LEASE_MS: '999' })).toThrow(/PURSE_WEBHOOK_LEASE_MS/);
   });
+  it('reads PURSE_REFUND_POLICY as reason=percent pairs and refuses anything else', () => {
+    expect(readConfig(base).refundPolicy).toEqual({});
+    expect(readConfig({ ...base, PURSE_REFUND_POLICY: 'safety_blocked=30, user_canceled=0' }).refundPolicy).toEqual({ safety_blocked: 30, user_canceled: 0 });
+    for (const bad of ['safety_blocked=101', 'crashed=50', 'timeout', 'timeout=5,timeout=6', 'timeout=-1', 'timeout=1.5', '{"timeout":50}']) {
+      expect(() => readConfig({ ...base, PURSE_REFUND_POLICY: bad }), bad).toThrow(/^PURSE_REFUND_POLICY must be reason=percent pairs/);
+    }
+  });
+
   it('redacts the password of a database URL', () => {
     expect(redactDatabaseUrl('postgres://purse:s3cr%40t@db.internal:5432/purse')).toBe('postgres://purse:***@db.internal:5432/purse');
     expect(redactDatabaseUrl('postgresql://purse@db/purse')).toBe('postgresql://purse@db/purse');
@@ -118,6 +126,10 @@ describe.runIf(!ON_POSTGRES)('a start (items 4, 7, 12, 15)', () => {
 
   it('refuses a PURSE_API_KEY without sk_, in one line', async () => {
     expectOneLine(await runMain({ PURSE_DATABASE_URL: sqlite(), PURSE_DEMO: '0', PURSE_PAYMENTS: 'sandbox', PURSE_API_KEY: 'letmein' }), /PURSE_API_KEY.*sk_/);
+  });
+
+  it('refuses a PURSE_REFUND_POLICY it cannot read, in one line', async () => {
+    expectOneLine(await runMain({ PURSE_DATABASE_URL: sqlite(), PURSE_DEMO: '0', PURSE_PAYMENTS: 'sandbox', PURSE_REFUND_POLICY: 'safety_blocked=half' }), /PURSE_REFUND_POLICY must be reason=percent pairs.*"safety_blocked=half"/);
   });
 
   it('says so when the port is in use', async () => {

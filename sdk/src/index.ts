@@ -8,6 +8,7 @@ import type {
   Customer,
   ErrorCode,
   EventType,
+  FailureReason,
   Generation,
   Grant,
   LedgerEntry,
@@ -23,6 +24,7 @@ import type {
   Pricing,
   Purchase,
   PurseEvent,
+  RefundPolicy,
   Subscription,
   SubscriptionChange,
   Tool,
@@ -160,7 +162,10 @@ export class Purse {
 
   // Catalog
 
-  putTool(id: string, tool: { name: string; credits: number; unit?: string; description?: string | null; holdSeconds?: number; active?: boolean }): Promise<Tool> {
+  putTool(
+    id: string,
+    tool: { name: string; credits: number; unit?: string; description?: string | null; holdSeconds?: number; refundPolicy?: RefundPolicy | null; reportWindowHours?: number; active?: boolean },
+  ): Promise<Tool> {
     return this.request('PUT', `/v1/tools/${enc(id)}`, tool);
   }
   getTool(id: string): Promise<Tool> {
@@ -175,7 +180,17 @@ export class Purse {
   }
   putPlan(
     id: string,
-    plan: { name: string; creditsPerPeriod: number; price: { amount: number; currency: string }; period?: Plan['period']; rollover?: { max: number }; description?: string | null; active?: boolean },
+    plan: {
+      name: string;
+      creditsPerPeriod: number;
+      price: { amount: number; currency: string };
+      period?: Plan['period'];
+      rollover?: { max: number };
+      freeRetriesPerPeriod?: number | null;
+      maxReportsPerDay?: number | null;
+      description?: string | null;
+      active?: boolean;
+    },
   ): Promise<Plan> {
     return this.request('PUT', `/v1/plans/${enc(id)}`, plan);
   }
@@ -321,17 +336,31 @@ export class Purse {
 
   // Generations
 
-  /** Reserves the cost of a generation. Its id is made here when not given, so a retry repeats the same reservation. */
-  reserve(input: { customerId: string; toolId: string; units?: number; id?: string; metadata?: Metadata; memberId?: string }): Promise<Generation> {
+  /**
+   * Reserves the cost of a generation. Its id is made here when not given, so a retry repeats the same reservation.
+   * `memberId`: a member of the team `customerId` spends, within its own limits.
+   * `retryOf` names a failed or reported generation this one retries: free while the plan's free retries last (`freeRetry`).
+   */
+  reserve(input: { customerId: string; toolId: string; units?: number; id?: string; metadata?: Metadata; memberId?: string; retryOf?: string }): Promise<Generation> {
     return this.request('POST', '/v1/generations', { ...defined(input), id: input.id ?? newId() }, { retry: true });
   }
   /** Charges the reserved credits, or those of fewer `units`; the difference goes back. */
   complete(id: string, units?: number): Promise<Generation> {
     return this.request('POST', `/v1/generations/${enc(id)}/complete`, defined({ units }), { retry: true });
   }
-  /** Gives every reserved credit back. */
-  fail(id: string, reason?: string): Promise<Generation> {
-    return this.request('POST', `/v1/generations/${enc(id)}/fail`, defined({ reason }), { retry: true });
+  /**
+   * Fails a generation: the tool's refund policy for `reason` says what part of the cost goes back.
+   * Free text as `reason` is kept as `other` with the text as the message.
+   */
+  fail(id: string, reason?: FailureReason | (string & {}), message?: string): Promise<Generation> {
+    return this.request('POST', `/v1/generations/${enc(id)}/fail`, defined({ reason, message }), { retry: true });
+  }
+  /**
+   * Reports a completed generation's result as bad, within the tool's report window: refunds the tool's
+   * `bad_result` percent of the charge, once (`already_reported`, `report_window_closed`, `report_limit_reached`).
+   */
+  report(id: string, input: { note?: string } = {}, idempotencyKey: string = newId()): Promise<Generation> {
+    return this.request('POST', `/v1/generations/${enc(id)}/report`, defined({ reason: 'bad_result', note: input.note }), { retry: true, idempotencyKey });
   }
   /** Keeps the credits held for `holdSeconds` from now. */
   extend(id: string, holdSeconds: number): Promise<Generation> {

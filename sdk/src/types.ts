@@ -12,6 +12,12 @@ export interface Money {
   currency: string;
 }
 
+/** Why a generation failed: a closed set; free text is kept as `other` with the text as the message. */
+export type FailureReason = 'provider_error' | 'timeout' | 'safety_blocked' | 'user_canceled' | 'bad_result' | 'other';
+
+/** Percent (0–100) of the cost a failure gives back, per reason; a reason left out takes the configured policy. */
+export type RefundPolicy = Partial<Record<FailureReason, number>>;
+
 export interface Generation {
   id: string;
   customerId: string;
@@ -26,7 +32,14 @@ export interface Generation {
   allocations: { grantId: string; amount: number }[];
   metadata: Record<string, unknown> | null;
   holdUntil: string;
-  failureReason: string | null;
+  failureReason: FailureReason | null;
+  failureMessage: string | null;
+  /** When its result was reported bad (once at most). */
+  reportedAt: string | null;
+  /** The failed or reported generation this one retries. */
+  retryOf: string | null;
+  /** A free retry: charged nothing on completion. */
+  freeRetry: boolean;
   createdAt: string;
   settledAt: string | null;
   /** The team member who spent it; null when none. */
@@ -86,6 +99,10 @@ export interface Tool {
   unit: string;
   description: string | null;
   holdSeconds: number;
+  /** The tool's own refund percentages; reasons left out (or null) take the configured policy. */
+  refundPolicy: RefundPolicy | null;
+  /** How long after completion a result may be reported bad. */
+  reportWindowHours: number;
   active: boolean;
   createdAt: string;
   updatedAt: string;
@@ -165,6 +182,10 @@ export interface Plan {
   rollover: { max: number };
   /** Spend limits every active subscriber has unless it sets its own, field by field; null: none. */
   limits: Limits | null;
+  /** Failed or reported generations a subscriber may retry free each period; null: unlimited. */
+  freeRetriesPerPeriod: number | null;
+  /** Results a subscriber may report bad each UTC day; null: unlimited. */
+  maxReportsPerDay: number | null;
   description: string | null;
   active: boolean;
   createdAt: string;
@@ -282,6 +303,9 @@ export type ErrorCode =
   | 'not_found'
   | 'idempotency_conflict'
   | 'generation_settled'
+  | 'already_reported'
+  | 'report_window_closed'
+  | 'report_limit_reached'
   | 'invalid_state'
   | 'payload_too_large'
   | 'unsupported_media_type'

@@ -1,6 +1,7 @@
 import type { AutoTopUp } from './auto-top-up.js';
 import type { AlertSettings } from './events.js';
 import type { Limits } from './limits.js';
+import type { FailureReason, RefundPolicyOverride, RefundTerms, RefundUsage } from './refunds.js';
 /**
  * The product's nouns as plain data. Times are epoch milliseconds (UTC); credits
  * are whole numbers. Nothing here does IO.
@@ -68,9 +69,21 @@ export interface Generation {
   refunded: number;
   metadata: Record<string, unknown> | null;
   holdUntil: number;
-  failureReason: string | null;
+  /** Why it failed, one of the closed set (Rule 18); free text a client sent is `other` with the text in `failureMessage`. */
+  failureReason: FailureReason | null;
+  failureMessage?: string | null;
   createdAt: number;
   settledAt: number | null;
+  /** The refund policy and report window of its tool, fixed when reserved; null on generations from before they existed. */
+  refundTerms?: RefundTerms | null;
+  /** When its result was reported bad (at most once). */
+  reportedAt?: number | null;
+  /** The failed or reported generation this one retries. */
+  retryOf?: string | null;
+  /** Charged nothing on completion: a free retry of its plan period. */
+  freeRetry?: boolean;
+  /** The generation that was this one's free retry; a generation is retried free at most once. */
+  retriedBy?: string | null;
   /** Whether its cost was counted in the customer's spend windows (limits were in force when it was reserved). */
   counted?: boolean;
   /** The team member who spent it (issue 15); null (or absent) when it names none. */
@@ -137,6 +150,10 @@ export interface Tool {
   description: string | null;
   /** How long a reservation holds its credits before failing by itself (Rule 7). */
   holdSeconds: number;
+  /** Percent of the cost a failure gives back, per reason; reasons left out take the configured policy (Rule 18). */
+  refundPolicy?: RefundPolicyOverride | null;
+  /** How long after completion a result may be reported bad. */
+  reportWindowHours?: number;
   active: boolean;
   createdAt: number;
   updatedAt: number;
@@ -168,6 +185,8 @@ export interface Customer {
   autoTopUp?: AutoTopUp | null;
   /** The payment provider's customer (Stripe `cus_…`) whose saved card pays top-ups. */
   paymentCustomerRef?: string | null;
+  /** Free retries and reports used in the current period and day. */
+  refundUsage?: RefundUsage | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -189,6 +208,10 @@ export interface Plan {
   rolloverMax: number;
   /** Spend limits every subscriber has unless it sets its own. */
   limits: Limits | null;
+  /** Generations a subscriber may retry free each period (0: none, null: unlimited). */
+  freeRetriesPerPeriod?: number | null;
+  /** Results a subscriber may report bad each UTC day (null: unlimited). */
+  maxReportsPerDay?: number | null;
   description: string | null;
   active: boolean;
   createdAt: number;

@@ -3,6 +3,7 @@ import { EVENT_TYPES } from '../domain/events.js';
 import { PERIODS } from '../domain/periods.js';
 import { ENTRY_TYPES, GENERATION_STATUSES, GRANT_SOURCES, PURCHASE_STATUSES, SUBSCRIPTION_STATUSES } from '../domain/types.js';
 import { MAX_GENERATION_COST } from '../domain/pricing.js';
+import { FAILURE_REASONS } from '../domain/refunds.js';
 import type { ErrorCode } from '../service/errors.js';
 import { STATUS_BY_CODE } from './errors.js';
 
@@ -19,6 +20,13 @@ export const IsoTime = z.iso.datetime({ offset: true }).transform((s) => Date.pa
 export const Metadata = z
   .record(z.string().min(1).max(40), z.union([z.string().max(500), z.number(), z.boolean(), z.null()]))
   .refine((m) => Object.keys(m).length <= 50, 'at most 50 keys');
+
+const Percent = z.number().int().min(0).max(100);
+/** A refund policy as a tool or the configuration sets it: percent of the cost a failure returns, per reason; each optional. */
+export const RefundPolicyBody = z
+  .strictObject(Object.fromEntries(FAILURE_REASONS.map((r) => [r, Percent.optional()])) as Record<(typeof FAILURE_REASONS)[number], z.ZodOptional<typeof Percent>>)
+  .meta({ description: 'Percent (0–100) of the cost a failure gives back, per failure reason; a reason left out takes the configured policy' });
+const RefundPolicyOut = z.object(Object.fromEntries(FAILURE_REASONS.map((r) => [r, z.number().int().optional()])) as Record<(typeof FAILURE_REASONS)[number], z.ZodOptional<z.ZodNumber>>);
 
 export const IdempotencyHeaders = z.object({
   'idempotency-key': z.string().min(1).max(255).optional().meta({ description: 'Makes the write safe to retry: the same key with the same body answers the first result' }),
@@ -86,6 +94,8 @@ export const ToolView = z
     unit: z.string(),
     description: z.string().nullable(),
     holdSeconds: z.number().int(),
+    refundPolicy: RefundPolicyOut.nullable().meta({ description: "The tool's own refund percentages per failure reason; reasons left out (or null) take the configured policy" }),
+    reportWindowHours: z.number().int().meta({ description: 'How long after completion a result may be reported bad' }),
     active: z.boolean(),
     createdAt: Time,
     updatedAt: Time,
@@ -93,7 +103,7 @@ export const ToolView = z
   .meta({
     id: 'Tool',
     description: 'A generative tool and its price: `credits` per `unit`',
-    examples: [{ id: 'text-to-image', name: 'Text to image', credits: 4, unit: 'image', description: 'One picture from a prompt.', holdSeconds: 900, active: true, createdAt: '2026-11-01T09:00:00.000Z', updatedAt: '2026-11-01T09:00:00.000Z' }],
+    examples: [{ id: 'text-to-image', name: 'Text to image', credits: 4, unit: 'image', description: 'One picture from a prompt.', holdSeconds: 900, refundPolicy: { safety_blocked: 0 }, reportWindowHours: 24, active: true, createdAt: '2026-11-01T09:00:00.000Z', updatedAt: '2026-11-01T09:00:00.000Z' }],
   });
 
 export const CustomerView = z
@@ -145,7 +155,11 @@ export const GenerationView = z
     allocations: z.array(z.object({ grantId: z.string(), amount: z.number().int() })),
     metadata: z.record(z.string(), z.unknown()).nullable(),
     holdUntil: Time,
-    failureReason: z.string().nullable(),
+    failureReason: z.enum(FAILURE_REASONS).nullable().meta({ description: 'Why it failed; free text a client sent is `other`, the text in `failureMessage`' }),
+    failureMessage: z.string().nullable(),
+    reportedAt: Time.nullable().meta({ description: 'When its result was reported bad (once at most)' }),
+    retryOf: z.string().nullable().meta({ description: 'The failed or reported generation this one retries' }),
+    freeRetry: z.boolean().meta({ description: 'A free retry: charged nothing on completion' }),
     createdAt: Time,
     settledAt: Time.nullable(),
     memberId: z.string().nullable().meta({ description: 'The team member who spent it; null when none' }),
@@ -153,7 +167,7 @@ export const GenerationView = z
   .meta({
     id: 'Generation',
     description: 'One use of a tool: reserved, then completed or failed',
-    examples: [{ id: 'gen_7c2e91f04ab35d68', customerId: 'u_42', toolId: 'text-to-image', status: 'reserved', units: 2, unitCredits: 4, cost: 8, chargedUnits: null, charged: 0, refunded: 0, allocations: [{ grantId: 'grt_5d1f0c9a2b7e4f30', amount: 8 }], metadata: { prompt: 'a lighthouse at dusk' }, holdUntil: '2026-11-23T22:15:00.000Z', failureReason: null, createdAt: '2026-11-23T22:00:00.000Z', settledAt: null, memberId: null }],
+    examples: [{ id: 'gen_7c2e91f04ab35d68', customerId: 'u_42', toolId: 'text-to-image', status: 'reserved', units: 2, unitCredits: 4, cost: 8, chargedUnits: null, charged: 0, refunded: 0, allocations: [{ grantId: 'grt_5d1f0c9a2b7e4f30', amount: 8 }], metadata: { prompt: 'a lighthouse at dusk' }, holdUntil: '2026-11-23T22:15:00.000Z', failureReason: null, failureMessage: null, reportedAt: null, retryOf: null, freeRetry: false, createdAt: '2026-11-23T22:00:00.000Z', settledAt: null, memberId: null }],
   });
 
 export const LedgerEntryView = z
@@ -246,6 +260,8 @@ export const PlanView = z
     price: MoneyView,
     rollover: z.object({ max: z.number().int() }),
     limits: LimitsOut.nullable().meta({ description: "Spend limits every subscriber has unless it sets its own (field by field); null: none" }),
+    freeRetriesPerPeriod: z.number().int().nullable().meta({ description: 'Failed or reported generations a subscriber may retry free each period; null: unlimited' }),
+    maxReportsPerDay: z.number().int().nullable().meta({ description: 'Results a subscriber may report bad each UTC day; null: unlimited' }),
     description: z.string().nullable(),
     active: z.boolean(),
     createdAt: Time,
@@ -254,7 +270,7 @@ export const PlanView = z
   .meta({
     id: 'Plan',
     description: 'A subscription plan: `creditsPerPeriod` every period',
-    examples: [{ id: 'pro', name: 'Pro', creditsPerPeriod: 500, period: 'month', price: { amount: 2900, currency: 'usd' }, rollover: { max: 100 }, limits: { daily: 200, maxInFlight: 4 }, description: 'Up to 100 unused credits roll over.', active: true, createdAt: '2026-11-01T09:00:00.000Z', updatedAt: '2026-11-01T09:00:00.000Z' }],
+    examples: [{ id: 'pro', name: 'Pro', creditsPerPeriod: 500, period: 'month', price: { amount: 2900, currency: 'usd' }, rollover: { max: 100 }, limits: { daily: 200, maxInFlight: 4 }, freeRetriesPerPeriod: 4, maxReportsPerDay: 10, description: 'Up to 100 unused credits roll over.', active: true, createdAt: '2026-11-01T09:00:00.000Z', updatedAt: '2026-11-01T09:00:00.000Z' }],
   });
 
 export const PackView = z
@@ -365,7 +381,7 @@ export const commonErrors = {
 
 /** 409 on writes that keep their first answer: the same key with another body, or a settled generation. */
 export const conflictError = errorResponse(
-  '`idempotency_conflict`: this key (or generation id) was used with another body; `generation_settled`: the generation was already settled the other way; `invalid_state`: not possible in its current state',
+  '`idempotency_conflict`: this key (or generation id) was used with another body; `generation_settled`: the generation was already settled the other way; `invalid_state`: not possible in its current state; `already_reported`: the generation\'s result was already reported; `report_window_closed`: its report window has passed',
 );
 
 export const EventType = z.enum(EVENT_TYPES);

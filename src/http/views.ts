@@ -3,6 +3,7 @@ import type { BreakdownLine } from '../domain/balance.js';
 import type { Customer, Generation, Grant, LedgerEntry, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../domain/types.js';
 import type { Balance } from '../service/customers.js';
 import type { PurseEvent } from '../domain/events.js';
+import { DEFAULT_REPORT_WINDOW_HOURS } from '../domain/refunds.js';
 import type { LimitsState } from '../service/limits.js';
 import type { MemberState } from '../service/members.js';
 
@@ -49,6 +50,8 @@ export const view = {
     unit: t.unit,
     description: t.description,
     holdSeconds: t.holdSeconds,
+    refundPolicy: t.refundPolicy ?? null,
+    reportWindowHours: t.reportWindowHours ?? DEFAULT_REPORT_WINDOW_HOURS,
     active: t.active,
     createdAt: iso(t.createdAt),
     updatedAt: iso(t.updatedAt),
@@ -89,6 +92,10 @@ export const view = {
     metadata: g.metadata,
     holdUntil: iso(g.holdUntil),
     failureReason: g.failureReason,
+    failureMessage: g.failureMessage ?? null,
+    reportedAt: isoOrNull(g.reportedAt ?? null),
+    retryOf: g.retryOf ?? null,
+    freeRetry: g.freeRetry ?? false,
     createdAt: iso(g.createdAt),
     settledAt: isoOrNull(g.settledAt),
     memberId: g.memberId ?? null,
@@ -142,6 +149,8 @@ export const view = {
     price: { amount: p.price.amount, currency: p.price.currency },
     rollover: { max: p.rolloverMax },
     limits: p.limits,
+    freeRetriesPerPeriod: p.freeRetriesPerPeriod === undefined ? 0 : p.freeRetriesPerPeriod,
+    maxReportsPerDay: p.maxReportsPerDay ?? null,
     description: p.description,
     active: p.active,
     createdAt: iso(p.createdAt),

@@ -1,4 +1,5 @@
 import type { Tool, ToolPrice } from '../domain/types.js';
+import { DEFAULT_REPORT_WINDOW_HOURS, type RefundPolicyOverride } from '../domain/refunds.js';
 import type { ServiceContext } from './context.js';
 import { errors } from './errors.js';
 
@@ -11,6 +12,9 @@ export interface ToolInput {
   unit?: string;
   description?: string | null;
   holdSeconds?: number;
+  /** Percent of the cost a failure gives back, per reason; a reason left out takes the configured policy. */
+  refundPolicy?: RefundPolicyOverride | null;
+  reportWindowHours?: number;
   active?: boolean;
 }
 
@@ -30,6 +34,8 @@ export function toolFromInput(id: string, input: ToolInput, before: Tool | null,
     unit: input.unit ?? 'generation',
     description: input.description ?? null,
     holdSeconds: input.holdSeconds ?? DEFAULT_HOLD_SECONDS,
+    refundPolicy: input.refundPolicy && Object.keys(input.refundPolicy).length > 0 ? input.refundPolicy : null,
+    reportWindowHours: input.reportWindowHours ?? DEFAULT_REPORT_WINDOW_HOURS,
     active: input.active ?? true,
     createdAt: before?.createdAt ?? now,
     updatedAt: now,

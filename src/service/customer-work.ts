@@ -12,6 +12,22 @@ import { RowChanges } from '../store/row-changes.js';
 import { currentPlanGrantId } from '../domain/grant-ids.js';
 import { anyInForce, countedScopes, effectiveLimits, limitRefusal, windowKey, windowStarts, type EffectiveLimits, type LimitRefusal, type Limits, type SpendWindow } from '../domain/limits.js';
 import { decideTopUp, started, topUpPurchaseId, type AutoTopUp } from '../domain/auto-top-up.js';
+import {
+  dayStart,
+  freeRetriesUsed,
+  LEGACY_TERMS,
+  NO_USAGE,
+  policyRule,
+  refundSplit,
+  reportsToday,
+  withinAllowance,
+  type FailureReason,
+  type RefundTerms,
+  type RefundUsage,
+} from '../domain/refunds.js';
+
+/** The ledger reason of a free retry's credits going back: it is charged nothing. */
+export const FREE_RETRY_RULE = 'free_retry';
 
 /**
  * One customer's working set inside a write: the snapshot the store loaded, the
@@ -43,6 +59,9 @@ export class CustomerWork {
   /** The customer's auto top-up as this write leaves it; null when none was ever set. */
   autoTopUp: AutoTopUp | null;
   private autoTopUpChanged = false;
+  /** Free retries and reports used, as this write leaves them. */
+  private refundUsage: RefundUsage;
+  private refundUsageChanged = false;
 
   constructor(
     readonly customerId: string,
@@ -62,13 +81,49 @@ export class CustomerWork {
     this.inFlightBefore = snapshot.customer?.inFlight ?? 0;
     const a = snapshot.customer?.autoTopUp ?? null;
     this.autoTopUp = a ? { ...a, monthlyLimit: { ...a.monthlyLimit }, state: { ...a.state } } : null;
+    this.refundUsage = { ...(snapshot.customer?.refundUsage ?? NO_USAGE) };
+  }
+
+  /** The active subscription's plan, whose limits and refund allowances apply; none without one. */
+  private activePlan(): Plan | undefined {
+    const sub = this.subscription;
+    return sub && sub.status === 'active' ? this.plans.get(sub.planId) : undefined;
+  }
+
+  /**
+   * Whether a retry may be free now (Rule 18): the customer's plan gives free retries
+   * (`freeRetriesPerPeriod`; none without a plan) and some are left this period.
+   */
+  freeRetryLeft(): boolean {
+    const plan = this.activePlan();
+    const limit = plan ? (plan.freeRetriesPerPeriod === undefined ? 0 : plan.freeRetriesPerPeriod) : 0;
+    if (limit === 0) return false;
+    return withinAllowance(limit, freeRetriesUsed(this.refundUsage, this.subscription!.currentPeriodStart));
+  }
+
+  /** Makes `gen` (not yet reserved) the free retry of `original`, and counts it in the period. */
+  claimFreeRetry(gen: Generation, original: Generation): void {
+    const periodStart = this.subscription!.currentPeriodStart;
+    gen.freeRetry = true;
+    original.retriedBy = gen.id;
+    this.touch(original);
+    this.setRefundUsage({ ...this.refundUsage, periodStart, freeRetries: freeRetriesUsed(this.refundUsage, periodStart) + 1 });
+  }
+
+  /** Whether the customer may report one more result today (its plan's `maxReportsPerDay`; null or no plan: unlimited). */
+  reportAllowed(): { allowed: boolean; limit: number | null } {
+    const limit = this.activePlan()?.maxReportsPerDay ?? null;
+    return { allowed: withinAllowance(limit, reportsToday(this.refundUsage, this.now)), limit };
+  }
+
+  private setRefundUsage(usage: RefundUsage): void {
+    this.refundUsage = usage;
+    this.refundUsageChanged = true;
   }
 
   /** The limits in force: the customer's own, field by field over its active plan's (Rule 16). */
   limits(): EffectiveLimits {
-    const sub = this.subscription;
-    const plan = sub && sub.status === 'active' ? this.plans.get(sub.planId) : undefined;
-    return effectiveLimits(this.ownLimits, plan?.limits);
+    return effectiveLimits(this.ownLimits, this.activePlan()?.limits);
   }
 
   /** Generations of this customer still reserved. */
@@ -171,7 +226,7 @@ export class CustomerWork {
 
   private failHoldsDueBy(at: number): void {
     const due = [...this.generations.values()].filter((g) => isHoldDue(g, at)).sort((a, b) => a.holdUntil - b.holdUntil);
-    for (const gen of due) this.fail(gen, 'timeout', gen.holdUntil);
+    for (const gen of due) this.fail(gen, 'timeout', null, gen.holdUntil);
   }
 
   /**
@@ -315,10 +370,11 @@ export class CustomerWork {
 
   /** Charges `units` of a reserved generation; what was held beyond that goes back (Rule 5). */
   complete(gen: Generation, units: number): void {
-    const charge = gen.unitCredits * units;
+    // A free retry is charged nothing: all it held goes back (Rule 18).
+    const charge = gen.freeRetry ? 0 : gen.unitCredits * units;
     const { charged, released } = splitForCharge(gen.allocations, charge);
     for (const part of charged) this.entry('charge', this.grant(part.grantId), part.amount, gen, null);
-    this.giveBack(released, gen, 'release', 'completed with fewer units');
+    this.giveBack(released, gen, 'release', gen.freeRetry ? FREE_RETRY_RULE : 'completed with fewer units');
     this.uncount(gen, gen.cost - charge);
     this.inFlightDelta -= 1;
     Object.assign(gen, { status: 'completed', chargedUnits: units, charged: charge, settledAt: this.now });
@@ -326,25 +382,50 @@ export class CustomerWork {
     this.emit('generation.completed', { generation: snapshotOf(gen) });
   }
 
-  /** Returns every reserved credit to the grant it came from (Rules 6 and 7). */
-  fail(gen: Generation, reason: string, at = this.now): void {
-    this.giveBack(gen.allocations, gen, 'release', reason, at);
-    this.uncount(gen, gen.cost);
+  /**
+   * Fails a reserved generation (Rules 6, 7 and 18): its tool's refund policy for
+   * `reason` gives back floor(cost × percent / 100) credits to the grants they
+   * came from; the rest is charged, taken as a completion's charge is. A free
+   * retry gives everything back. Every entry names the rule that applied.
+   */
+  fail(gen: Generation, reason: FailureReason, message: string | null, at = this.now): void {
+    const percent = gen.freeRetry ? 100 : termsOf(gen).policy[reason];
+    const rule = gen.freeRetry ? FREE_RETRY_RULE : policyRule(reason, percent);
+    const { returned, kept } = refundSplit(gen.cost, percent);
+    const { charged, released } = splitForCharge(gen.allocations, kept);
+    for (const part of charged) this.entry('charge', this.grant(part.grantId), part.amount, gen, rule);
+    this.giveBack(released, gen, 'release', rule, at);
+    this.uncount(gen, returned);
     this.inFlightDelta -= 1;
-    Object.assign(gen, { status: 'failed', failureReason: reason, settledAt: this.now });
+    Object.assign(gen, { status: 'failed', failureReason: reason, failureMessage: message, charged: kept, settledAt: this.now });
     this.touch(gen);
-    this.emit('generation.failed', { generation: snapshotOf(gen), reason });
+    this.emit('generation.failed', { generation: snapshotOf(gen), reason, message, refund: { rule, percent, returned, charged: kept } });
   }
 
   /** Gives back `amount` of what a completed generation was charged (Rule 11). */
-  refund(gen: Generation, amount: number, reason: string): void {
+  refund(gen: Generation, amount: number, reason: string, data: Record<string, unknown> = {}): void {
     const { charged } = splitForCharge(gen.allocations, gen.charged);
     this.giveBack(planRefund(charged, gen.refunded, amount), gen, 'refund', reason);
     // Refunded credits come back as for a failure (Rule 11), so they stop counting too.
     this.uncount(gen, amount);
     gen.refunded += amount;
     this.touch(gen);
-    this.emit('generation.refunded', { generation: snapshotOf(gen), amount, reason });
+    this.emit('generation.refunded', { generation: snapshotOf(gen), amount, reason, ...data });
+  }
+
+  /**
+   * A completed generation's result reported bad (Rule 18): its tool's `bad_result`
+   * percentage of what it was charged comes back, floor(charged × percent / 100),
+   * never more than is left unrefunded; counted in the customer's reports of the day.
+   */
+  report(gen: Generation, note: string | null): void {
+    const percent = termsOf(gen).policy.bad_result;
+    const rule = policyRule('bad_result', percent);
+    const amount = Math.min(refundSplit(gen.charged, percent).returned, gen.charged - gen.refunded);
+    gen.reportedAt = this.now;
+    const day = dayStart(this.now);
+    this.setRefundUsage({ ...this.refundUsage, day, reports: reportsToday(this.refundUsage, this.now) + 1 });
+    this.refund(gen, amount, rule, { report: { reason: 'bad_result', note }, refund: { rule, percent, returned: amount } });
   }
 
   /** Takes back what is left of a grant; credits held from it lapse when they return. */
@@ -376,7 +457,7 @@ export class CustomerWork {
       inFlightDelta: this.inFlightDelta,
     });
     if (this.subscriptionChanged) changes.subscription = this.subscription;
-    if (this.autoTopUpChanged && this.autoTopUp) changes.customer = { autoTopUp: this.autoTopUp };
+    if ((this.autoTopUpChanged && this.autoTopUp) || this.refundUsageChanged) changes.customer = { autoTopUp: this.autoTopUp, refundUsage: this.refundUsage };
     if (idempotency) changes.idempotency = { ...idempotency, response: idempotency.response ?? result, createdAt: this.now };
     return { changes, result };
   }
@@ -496,4 +577,9 @@ export class CustomerWork {
 
 function snapshotOf(gen: Generation): Generation {
   return { ...gen, allocations: [...gen.allocations] };
+}
+
+/** The refund terms a generation was reserved under. */
+export function termsOf(gen: Generation): RefundTerms {
+  return gen.refundTerms ?? LEGACY_TERMS;
 }

@@ -12,6 +12,9 @@ export type ErrorCode =
   | 'too_many_in_flight'
   | 'idempotency_conflict'
   | 'generation_settled'
+  | 'already_reported'
+  | 'report_window_closed'
+  | 'report_limit_reached'
   | 'invalid_state'
   | 'payload_too_large'
   | 'unsupported_media_type'
@@ -59,12 +62,24 @@ export const errors = {
     new PurseError('idempotency_conflict', `${key} was already used with a different request`, { key }),
   generationSettled: (id: string, status: string) =>
     new PurseError('generation_settled', `generation ${id} is already ${status}`, { id, status }),
-  /** Only a completed generation can be refunded (Rule 11). */
+  /** Only a completed generation, or a failed one that kept part of its cost, can be refunded (Rules 11 and 18). */
   notRefundable: (id: string, status: string) =>
-    new PurseError('invalid_state', `generation ${id} is ${status}; only a completed generation can be refunded`, { status }),
+    new PurseError('invalid_state', `generation ${id} is ${status} and charged nothing; only a completed generation, or a failed one that kept part of its cost, can be refunded`, { status }),
   /** A refund may not pass what was charged (Rule 11). */
   refundTooLarge: (id: string, refundable: number) =>
     new PurseError('invalid_state', refundable === 0 ? `generation ${id} has nothing left to refund` : `only ${refundable} credits of generation ${id} can still be refunded`, { refundable }),
+  /** Only a completed generation's result can be reported bad (Rule 18). */
+  notReportable: (id: string, status: string) =>
+    new PurseError('invalid_state', `generation ${id} is ${status}; only a completed generation's result can be reported`, { status }),
+  /** A generation's result is reported bad at most once (Rule 18). */
+  alreadyReported: (id: string, reportedAt: string) =>
+    new PurseError('already_reported', `generation ${id} was already reported at ${reportedAt}`, { id, reportedAt }),
+  /** A result is reported within its tool's window after completion, never after. */
+  reportWindowClosed: (id: string, closedAt: string, reportWindowHours: number) =>
+    new PurseError('report_window_closed', `generation ${id} could be reported until ${closedAt} (${reportWindowHours} hours after completion)`, { id, closedAt, reportWindowHours }),
+  /** The customer's plan allows `limit` reports a day and they are used. */
+  reportLimitReached: (limit: number) =>
+    new PurseError('report_limit_reached', `the customer has made the ${limit} reports its plan allows today`, { limit }),
   subscriptionActive: () => new PurseError('invalid_state', 'the customer already has an active subscription'),
   /** Stripe purchases are refunded in Stripe; its charge.refunded notice does the rest. */
   refundInProvider: () => new PurseError('invalid_state', 'refund Stripe purchases in Stripe; Purse applies the charge.refunded event'),

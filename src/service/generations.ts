@@ -12,6 +12,8 @@ import { newId } from './ids.js';
 import { replayed, requestHash } from './idempotency.js';
 import type { Answer } from './results.js';
 import { readPage } from './paging.js';
+import { classifyFailure, DEFAULT_REPORT_WINDOW_HOURS, reportDeadline, resolvePolicy, type RefundTerms } from '../domain/refunds.js';
+import { termsOf } from './customer-work.js';
 
 /** The most generation owners a context remembers (the oldest are forgotten first). */
 const MAX_OWNERS = 50_000;
@@ -48,6 +50,8 @@ export interface ReserveInput {
   metadata?: Record<string, unknown>;
   /** The team member spending (issue 15): the team's pool pays, within the member's limits and the team's. */
   memberId?: string;
+  /** A failed or reported generation of the same customer this one retries; free while the plan's free retries last. */
+  retryOf?: string;
 }
 
 /**
@@ -63,10 +67,16 @@ export async function reserve(ctx: ServiceContext, input: ReserveInput): Promise
   const id = input.id ?? newId('gen');
   const key = `generation:${id}`;
   const memberId = input.memberId;
-  // A reservation naming no member hashes as it always did, so its retries still match.
-  const hash = requestHash({ customerId: input.customerId, toolId: input.toolId, units, metadata: input.metadata ?? null, ...(memberId !== undefined ? { memberId } : {}) });
+  // A reservation naming no member and no retry hashes as it always did, so its retries still match.
+  const hash = requestHash({
+    customerId: input.customerId, toolId: input.toolId, units, metadata: input.metadata ?? null,
+    ...(memberId !== undefined ? { memberId } : {}),
+    ...(input.retryOf ? { retryOf: input.retryOf } : {}),
+  });
   const now = ctx.clock.now();
-  const load = { now, generationIds: [id], idempotencyKey: key, ...(memberId !== undefined ? { memberId } : {}) };
+  const refundTerms: RefundTerms = { policy: resolvePolicy(ctx.refundPolicy, tool.refundPolicy), reportWindowHours: tool.reportWindowHours ?? DEFAULT_REPORT_WINDOW_HOURS };
+  const generationIds = input.retryOf && input.retryOf !== id ? [id, input.retryOf] : [id];
+  const load = { now, generationIds, idempotencyKey: key, ...(memberId !== undefined ? { memberId } : {}) };
   const answer = await ctx.store.transact<Answer<Generation> | { refused: PurseError }>(input.customerId, load, (snapshot) => {
     const work = begin(snapshot, input.customerId, now, ctx.alerts);
     const again = replayed<Generation>(work, snapshot, key, hash);
@@ -75,6 +85,8 @@ export async function reserve(ctx: ServiceContext, input: ReserveInput): Promise
     // A removed member can no longer reserve; its history stays.
     const member = memberId === undefined ? null : (work.members.get(memberId) ?? null);
     if (memberId !== undefined && (!member || member.removedAt !== null)) throw errors.memberNotFound(input.customerId, memberId, member !== null);
+    const original = input.retryOf === undefined ? null : work.generations.get(input.retryOf);
+    if (original === undefined || (original && original.id === id)) throw errors.invalid('retryOf', 'names no other generation of this customer');
     // Limits refuse before the balance is looked at, and change nothing (Rule 16).
     const refusal = work.limitRefusal(tool.id, cost, member);
     if (refusal?.kind === 'in_flight') throw errors.tooManyInFlight(refusal.limit, refusal.inFlight);
@@ -105,10 +117,17 @@ export async function reserve(ctx: ServiceContext, input: ReserveInput): Promise
       metadata: input.metadata ?? null,
       holdUntil: now + tool.holdSeconds * 1000,
       failureReason: null,
+      failureMessage: null,
       createdAt: now,
       settledAt: null,
       memberId: memberId ?? null,
+      refundTerms,
+      reportedAt: null,
+      retryOf: original?.id ?? null,
+      freeRetry: false,
+      retriedBy: null,
     };
+    if (original && retriesFree(original, generation) && work.freeRetryLeft()) work.claimFreeRetry(generation, original);
     work.reserve(generation);
     const body = { ...generation, allocations: [...generation.allocations] };
     return work.finish({ statusCode: 201, body, replayed: false }, { key, requestHash: hash, statusCode: 201, response: body });
@@ -129,12 +148,26 @@ export async function complete(ctx: ServiceContext, id: string, input: { units?:
   });
 }
 
-/** Gives every reserved credit back (Rule 6). */
-export async function fail(ctx: ServiceContext, id: string, input: { reason?: string }): Promise<Answer<Generation>> {
+/**
+ * A generation whose first attempt failed, or whose result was reported bad, may be retried
+ * free once, with the same tool (Rule 18).
+ */
+function retriesFree(original: Generation, retry: Generation): boolean {
+  return (original.status === 'failed' || (original.reportedAt ?? null) !== null) && !original.retriedBy && original.toolId === retry.toolId;
+}
+
+export interface FailInput {
+  /** One of FAILURE_REASONS; any other text is stored as `other` with the text as the message. */
+  reason?: string;
+  message?: string;
+}
+
+/** Gives reserved credits back as the tool's refund policy says for the reason (Rules 6 and 18). */
+export async function fail(ctx: ServiceContext, id: string, input: FailInput): Promise<Answer<Generation>> {
   return settle(ctx, id, 'fail', input, (work, gen) => {
-    const reason = input.reason ?? 'failed';
-    work.fail(gen, reason);
-    return { reason };
+    const failure = classifyFailure(input.reason, input.message);
+    work.fail(gen, failure.reason, failure.message);
+    return failure;
   });
 }
 
@@ -171,8 +204,8 @@ async function settle(
 }
 
 /** The request a repeat is compared with: what the first settlement effectively asked for. */
-function effectiveRequest(action: 'complete' | 'fail', gen: Generation, input: { units?: number; reason?: string }): unknown {
-  return action === 'complete' ? { units: input.units ?? gen.units } : { reason: input.reason ?? 'failed' };
+function effectiveRequest(action: 'complete' | 'fail', gen: Generation, input: { units?: number } & FailInput): unknown {
+  return action === 'complete' ? { units: input.units ?? gen.units } : classifyFailure(input.reason, input.message);
 }
 
 /** Keeps a reserved generation's credits held for `holdSeconds` more from now (Rule 7). */
@@ -189,7 +222,10 @@ export async function extend(ctx: ServiceContext, id: string, holdSeconds: numbe
   });
 }
 
-/** An operator's refund of a completed generation; never more than was charged (Rule 11). */
+/**
+ * An operator's refund of a completed generation, or of what a failure kept under its
+ * refund policy (Rule 18); never more than was charged (Rule 11).
+ */
 export async function refund(
   ctx: ServiceContext,
   id: string,
@@ -206,11 +242,46 @@ export async function refund(
     if (again) return again;
     const gen = work.generations.get(id);
     if (!gen) throw errors.notFound('generation', id);
-    if (gen.status !== 'completed') throw errors.notRefundable(id, gen.status);
+    if (gen.status === 'reserved' || (gen.status === 'failed' && gen.charged === 0)) throw errors.notRefundable(id, gen.status);
     const refundable = gen.charged - gen.refunded;
     const amount = input.amount ?? refundable;
     if (amount > refundable || amount === 0) throw errors.refundTooLarge(id, refundable);
     work.refund(gen, amount, input.reason);
+    const body = snapshotOf(gen);
+    return work.finish({ statusCode: 200, body, replayed: false }, key ? { key, requestHash: hash, statusCode: 200, response: body } : undefined);
+  });
+}
+
+export interface ReportInput {
+  reason: 'bad_result';
+  note?: string;
+}
+
+/**
+ * A completed generation's result reported bad (Rule 18): within its tool's report
+ * window, once, and within the plan's reports per day, it refunds the tool's
+ * `bad_result` percentage of the charge. With `idempotencyKey`, a repeat answers
+ * the first result; without, a second report is refused.
+ */
+export async function report(ctx: ServiceContext, id: string, input: ReportInput, idempotencyKey?: string): Promise<Answer<Generation>> {
+  const customerId = await ownerOf(ctx, id);
+  const key = idempotencyKey === undefined ? undefined : `report:${id}:${idempotencyKey}`;
+  const hash = requestHash(input);
+  const now = ctx.clock.now();
+  return ctx.store.transact<Answer<Generation>>(customerId, { now, generationIds: [id], idempotencyKey: key }, (snapshot) => {
+    const work = begin(snapshot, customerId, now, ctx.alerts);
+    const again = replayed<Generation>(work, snapshot, key, hash);
+    if (again) return again;
+    const gen = work.generations.get(id);
+    if (!gen) throw errors.notFound('generation', id);
+    if (gen.status !== 'completed') throw errors.notReportable(id, gen.status);
+    if (gen.reportedAt) throw errors.alreadyReported(id, new Date(gen.reportedAt).toISOString());
+    const { reportWindowHours } = termsOf(gen);
+    const deadline = reportDeadline(gen.settledAt!, reportWindowHours);
+    if (now > deadline) throw errors.reportWindowClosed(id, new Date(deadline).toISOString(), reportWindowHours);
+    const allowance = work.reportAllowed();
+    if (!allowance.allowed) throw errors.reportLimitReached(allowance.limit!);
+    work.report(gen, input.note ?? null);
     const body = snapshotOf(gen);
     return work.finish({ statusCode: 200, body, replayed: false }, key ? { key, requestHash: hash, statusCode: 200, response: body } : undefined);
   });

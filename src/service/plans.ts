@@ -12,6 +12,10 @@ export interface PlanInput {
   price: Price;
   rollover?: { max: number };
   limits?: Limits | null;
+  /** Free retries each period: 0 (the default) none, null unlimited. */
+  freeRetriesPerPeriod?: number | null;
+  /** Reports of a bad result each UTC day: null (the default) unlimited. */
+  maxReportsPerDay?: number | null;
   description?: string | null;
   active?: boolean;
 }
@@ -37,6 +41,8 @@ export function planFromInput(id: string, input: PlanInput, before: Plan | null,
     price: input.price,
     rolloverMax: input.rollover?.max ?? 0,
     limits: hasLimits(input.limits) ? input.limits! : null,
+    freeRetriesPerPeriod: input.freeRetriesPerPeriod === undefined ? 0 : input.freeRetriesPerPeriod,
+    maxReportsPerDay: input.maxReportsPerDay ?? null,
     description: input.description ?? null,
     active: input.active ?? true,
     createdAt: before?.createdAt ?? now,

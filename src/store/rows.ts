@@ -2,6 +2,7 @@ import type { PurseEvent } from '../domain/events.js';
 import type { Customer, Generation, Grant, GrantSource, LedgerEntry, Member, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../domain/types.js';
 import type { ApiKeyRecord, CustomerUpdate, IdempotencyRecord } from './store.js';
 import type { SpendWindow } from '../domain/limits.js';
+import { classifyFailure } from '../domain/refunds.js';
 
 /** Rows as either adapter returns them (snake_case columns, numbers or numeric strings), mapped to the domain's nouns and back. */
 type Row = Record<string, unknown>;
@@ -41,10 +42,15 @@ export function toGeneration(r: Row): Generation {
     refunded: Number(r.refunded),
     metadata: json(r.metadata),
     holdUntil: Number(r.hold_until),
-    failureReason: (r.failure_reason as string | null) ?? null,
+    ...failureOf(r),
     createdAt: Number(r.created_at),
     settledAt: num(r.settled_at),
     counted: Boolean(Number(r.counted ?? 0)),
+    refundTerms: json(r.refund_terms),
+    reportedAt: num(r.reported_at),
+    retryOf: (r.retry_of as string | null) ?? null,
+    freeRetry: Boolean(Number(r.free_retry ?? 0)),
+    retriedBy: (r.retried_by as string | null) ?? null,
     memberId: (r.member_id as string | null) ?? null,
   };
 }
@@ -62,6 +68,15 @@ export function toMember(r: Row): Member {
     updatedAt: Number(r.updated_at),
     removedAt: num(r.removed_at),
   };
+}
+
+/** A stored failure; free text stored before the closed set of reasons reads as `other` with the text as its message. */
+function failureOf(r: Row): Pick<Generation, 'failureReason' | 'failureMessage'> {
+  const reason = (r.failure_reason as string | null) ?? null;
+  const message = (r.failure_message as string | null) ?? null;
+  if (reason === null) return { failureReason: null, failureMessage: message };
+  const failure = classifyFailure(reason, message ?? undefined);
+  return { failureReason: failure.reason, failureMessage: failure.message };
 }
 
 export function toLedgerEntry(r: Row): LedgerEntry {
@@ -94,6 +109,7 @@ export function toCustomer(r: Row): Customer {
     inFlight: Number(r.in_flight ?? 0),
     autoTopUp: json(r.auto_top_up),
     paymentCustomerRef: (r.payment_customer_ref as string | null) ?? null,
+    refundUsage: json(r.refund_usage),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
@@ -107,6 +123,8 @@ export function toTool(r: Row): Tool {
     unit: r.unit as string,
     description: (r.description as string | null) ?? null,
     holdSeconds: Number(r.hold_seconds),
+    refundPolicy: json(r.refund_policy),
+    reportWindowHours: Number(r.report_window_hours ?? 24),
     active: Boolean(r.active),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
@@ -141,8 +159,8 @@ export const WRITTEN_COLUMNS = {
     update: ['remaining', 'voided_at', 'expires_at', 'reason', 'warn_at'],
   },
   generations: {
-    insert: ['customer_id', 'id', 'tool_id', 'units', 'unit_credits', 'cost', 'status', 'allocations', 'charged_units', 'charged', 'refunded', 'metadata', 'hold_until', 'failure_reason', 'created_at', 'settled_at', 'counted', 'member_id'],
-    update: ['status', 'charged_units', 'charged', 'refunded', 'hold_until', 'failure_reason', 'settled_at'],
+    insert: ['customer_id', 'id', 'tool_id', 'units', 'unit_credits', 'cost', 'status', 'allocations', 'charged_units', 'charged', 'refunded', 'metadata', 'hold_until', 'failure_reason', 'created_at', 'settled_at', 'counted', 'member_id', 'failure_message', 'refund_terms', 'reported_at', 'retry_of', 'free_retry', 'retried_by'],
+    update: ['status', 'charged_units', 'charged', 'refunded', 'hold_until', 'failure_reason', 'settled_at', 'failure_message', 'reported_at', 'retried_by'],
   },
   purchases: {
     insert: ['customer_id', 'id', 'pack_id', 'credits', 'price_amount', 'price_currency', 'expires_in_days', 'status', 'provider', 'provider_ref', 'payment_ref', 'checkout_url', 'grant_id', 'created_at', 'paid_at', 'refunded_at', 'auto_top_up'],
@@ -162,7 +180,7 @@ export const WRITTEN_COLUMNS = {
   /** Written whole as an upsert on its key (all but `used`). */
   spend_windows: { insert: ['customer_id', 'scope', 'tool_id', 'member_id', 'window_kind', 'window_start', 'used'], update: ['used'] },
   /** The customer's own row: created by putCustomer; a write changes only what its rules keep on it. */
-  customers: { insert: [], update: ['auto_top_up'] },
+  customers: { insert: [], update: ['auto_top_up', 'refund_usage'] },
 } as const satisfies Record<string, { insert: readonly string[]; update: readonly string[] }>;
 
 export type CustomerTable = keyof typeof WRITTEN_COLUMNS;
@@ -207,6 +225,12 @@ export function generationParams(g: Generation): Params<'generations'> {
     settled_at: g.settledAt,
     counted: g.counted ? 1 : 0,
     member_id: g.memberId ?? null,
+    failure_message: g.failureMessage ?? null,
+    refund_terms: g.refundTerms ? JSON.stringify(g.refundTerms) : null,
+    reported_at: g.reportedAt ?? null,
+    retry_of: g.retryOf ?? null,
+    free_retry: g.freeRetry ? 1 : 0,
+    retried_by: g.retriedBy ?? null,
   };
 }
 
@@ -219,6 +243,8 @@ export function toPlan(r: Row): Plan {
     price: { amount: Number(r.price_amount), currency: r.price_currency as string },
     rolloverMax: Number(r.rollover_max),
     limits: json(r.limits),
+    freeRetriesPerPeriod: num(r.free_retries_per_period),
+    maxReportsPerDay: num(r.max_reports_per_day),
     description: (r.description as string | null) ?? null,
     active: Boolean(r.active),
     createdAt: Number(r.created_at),
@@ -368,7 +394,7 @@ export function idempotencyParams(customerId: string, k: IdempotencyRecord): Par
 
 /** The customer row's columns a write changes, keyed by the customer's id. */
 export function customerParams(customerId: string, c: CustomerUpdate): { id: string } & { [C in (typeof WRITTEN_COLUMNS)['customers']['update'][number]]: unknown } {
-  return { id: customerId, auto_top_up: JSON.stringify(c.autoTopUp) };
+  return { id: customerId, auto_top_up: c.autoTopUp ? JSON.stringify(c.autoTopUp) : null, refund_usage: c.refundUsage ? JSON.stringify(c.refundUsage) : null };
 }
 
 /** An event's parameters; `seq` is the customer's next, which the store numbers as it writes. */

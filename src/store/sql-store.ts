@@ -2,6 +2,7 @@ import type { AlertSettings, EventType, PurseEvent, WebhookAttempt, WebhookDeliv
 import { endpointWants } from '../domain/events.js';
 import type { Customer, Generation, Grant, LedgerEntry, Member, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../domain/types.js';
 import type { Limits, SpendWindow } from '../domain/limits.js';
+import { DEFAULT_REPORT_WINDOW_HOURS } from '../domain/refunds.js';
 import { compareWithLedger, MALFORMED_ENTRIES_SQL } from './audit.js';
 import { decodeAttemptCursor, decodeEventCursor, decodeGenerationCursor } from './cursor.js';
 import type { AppliedMigration } from './migrations.js';
@@ -127,12 +128,13 @@ export abstract class SqlStore implements SqlRunner {
     return this.inTransaction(async (tx) => {
       const [before] = await tx.all(`SELECT credits, unit FROM tools WHERE id = ?${this.dialect.forUpdate}`, [t.id]);
       const [r] = await tx.all(
-        `INSERT INTO tools (id, name, credits, unit, description, hold_seconds, active, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO tools (id, name, credits, unit, description, hold_seconds, refund_policy, report_window_hours, active, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, credits = excluded.credits, unit = excluded.unit, description = excluded.description,
-           hold_seconds = excluded.hold_seconds, active = excluded.active, updated_at = excluded.updated_at
+           hold_seconds = excluded.hold_seconds, refund_policy = excluded.refund_policy, report_window_hours = excluded.report_window_hours,
+           active = excluded.active, updated_at = excluded.updated_at
          RETURNING *`,
-        [t.id, t.name, t.credits, t.unit, t.description, t.holdSeconds, t.active ? 1 : 0, t.createdAt, t.updatedAt],
+        [t.id, t.name, t.credits, t.unit, t.description, t.holdSeconds, t.refundPolicy ? JSON.stringify(t.refundPolicy) : null, t.reportWindowHours ?? DEFAULT_REPORT_WINDOW_HOURS, t.active ? 1 : 0, t.createdAt, t.updatedAt],
       );
       if (!before || Number(before.credits) !== t.credits || before.unit !== t.unit) {
         await tx.run('INSERT INTO tool_prices (tool_id, credits, unit, effective_at) VALUES (?, ?, ?, ?)', [t.id, t.credits, t.unit, t.updatedAt]);
@@ -156,13 +158,14 @@ export abstract class SqlStore implements SqlRunner {
 
   async putPlan(p: Plan): Promise<Plan> {
     const r = await this.one(
-      `INSERT INTO plans (id, name, credits_per_period, period, price_amount, price_currency, rollover_max, limits, description, active, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO plans (id, name, credits_per_period, period, price_amount, price_currency, rollover_max, limits, free_retries_per_period, max_reports_per_day, description, active, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET name = excluded.name, credits_per_period = excluded.credits_per_period, period = excluded.period,
          price_amount = excluded.price_amount, price_currency = excluded.price_currency, rollover_max = excluded.rollover_max,
-         limits = excluded.limits, description = excluded.description, active = excluded.active, updated_at = excluded.updated_at
+         limits = excluded.limits, free_retries_per_period = excluded.free_retries_per_period, max_reports_per_day = excluded.max_reports_per_day,
+         description = excluded.description, active = excluded.active, updated_at = excluded.updated_at
        RETURNING *`,
-      [p.id, p.name, p.creditsPerPeriod, p.period, p.price.amount, p.price.currency, p.rolloverMax, p.limits ? JSON.stringify(p.limits) : null, p.description, p.active ? 1 : 0, p.createdAt, p.updatedAt],
+      [p.id, p.name, p.creditsPerPeriod, p.period, p.price.amount, p.price.currency, p.rolloverMax, p.limits ? JSON.stringify(p.limits) : null, p.freeRetriesPerPeriod === undefined ? 0 : p.freeRetriesPerPeriod, p.maxReportsPerDay ?? null, p.description, p.active ? 1 : 0, p.createdAt, p.updatedAt],
     );
     return rows.toPlan(r!);
   }

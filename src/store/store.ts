@@ -1,4 +1,5 @@
 import type { AutoTopUp } from '../domain/auto-top-up.js';
+import type { RefundUsage } from '../domain/refunds.js';
 import type { AlertSettings, EventType, PurseEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../domain/events.js';
 
 /** One sent delivery: the attempt made and the delivery's state after it. */
@@ -115,9 +116,10 @@ export interface CustomerChanges {
   customer: CustomerUpdate | null;
 }
 
-/** The customer row's fields a write may change: what the write's rules keep there (auto top-up and its state). */
+/** The customer row's fields a write may change: what the write's rules keep there (auto top-up and its state, refund allowances used); written whole. */
 export interface CustomerUpdate {
-  autoTopUp: AutoTopUp;
+  autoTopUp: AutoTopUp | null;
+  refundUsage: RefundUsage | null;
 }
 
 export interface Decision<R> {

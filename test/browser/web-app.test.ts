@@ -112,8 +112,8 @@ describe.skipIf(!run)('web app in Chromium', () => {
     await waitForText(page.getByTestId('generation-failed'), /The generation failed\.\s*Its 4 credits were returned to your balance\./);
     await waitForText(headerBalance(), '100');
 
-    const [latest] = (await api<{ data: { status: string; cost: number; failureReason: string }[] }>('/v1/customers/demo_user/generations?limit=1')).data;
-    expect(latest).toMatchObject({ status: 'failed', cost: 4, failureReason: 'The demo generator failed' });
+    const [latest] = (await api<{ data: { status: string; cost: number; failureReason: string; failureMessage: string }[] }>('/v1/customers/demo_user/generations?limit=1')).data;
+    expect(latest).toMatchObject({ status: 'failed', cost: 4, failureReason: 'other', failureMessage: 'The demo generator failed' });
     expect((await balance()).available).toBe(100);
 
     await page.getByRole('link', { name: 'Credits', exact: true }).click();

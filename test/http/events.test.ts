@@ -52,7 +52,7 @@ describe('events written with the change that causes them', () => {
     expect(events.map((e) => e.sequence)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(events[0]!.data.grant).toMatchObject({ customerId, source: 'bonus', amount: 50 });
     expect(events[1]!.data.generation).toMatchObject({ id: done.body.id, status: 'completed', charged: 5 });
-    expect(events[2]!.data).toMatchObject({ reason: 'model crashed', generation: { id: failed.body.id, status: 'failed', failureReason: 'model crashed' } });
+    expect(events[2]!.data).toMatchObject({ reason: 'other', message: 'model crashed', generation: { id: failed.body.id, status: 'failed', failureReason: 'other', failureMessage: 'model crashed' } });
     expect(events[3]!.data).toMatchObject({ amount: 5, generation: { refunded: 5 } });
     expect(events[4]!.data).toMatchObject({ amount: 50, reason: 'promo ended' });
     for (const e of events) expect(e).toMatchObject({ customerId, id: expect.stringMatching(/^evt_/) });

@@ -28,7 +28,7 @@ describe('generations over HTTP', () => {
     const id = uid('gen');
     expect((await p.call('POST', '/v1/generations', { id, customerId, toolId })).status).toBe(201);
     const failed = await p.call('POST', `/v1/generations/${id}/fail`, { reason: 'model crashed' });
-    expect(failed.body).toMatchObject({ status: 'failed', failureReason: 'model crashed' });
+    expect(failed.body).toMatchObject({ status: 'failed', failureReason: 'other', failureMessage: 'model crashed', charged: 0 });
     expect((await p.call('GET', `/v1/customers/${customerId}/balance`)).body.available).toBe(10);
     const late = await p.call('POST', `/v1/generations/${id}/complete`, {});
     expect(late.status).toBe(409);

@@ -87,7 +87,7 @@ describe('the SDK against a real server', () => {
     expect(reserved).toBe(4);
     expect(await purse.balance(customerId)).toMatchObject({ available: 50, reserved: 0 });
     const [gen] = (await purse.listGenerations(customerId)).data;
-    expect(gen).toMatchObject({ status: 'failed', failureReason: 'the model ran out of memory' });
+    expect(gen).toMatchObject({ status: 'failed', failureReason: 'other', failureMessage: 'the model ran out of memory' });
   });
 
   it('refuses before the job runs when credits are short', async () => {
@@ -226,6 +226,24 @@ describe('the SDK against a real server', () => {
     const busy = (await client.reserve({ customerId, toolId }).catch((e: unknown) => e)) as PurseError;
     expect(busy).toMatchObject({ status: 429, code: 'too_many_in_flight', details: { limit: 1, inFlight: 1 } });
     expect(counted.sent).toHaveLength(1);
+  });
+
+  it('fails with a reason and message, reports a bad result once, and retries free', async () => {
+    const { customerId, toolId } = await seed(purse, 100, 10);
+    await purse.putTool(toolId, { name: 'Tool', credits: 10, refundPolicy: { safety_blocked: 20, bad_result: 50 }, reportWindowHours: 1 });
+    const planId = uid('plan');
+    expect(await purse.putPlan(planId, { name: 'Retry', creditsPerPeriod: 0, price: { amount: 0, currency: 'usd' }, freeRetriesPerPeriod: 1, maxReportsPerDay: null })).toMatchObject({ freeRetriesPerPeriod: 1, maxReportsPerDay: null });
+    await purse.subscribe(customerId, planId);
+    const blocked = await purse.reserve({ customerId, toolId });
+    expect(await purse.fail(blocked.id, 'safety_blocked', 'nsfw filter')).toMatchObject({ failureReason: 'safety_blocked', failureMessage: 'nsfw filter', charged: 8 });
+    const retry = await purse.reserve({ customerId, toolId, retryOf: blocked.id });
+    expect(retry).toMatchObject({ freeRetry: true, retryOf: blocked.id });
+    expect(await purse.complete(retry.id)).toMatchObject({ charged: 0 });
+    const done = await purse.complete((await purse.reserve({ customerId, toolId })).id);
+    expect(await purse.report(done.id, { note: 'blurry' })).toMatchObject({ refunded: 5 });
+    const again = (await purse.report(done.id).catch((e: unknown) => e)) as PurseError;
+    expect(again).toMatchObject({ status: 409, code: 'already_reported' });
+    expect((await purse.balance(customerId)).available).toBe(100 - 8 - 5);
   });
 
   it("errors carry the contract's code, status, details and request id", async () => {

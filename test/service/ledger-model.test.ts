@@ -29,9 +29,13 @@ import { testDatabase } from '../helpers.js';
  */
 
 const TOOLS = [
-  { id: 'm-cheap', credits: 1 },
-  { id: 'm-dear', credits: 3 },
+  { id: 'm-cheap', credits: 1, refundPolicy: {} as Record<string, number> },
+  { id: 'm-dear', credits: 3, refundPolicy: { timeout: 50, user_canceled: 34 } as Record<string, number> },
 ];
+/** The built-in refund policy, written here from the README: percent of the cost a failure gives back. */
+const DEFAULT_POLICY: Record<string, number> = { provider_error: 100, timeout: 100, safety_blocked: 0, user_canceled: 100, bad_result: 100, other: 100 };
+/** How a failure is asked for: each reason of the closed set, free text (kept as `other`), and none (`other`). */
+const FAIL_REASONS = ['provider_error', 'timeout', 'safety_blocked', 'user_canceled', 'bad_result', 'other', 'GPU fell over', undefined] as const;
 const HOLD_SECONDS = 60;
 /** The pack auto top-up buys in the model: 15 credits, no expiry. */
 const TOP_UP_PACK = { id: 'm-top-up', credits: 15 };
@@ -118,14 +122,33 @@ function giveBack(m: Model, parts: { grantId: string; amount: number }[]): void 
   }
 }
 
-/** What time did: holds that ran out fail, grants past their expiry lose what is left. */
+/**
+ * A failure for `reason`: floor(cost × percent / 100) goes back to the grants, the
+ * rest is charged from the front of the reservation as a completion's charge is.
+ */
+function failGen(m: Model, gen: MGen, reason: string): void {
+  const tool = TOOLS.find((t) => t.id === gen.toolId)!;
+  const percent = tool.refundPolicy[reason] ?? DEFAULT_POLICY[reason]!;
+  const cost = gen.unitCredits * gen.units;
+  const returned = Math.floor((cost * percent) / 100);
+  let kept = cost - returned;
+  const back: MGen['parts'] = [];
+  for (const p of gen.parts) {
+    const take = Math.min(p.amount, kept);
+    kept -= take;
+    if (p.amount - take > 0) back.push({ grantId: p.grantId, amount: p.amount - take });
+  }
+  gen.status = 'failed';
+  gen.charged = cost - returned;
+  m.totals.spent += gen.charged;
+  giveBack(m, back);
+  uncount(m, gen, returned);
+}
+
+/** What time did: holds that ran out fail (reason `timeout`), grants past their expiry lose what is left. */
 function catchUp(m: Model): void {
   for (const gen of m.gens) {
-    if (gen.status === 'reserved' && gen.holdUntil <= m.now) {
-      gen.status = 'failed';
-      giveBack(m, gen.parts);
-      uncount(m, gen, gen.unitCredits * gen.units);
-    }
+    if (gen.status === 'reserved' && gen.holdUntil <= m.now) failGen(m, gen, 'timeout');
   }
   for (const g of m.grants) {
     if (!g.voided && g.remaining > 0 && g.expiresAt !== null && g.expiresAt <= m.now) {
@@ -294,12 +317,12 @@ class CompleteCmd implements fc.AsyncCommand<Model, Real> {
 }
 
 class FailCmd implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly pick: number) {}
+  constructor(readonly pick: number, readonly reason: (typeof FAIL_REASONS)[number]) {}
   check = (m: Readonly<Model>) => m.gens.length > 0;
   async run(m: Model, r: Real) {
     catchUp(m);
     const gen = m.gens[this.pick % m.gens.length]!;
-    const code = await codeOf(fail(r.ctx, gen.id, {}));
+    const code = await codeOf(fail(r.ctx, gen.id, this.reason === undefined ? {} : { reason: this.reason }));
     if (gen.status === 'completed') return void expect(code).toBe('generation_settled');
     if (gen.status === 'failed') {
       expect(code === null || code === 'idempotency_conflict').toBe(true);
@@ -308,11 +331,9 @@ class FailCmd implements fc.AsyncCommand<Model, Real> {
     }
     expect(code).toBeNull();
     wrote = true;
-    gen.status = 'failed';
-    giveBack(m, gen.parts);
-    uncount(m, gen, gen.unitCredits * gen.units);
+    failGen(m, gen, this.reason !== undefined && this.reason in DEFAULT_POLICY ? this.reason : 'other');
   }
-  toString = () => `fail(#${this.pick})`;
+  toString = () => `fail(#${this.pick}, ${this.reason})`;
 }
 
 class ExtendCmd implements fc.AsyncCommand<Model, Real> {
@@ -339,7 +360,8 @@ class RefundCmd implements fc.AsyncCommand<Model, Real> {
     const refundable = gen.charged - gen.refunded;
     const amount = this.amount ?? refundable;
     const code = await codeOf(refund(r.ctx, gen.id, { reason: 'model', ...(this.amount === null ? {} : { amount: this.amount }) }));
-    if (gen.status !== 'completed' || amount > refundable || amount === 0) return void expect(code).toBe('invalid_state');
+    // A failure that kept part of its cost (its refund policy) can be refunded like a completion.
+    if (gen.status === 'reserved' || amount > refundable || amount === 0) return void expect(code).toBe('invalid_state');
     expect(code).toBeNull();
     wrote = true;
     // Refunds unwind the charge from its end.
@@ -494,7 +516,7 @@ const commands = [
   fc.tuple(fc.nat(), fc.integer({ min: 1, max: 4 })).map(([t, u]) => new ReserveCmd(t % 2, u)),
   fc.tuple(fc.nat(), fc.boolean()).map(([p, s]) => new ReserveAgainCmd(p, s)),
   fc.tuple(fc.nat(), fc.integer({ min: 0, max: 2 })).map(([p, f]) => new CompleteCmd(p, f)),
-  fc.nat().map((p) => new FailCmd(p)),
+  fc.tuple(fc.nat(), fc.constantFrom(...FAIL_REASONS)).map(([p, reason]) => new FailCmd(p, reason)),
   fc.tuple(fc.nat(), fc.integer({ min: 1, max: 120 })).map(([p, s]) => new ExtendCmd(p, s)),
   fc.tuple(fc.nat(), fc.option(fc.integer({ min: 1, max: 6 }), { nil: null })).map(([p, a]) => new RefundCmd(p, a)),
   fc.nat().map((p) => new VoidCmd(p)),
@@ -523,7 +545,7 @@ beforeAll(async () => {
   db = await testDatabase(dir);
   store = await openStore(db.url);
   const ctx = { store, clock: new TestClock(Date.UTC(2030, 0, 1)) };
-  for (const t of TOOLS) await putTool(ctx, t.id, { name: t.id, credits: t.credits, holdSeconds: HOLD_SECONDS });
+  for (const t of TOOLS) await putTool(ctx, t.id, { name: t.id, credits: t.credits, holdSeconds: HOLD_SECONDS, refundPolicy: t.refundPolicy });
   await putPack(ctx, TOP_UP_PACK.id, { name: 'model top-up', credits: TOP_UP_PACK.credits, price: { amount: 100, currency: 'usd' } });
 });
 afterAll(async () => {

@@ -25,7 +25,8 @@ export function storeConformanceSuite(
     });
     const generation = (cid: string, gid: string, grantId: string, extra: Partial<Generation> = {}): Generation => ({
       id: gid, customerId: cid, toolId: 't', units: 1, unitCredits: 2, cost: 2, status: 'reserved', allocations: [{ grantId, amount: 2 }], chargedUnits: null,
-      charged: 0, refunded: 0, metadata: { k: 'v' }, holdUntil: now + 60_000, failureReason: null, createdAt: now, settledAt: null, memberId: null, ...extra,
+      charged: 0, refunded: 0, metadata: { k: 'v' }, holdUntil: now + 60_000, failureReason: null, failureMessage: null, createdAt: now, settledAt: null, memberId: null,
+      refundTerms: null, reportedAt: null, retryOf: null, freeRetry: false, retriedBy: null, ...extra,
     });
     /** Writes a grant with its ledger entry, as the service would. */
     const writeGrant = (store: Store, g: Grant) =>
@@ -55,7 +56,9 @@ export function storeConformanceSuite(
       await store.putTool({ ...tool, name: 'Renamed', updatedAt: now + 1 });
       await store.putTool({ ...tool, credits: 5, updatedAt: now + 2 });
       expect((await store.toolPrices(tid)).map((p) => [p.credits, p.effectiveAt])).toEqual([[3, now], [5, now + 2]]);
-      expect(await store.getTool(tid)).toMatchObject({ name: 'T', credits: 5 });
+      expect(await store.getTool(tid)).toMatchObject({ name: 'T', credits: 5, refundPolicy: null, reportWindowHours: 24 });
+      await store.putTool({ ...tool, refundPolicy: { safety_blocked: 40, timeout: 0 }, reportWindowHours: 6, updatedAt: now + 3 });
+      expect(await store.getTool(tid)).toMatchObject({ refundPolicy: { safety_blocked: 40, timeout: 0 }, reportWindowHours: 6 });
     });
 
     it('writes everything a decision changed, and nothing when the decision throws', async () => {
@@ -237,7 +240,8 @@ export function storeConformanceSuite(
       await store.setCustomerAlerts(cid, { lowBalance: [7, 3], expiringSoonDays: 2 });
       // Every field set to something that is not a default, so a column a write path leaves out reads back different.
       const g: Grant = { id: id('grant'), customerId: cid, source: 'adjustment', amount: 90, remaining: 80, expiresAt: now + 9_000, priority: 4, createdAt: now + 1, voidedAt: null, reason: 'why', origin: { kind: 'operator', ref: 'op-1' }, warnAt: now + 5_000 };
-      const gen = generation(cid, id('gen'), g.id, { units: 3, unitCredits: 2, cost: 6, allocations: [{ grantId: g.id, amount: 6 }], metadata: { a: 1 }, holdUntil: now + 70_000, createdAt: now + 2, counted: true, memberId: 'mem-1' });
+      const gen = generation(cid, id('gen'), g.id, { units: 3, unitCredits: 2, cost: 6, allocations: [{ grantId: g.id, amount: 6 }], metadata: { a: 1 }, holdUntil: now + 70_000, createdAt: now + 2, counted: true, memberId: 'mem-1',
+        refundTerms: { policy: { provider_error: 100, timeout: 90, safety_blocked: 0, user_canceled: 80, bad_result: 70, other: 60 }, reportWindowHours: 12 }, retryOf: 'gen-before', freeRetry: true });
       const purchase: Purchase = {
         id: id('pur'), customerId: cid, packId: 'pk', credits: 100, price: { amount: 999, currency: 'eur' }, expiresInDays: 30, status: 'pending', provider: 'stripe',
         providerRef: 'cs_1', paymentRef: 'pi_1', checkoutUrl: 'https://pay.example/1', grantId: null, createdAt: now + 3, paidAt: null, refundedAt: null, autoTopUp: true,
@@ -251,6 +255,7 @@ export function storeConformanceSuite(
         id: id('sub'), customerId: cid, planId: 'p1', status: 'active', drivenBy: 'stripe', anchor: now - 5, periodIndex: 3, currentPeriodStart: now - 4, currentPeriodEnd: now + 40,
         cancelAtPeriodEnd: true, pendingPlanId: 'p0', providerRef: 'sub_x', createdAt: now - 9, updatedAt: now - 1, canceledAt: null, changeReason: 'asked', periodGrantId: g.id,
       };
+      const refundUsage = { periodStart: now - 4, freeRetries: 2, day: now - 100, reports: 3 };
       const entry = { customerId: cid, type: 'grant' as const, grantId: g.id, source: g.source, generationId: gen.id, toolId: 'tl', memberId: 'mem-1', amount: 90, availableDelta: 90, reservedDelta: 0, reason: 'entry reason', createdAt: now + 4 };
       const event: PurseEvent = { id: id('evt'), customerId: cid, type: 'credits.granted', createdAt: now + 5, data: { grant: { id: g.id }, n: 1 } };
       const key = { key: id('key'), requestHash: 'h', statusCode: 207, response: { ok: 1 }, createdAt: now + 6 };
@@ -266,7 +271,7 @@ export function storeConformanceSuite(
         changes.idempotency = key;
         changes.spendWindows.push(window);
         changes.inFlightDelta = 1;
-        changes.customer = { autoTopUp };
+        changes.customer = { autoTopUp, refundUsage };
         return { changes, result: null };
       });
       const read = async () => ({
@@ -286,11 +291,12 @@ export function storeConformanceSuite(
       expect(await store.readSpendWindows(cid, [now - 100])).toEqual([window]);
       expect((await store.getCustomer(cid))!.inFlight).toBe(1);
       expect((await store.getCustomer(cid))!.autoTopUp).toEqual(autoTopUp);
+      expect((await store.getCustomer(cid))!.refundUsage).toEqual(refundUsage);
       expect(await store.transact(cid, { now }, (s) => ({ changes: noChanges(), result: s.customer!.autoTopUp }))).toEqual(autoTopUp);
 
       // Now every column an update may change, changed.
       const g2: Grant = { ...g, remaining: 10, voidedAt: now + 7, expiresAt: now + 8_000, reason: 'voided', warnAt: null };
-      const gen2: Generation = { ...gen, status: 'completed', chargedUnits: 2, charged: 4, refunded: 1, holdUntil: now + 80_000, failureReason: 'none', settledAt: now + 8 };
+      const gen2: Generation = { ...gen, status: 'completed', chargedUnits: 2, charged: 4, refunded: 1, holdUntil: now + 80_000, failureReason: 'safety_blocked', failureMessage: 'blocked', settledAt: now + 8, reportedAt: now + 9, retriedBy: 'gen-after' };
       const purchase2: Purchase = { ...purchase, status: 'paid', providerRef: 'cs_2', paymentRef: 'pi_2', checkoutUrl: null, grantId: g.id, paidAt: now + 9, refundedAt: now + 10 };
       const sub2: Subscription = {
         ...sub, id: id('sub'), planId: 'p2', status: 'canceled', drivenBy: 'purse', anchor: now + 1, periodIndex: 0, currentPeriodStart: now + 2, currentPeriodEnd: now + 3,

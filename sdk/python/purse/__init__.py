@@ -11,6 +11,7 @@ __version__ = "0.1.0"
 
 from ._client import PAGE_MAX, Purse
 from ._errors import (
+    AlreadyReportedError,
     ConflictError,
     ConnectionFailedError,
     ForbiddenError,
@@ -21,6 +22,8 @@ from ._errors import (
     InvalidStateError,
     NotFoundError,
     PurseError,
+    ReportLimitReachedError,
+    ReportWindowClosedError,
     SpendLimitReachedError,
     TooManyInFlightError,
     UnauthorizedError,
@@ -83,6 +86,9 @@ __all__ = [
     "IdempotencyConflictError",
     "GenerationSettledError",
     "InvalidStateError",
+    "AlreadyReportedError",
+    "ReportWindowClosedError",
+    "ReportLimitReachedError",
     "ConnectionFailedError",
     "WebhookVerificationError",
     "Alerts",

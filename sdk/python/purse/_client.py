@@ -1,7 +1,7 @@
 """The client: one method per route of Purse's HTTP API."""
 
 import uuid
-from typing import Any, Callable, Dict, Iterator, List, Optional, cast
+from typing import Any, Callable, Dict, Iterator, List, Optional, Union, cast
 from urllib.parse import quote
 
 from ._generate import GenerationRun
@@ -66,9 +66,13 @@ def _every(fetch: Callable[[Optional[str]], Any]) -> Iterator[Any]:
             return
 
 
+_NULL: Any = object()
+"""A field sent as JSON null (None means "not given")."""
+
+
 def _fields(**fields: Any) -> Dict[str, Any]:
-    """The fields that were given (None means "not given")."""
-    return {k: v for k, v in fields.items() if v is not None}
+    """The fields that were given (None means "not given"; `_NULL` sends null)."""
+    return {k: (None if v is _NULL else v) for k, v in fields.items() if v is not None}
 
 
 class Purse:
@@ -121,10 +125,25 @@ class Purse:
         unit: Optional[str] = None,
         description: Optional[str] = None,
         hold_seconds: Optional[int] = None,
+        refund_policy: Optional[Dict[str, int]] = None,
+        report_window_hours: Optional[int] = None,
         active: Optional[bool] = None,
     ) -> Tool:
-        """Creates or updates a tool: `credits` per `unit` (``generation`` by default)."""
-        body = _fields(name=name, credits=credits, unit=unit, description=description, holdSeconds=hold_seconds, active=active)
+        """Creates or updates a tool: `credits` per `unit` (``generation`` by default).
+
+        `refund_policy` maps failure reasons to the percent of the cost a failure gives back
+        (``{"safety_blocked": 0}``); reasons left out take the configured policy.
+        """
+        body = _fields(
+            name=name,
+            credits=credits,
+            unit=unit,
+            description=description,
+            holdSeconds=hold_seconds,
+            refundPolicy=refund_policy,
+            reportWindowHours=report_window_hours,
+            active=active,
+        )
         return cast(Tool, self._http.request("PUT", "/v1/tools/" + _seg(tool_id), body=body))
 
     def get_tool(self, tool_id: str) -> Tool:
@@ -147,10 +166,17 @@ class Purse:
         period: Optional[str] = None,
         rollover_max: Optional[int] = None,
         limits: Optional[Limits] = None,
+        free_retries_per_period: Union[int, str, None] = None,
+        max_reports_per_day: Union[int, str, None] = None,
         description: Optional[str] = None,
         active: Optional[bool] = None,
     ) -> Plan:
-        """Creates or updates a plan; `price` is ``{"amount": cents, "currency": "usd"}``."""
+        """Creates or updates a plan; `price` is ``{"amount": cents, "currency": "usd"}``.
+
+        `free_retries_per_period` (0 by default) and `max_reports_per_day` (unlimited by default)
+        take a number, or ``"unlimited"``.
+        """
+        unlimited = {"unlimited": _NULL}
         body = _fields(
             name=name,
             creditsPerPeriod=credits_per_period,
@@ -158,6 +184,8 @@ class Purse:
             period=period,
             rollover=None if rollover_max is None else {"max": rollover_max},
             limits=limits,
+            freeRetriesPerPeriod=unlimited.get(free_retries_per_period, free_retries_per_period) if isinstance(free_retries_per_period, str) else free_retries_per_period,
+            maxReportsPerDay=unlimited.get(max_reports_per_day, max_reports_per_day) if isinstance(max_reports_per_day, str) else max_reports_per_day,
             description=description,
             active=active,
         )
@@ -333,14 +361,17 @@ class Purse:
         id: Optional[str] = None,
         metadata: Optional[Dict[str, Any]] = None,
         member_id: Optional[str] = None,
+        retry_of: Optional[str] = None,
     ) -> Generation:
         """Reserves the whole cost of a generation, or raises `InsufficientCreditsError`.
 
         The id (made here when not given) is the generation's idempotency key,
         so a retry answers the first reservation instead of making a second.
         With `member_id` a member of the team `customer_id` spends, within its own limits.
+        `retry_of` names a failed or reported generation this one retries: free
+        (``freeRetry``) while the plan's free retries of the period last.
         """
-        body = _fields(id=id or "gen_" + _new_key(), customerId=customer_id, toolId=tool_id, units=units, metadata=metadata, memberId=member_id)
+        body = _fields(id=id or "gen_" + _new_key(), customerId=customer_id, toolId=tool_id, units=units, metadata=metadata, memberId=member_id, retryOf=retry_of)
         return cast(Generation, self._http.request("POST", "/v1/generations", body=body))
 
     def complete(self, generation_id: str, *, units: Optional[int] = None) -> Generation:
@@ -348,10 +379,24 @@ class Purse:
         path = "/v1/generations/%s/complete" % _seg(generation_id)
         return cast(Generation, self._http.request("POST", path, body=_fields(units=units)))
 
-    def fail(self, generation_id: str, *, reason: Optional[str] = None) -> Generation:
-        """Gives every reserved credit back."""
+    def fail(self, generation_id: str, *, reason: Optional[str] = None, message: Optional[str] = None) -> Generation:
+        """Fails a generation; the tool's refund policy for `reason` says what part of the cost goes back.
+
+        `reason` is one of provider_error, timeout, safety_blocked, user_canceled, bad_result, other;
+        any other text is kept as ``other`` with the text as the message.
+        """
         path = "/v1/generations/%s/fail" % _seg(generation_id)
-        return cast(Generation, self._http.request("POST", path, body=_fields(reason=reason)))
+        return cast(Generation, self._http.request("POST", path, body=_fields(reason=reason, message=message)))
+
+    def report(self, generation_id: str, *, note: Optional[str] = None, idempotency_key: Optional[str] = None) -> Generation:
+        """Reports a completed generation's result as bad, within its tool's report window.
+
+        Refunds the tool's ``bad_result`` percent of the charge, once. Raises `ConflictError`
+        (``already_reported``, ``report_window_closed``) or `PurseError` ``report_limit_reached``.
+        """
+        path = "/v1/generations/%s/report" % _seg(generation_id)
+        body = _fields(reason="bad_result", note=note)
+        return cast(Generation, self._http.request("POST", path, body=body, idempotency_key=idempotency_key or _new_key()))
 
     def extend(self, generation_id: str, hold_seconds: int) -> Generation:
         """Keeps the credits held until at least `hold_seconds` from now."""

@@ -131,6 +131,18 @@ class InvalidStateError(ConflictError):
     """409 ``invalid_state``."""
 
 
+class AlreadyReportedError(ConflictError):
+    """409 ``already_reported``: the generation's result was already reported bad (once at most)."""
+
+
+class ReportWindowClosedError(ConflictError):
+    """409 ``report_window_closed``: the tool's report window after completion has passed."""
+
+
+class ReportLimitReachedError(PurseError):
+    """402 ``report_limit_reached``: the customer made the reports its plan allows today; `details` has ``limit``."""
+
+
 class ConnectionFailedError(PurseError):
     """No answer: Purse could not be reached, or the connection broke, on every attempt.
 
@@ -151,6 +163,9 @@ ERROR_CLASSES: Dict[str, Type[PurseError]] = {
     "idempotency_conflict": IdempotencyConflictError,
     "generation_settled": GenerationSettledError,
     "invalid_state": InvalidStateError,
+    "already_reported": AlreadyReportedError,
+    "report_window_closed": ReportWindowClosedError,
+    "report_limit_reached": ReportLimitReachedError,
 }
 
 

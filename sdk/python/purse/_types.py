@@ -27,6 +27,9 @@ class Tool(TypedDict):
     unit: str
     description: Optional[str]
     holdSeconds: int
+    refundPolicy: Optional[Dict[str, int]]
+    """The tool's own refund percent per failure reason; reasons left out (or None) take the configured policy."""
+    reportWindowHours: int
     active: bool
     createdAt: str
     updatedAt: str
@@ -64,6 +67,10 @@ class Plan(TypedDict):
     price: Money
     rollover: Rollover
     limits: Optional[Limits]
+    freeRetriesPerPeriod: Optional[int]
+    """Failed or reported generations a subscriber may retry free each period; None: unlimited."""
+    maxReportsPerDay: Optional[int]
+    """Results a subscriber may report bad each UTC day; None: unlimited."""
     description: Optional[str]
     active: bool
     createdAt: str
@@ -254,6 +261,11 @@ class Generation(TypedDict):
     metadata: Optional[Dict[str, Any]]
     holdUntil: str
     failureReason: Optional[str]
+    """One of provider_error, timeout, safety_blocked, user_canceled, bad_result, other."""
+    failureMessage: Optional[str]
+    reportedAt: Optional[str]
+    retryOf: Optional[str]
+    freeRetry: bool
     createdAt: str
     settledAt: Optional[str]
     #: The team member who spent it; None when none.

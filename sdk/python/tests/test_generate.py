@@ -48,7 +48,7 @@ class GenerateTests(unittest.TestCase):
         self.assertIsNone(run.fail_error)
         stored = self.purse.get_generation(run.id)
         self.assertEqual(stored["status"], "failed")
-        self.assertEqual(stored["failureReason"], "ValueError: the model ran out of memory")
+        self.assertEqual((stored["failureReason"], stored["failureMessage"]), ("other", "ValueError: the model ran out of memory"))
         after = self.purse.balance(customer)
         self.assertEqual((after["available"], after["reserved"]), (100, 0))
 

@@ -39,7 +39,7 @@ class GenerationTests(unittest.TestCase):
 
         failed = self.purse.fail(gen["id"], reason="the model crashed")
         self.assertEqual(failed["status"], "failed")
-        self.assertEqual(failed["failureReason"], "the model crashed")
+        self.assertEqual((failed["failureReason"], failed["failureMessage"]), ("other", "the model crashed"))
         self.assertEqual(failed["charged"], 0)
         after = self.purse.balance(customer)
         self.assertEqual((after["available"], after["reserved"]), (100, 0))

@@ -6,6 +6,7 @@ import { assertGenerationAccess } from '../auth.js';
 import type { RouteDeps, ZodApp } from '../deps.js';
 import { GenerationView, Id, IdempotencyHeaders, Metadata, PositiveCredits, Reason, Units, commonErrors, conflictError, errorResponse, json, requestExample } from '../schemas.js';
 import { view } from '../views.js';
+import { FAILURE_REASONS } from '../../domain/refunds.js';
 import type { FastifyReply } from 'fastify';
 
 export const ReserveBody = z.strictObject({
@@ -15,12 +16,22 @@ export const ReserveBody = z.strictObject({
   units: Units.optional(),
   metadata: Metadata.optional(),
   memberId: Id.optional().meta({ description: "A member of the team `customerId` spending: the team's pool pays, within the member's limits and the team's" }),
+  retryOf: Id.optional().meta({ description: 'A failed or reported generation of the same customer that this one retries: free (charged nothing on completion) while the plan\'s free retries of the period last' }),
 }).meta(requestExample({ customerId: 'u_42', toolId: 'text-to-image', units: 2, metadata: { prompt: 'a lighthouse at dusk' } }));
 export type ReserveBody = z.infer<typeof ReserveBody>;
 
 /** A job that made nothing is a failure: complete names at least one unit (fail it instead). No body at all (a bare `curl -X POST`) is the same as {}. */
 export const CompleteBody = z.strictObject({ units: Units.optional() }).nullish().meta(requestExample({ units: 1 }));
-export const FailBody = z.strictObject({ reason: Reason.optional() }).nullish().meta(requestExample({ reason: 'model_error' }));
+export const FailBody = z
+  .strictObject({
+    reason: Reason.optional().meta({ description: `One of ${FAILURE_REASONS.map((r) => `\`${r}\``).join(', ')}; any other text is kept as \`other\` with the text as the message` }),
+    message: z.string().trim().min(1).max(2000).optional().meta({ description: 'What went wrong, in words' }),
+  })
+  .nullish()
+  .meta(requestExample({ reason: 'provider_error', message: 'upstream answered 503' }));
+export const ReportBody = z
+  .strictObject({ reason: z.literal('bad_result'), note: z.string().trim().min(1).max(2000).optional() })
+  .meta(requestExample({ reason: 'bad_result', note: 'The face came out distorted' }));
 export const ExtendBody = z.strictObject({ holdSeconds: z.number().int().min(1).max(generations.MAX_HOLD_SECONDS) }).meta(requestExample({ holdSeconds: 600 }));
 export const RefundBody = z.strictObject({ reason: Reason, amount: PositiveCredits.optional() }).meta(requestExample({ reason: 'The picture came out blank' }));
 
@@ -94,17 +105,41 @@ export function generationRoutes(app: ZodApp, { ctx, metrics }: RouteDeps): void
       operationId: 'failGeneration',
       summary: 'Fail a generation and give its credits back',
       description:
-        'Returns every reserved credit to the grant it came from (credits whose grant expired meanwhile expire with it). Repeating it answers the first result; after a complete it answers 409 `generation_settled`.',
+        'Gives back the percent of the cost the tool\'s refund policy sets for `reason` (credits returned = floor(cost × percent / 100)) to the grants they came from (credits whose grant expired meanwhile expire with it); the rest is charged, so the generation ends `failed` with `charged` the kept part. A free retry gives everything back. `reason` is one of the closed set; free text is stored as `other` with the text as `failureMessage`; no reason is `other`. Repeating it answers the first result; after a complete it answers 409 `generation_settled`.',
       params: GenerationParams,
       body: FailBody,
-      response: { 200: json('The failed generation; its credits are available again', GenerationView), ...settleErrors },
+      response: { 200: json('The failed generation; what its policy returns is available again', GenerationView), ...settleErrors },
     },
     handler: async (req, reply) => {
       const answer = await generations.fail(ctx, req.params.id, req.body ?? {});
       if (!answer.replayed) {
         metrics.generations.inc({ outcome: 'failed', tool: answer.body.toolId });
-        metrics.credits.inc({ kind: 'released' }, answer.body.cost);
+        metrics.credits.inc({ kind: 'released' }, answer.body.cost - answer.body.charged);
+        if (answer.body.charged > 0) metrics.credits.inc({ kind: 'charged' }, answer.body.charged);
       }
+      return send(reply, answer);
+    },
+  });
+
+  app.post('/v1/generations/:id/report', {
+    schema: {
+      tags: ['generations'],
+      operationId: 'reportGeneration',
+      summary: 'Report a completed generation\'s result as bad',
+      description:
+        'Within the tool\'s `reportWindowHours` after completion, refunds the tool\'s `bad_result` percent of what was charged (floor(charged × percent / 100), default 100) and emits `generation.refunded`. Once per generation: a second report answers 409 `already_reported` (with an `Idempotency-Key`, a repeat of the same request answers the first result). After the window: 409 `report_window_closed`. Past the plan\'s `maxReportsPerDay` for the UTC day: 402 `report_limit_reached`. A generation not completed: 409 `invalid_state`.',
+      params: GenerationParams,
+      headers: IdempotencyHeaders,
+      body: ReportBody,
+      response: {
+        200: json('The generation with its `reportedAt` and `refunded` credits', GenerationView),
+        402: errorResponse('`report_limit_reached`: the customer made the reports its plan allows today; `details` has `limit`'),
+        ...settleErrors,
+      },
+    },
+    handler: async (req, reply) => {
+      const answer = await generations.report(ctx, req.params.id, { reason: req.body.reason, ...(req.body.note ? { note: req.body.note } : {}) }, req.headers['idempotency-key']);
+      if (!answer.replayed) metrics.generations.inc({ outcome: 'refunded', tool: answer.body.toolId });
       return send(reply, answer);
     },
   });
@@ -127,7 +162,8 @@ export function generationRoutes(app: ZodApp, { ctx, metrics }: RouteDeps): void
       tags: ['generations'],
       operationId: 'refundGeneration',
       summary: 'Refund a completed generation',
-      description: 'An operator gives back all that is left of the charge, or `amount` of it, never more than was charged; the credits go back as for a failure.',
+      description:
+        'An operator gives back all that is left of the charge, or `amount` of it, never more than was charged; the credits go back as for a failure. A failed generation whose refund policy kept part of its cost (`charged` > 0) can be refunded the same way.',
       params: GenerationParams,
       headers: IdempotencyHeaders,
       body: RefundBody,

@@ -12,9 +12,11 @@ export const PutPlanBody = z.strictObject({
   price: Money,
   rollover: z.strictObject({ max: z.number().int().min(0).max(1_000_000_000) }).optional(),
   limits: LimitsBody.nullable().optional(),
+  freeRetriesPerPeriod: z.number().int().min(0).max(1_000_000).nullable().optional(),
+  maxReportsPerDay: z.number().int().min(0).max(1_000_000).nullable().optional(),
   description: z.string().max(2000).nullable().optional(),
   active: z.boolean().optional(),
-}).meta(requestExample({ name: 'Pro', creditsPerPeriod: 500, price: { amount: 2900, currency: 'usd' }, rollover: { max: 100 } }));
+}).meta(requestExample({ name: 'Pro', creditsPerPeriod: 500, price: { amount: 2900, currency: 'usd' }, rollover: { max: 100 }, freeRetriesPerPeriod: 4, maxReportsPerDay: 10 }));
 export type PutPlanBody = z.infer<typeof PutPlanBody>;
 
 export const PutPackBody = z.strictObject({
@@ -35,7 +37,7 @@ export function planRoutes(app: ZodApp, { ctx }: RouteDeps): void {
       operationId: 'putPlan',
       summary: 'Create or update a plan',
       description:
-        'A subscribed customer gets `creditsPerPeriod` at the start of every `period` (`month` by default); unused plan credits expire at its end except up to `rollover.max` (default 0). `price` is in the currency\'s minor unit. `limits` are the spend limits of every active subscriber, field by field under the customer\'s own; a tool id in `limits.tools` must exist.',
+        'A subscribed customer gets `creditsPerPeriod` at the start of every `period` (`month` by default); unused plan credits expire at its end except up to `rollover.max` (default 0). `price` is in the currency\'s minor unit. `limits` are the spend limits of every active subscriber, field by field under the customer\'s own; a tool id in `limits.tools` must exist. `freeRetriesPerPeriod` (0 by default: none; null: unlimited) is how many failed or reported generations a subscriber may retry free each period; `maxReportsPerDay` (null by default: unlimited) how many results it may report bad each UTC day.',
       params: z.object({ planId: Id }),
       body: PutPlanBody,
       response: { 200: json('The plan, updated', PlanView), 201: json('The plan, created', PlanView), ...commonErrors },

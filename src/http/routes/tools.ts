@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import * as catalog from '../../service/catalog.js';
 import { MAX_HOLD_SECONDS } from '../../service/generations.js';
+import { MAX_REPORT_WINDOW_HOURS } from '../../domain/refunds.js';
 import type { RouteDeps, ZodApp } from '../deps.js';
-import { Credits, Id, ToolView, commonErrors, json, requestExample } from '../schemas.js';
+import { Credits, Id, RefundPolicyBody, ToolView, commonErrors, json, requestExample } from '../schemas.js';
 import { view } from '../views.js';
 
 export const PutToolBody = z.strictObject({
@@ -11,8 +12,10 @@ export const PutToolBody = z.strictObject({
   unit: z.string().trim().min(1).max(40).optional(),
   description: z.string().max(2000).nullable().optional(),
   holdSeconds: z.number().int().min(1).max(MAX_HOLD_SECONDS).optional(),
+  refundPolicy: RefundPolicyBody.nullable().optional(),
+  reportWindowHours: z.number().int().min(0).max(MAX_REPORT_WINDOW_HOURS).optional(),
   active: z.boolean().optional(),
-}).meta(requestExample({ name: 'Text to image', credits: 4, unit: 'image', description: 'One picture from a prompt.' }));
+}).meta(requestExample({ name: 'Text to image', credits: 4, unit: 'image', description: 'One picture from a prompt.', refundPolicy: { safety_blocked: 0 }, reportWindowHours: 24 }));
 export type PutToolBody = z.infer<typeof PutToolBody>;
 
 /** Tools and their prices: what each generation costs. */
@@ -23,7 +26,7 @@ export function toolRoutes(app: ZodApp, { ctx }: RouteDeps): void {
       operationId: 'putTool',
       summary: 'Create or update a tool',
       description:
-        'A generation with the tool costs `credits × units`; `unit` defaults to `generation`, `holdSeconds` (how long a reservation waits for complete or fail) to 900. A new price applies to generations reserved from now on; `active: false` hides the tool from the pricing and refuses new reservations.',
+        'A generation with the tool costs `credits × units`; `unit` defaults to `generation`, `holdSeconds` (how long a reservation waits for complete or fail) to 900. `refundPolicy` gives, per failure reason, the percent of the cost a failure returns (credits returned = floor(cost × percent / 100), the rest charged); a reason it leaves out (or null) takes the configured policy (`PURSE_REFUND_POLICY`). `reportWindowHours` (default 24) is how long after completion a result may be reported bad. Both are fixed on a generation when it is reserved. A new price applies to generations reserved from now on; `active: false` hides the tool from the pricing and refuses new reservations.',
       params: z.object({ toolId: Id }),
       body: PutToolBody,
       response: { 200: json('The tool, updated', ToolView), 201: json('The tool, created', ToolView), ...commonErrors },

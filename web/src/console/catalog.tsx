@@ -163,11 +163,16 @@ export function CatalogPage() {
                   <h3>{t.name}</h3>
                   <p className="price small-price">{toolCost(t)}</p>
                   <p className="muted small">{t.description}</p>
-                  <p className="muted small">Hold: {num(Math.round((t.holdSeconds ?? 900) / 60))} min</p>
+                  <p className="muted small">Hold: {num(Math.round((t.holdSeconds ?? 900) / 60))} min · reports within {num(t.reportWindowHours ?? 24)} h</p>
+                  {t.refundPolicy && Object.keys(t.refundPolicy).length > 0 && (
+                    <p className="muted small" data-testid="refund-policy">
+                      Refunds: {Object.entries(t.refundPolicy).map(([reason, percent]) => `${reason.replace('_', ' ')} ${percent} %`).join(', ')}
+                    </p>
+                  )}
                 </>
               }
               extra={<PriceHistory toolId={t.id} />}
-              toForm={(x) => ({ name: x.name, credits: String(x.credits), unit: x.unit, description: x.description ?? '', holdSeconds: String(x.holdSeconds ?? 900), active: x.active !== false })}
+              toForm={(x) => ({ name: x.name, credits: String(x.credits), unit: x.unit, description: x.description ?? '', holdSeconds: String(x.holdSeconds ?? 900), reportWindowHours: String(x.reportWindowHours ?? 24), active: x.active !== false })}
               fields={(f, set) => (
                 <>
                   <Field label="Name">
@@ -184,9 +189,14 @@ export function CatalogPage() {
                   <Field label="Description">
                     <textarea rows={2} value={f.description} onChange={(e) => set({ description: e.target.value })} />
                   </Field>
-                  <Field label="Hold (seconds)">
-                    <input type="number" min={1} step={1} value={f.holdSeconds} onChange={(e) => set({ holdSeconds: e.target.value })} />
-                  </Field>
+                  <div className="row wrap">
+                    <Field label="Hold (seconds)">
+                      <input type="number" min={1} step={1} value={f.holdSeconds} onChange={(e) => set({ holdSeconds: e.target.value })} />
+                    </Field>
+                    <Field label="Report window (hours)">
+                      <input type="number" min={0} step={1} value={f.reportWindowHours} onChange={(e) => set({ reportWindowHours: e.target.value })} />
+                    </Field>
+                  </div>
                   <label className="check">
                     <input type="checkbox" checked={f.active} onChange={(e) => set({ active: e.target.checked })} /> Active
                   </label>
@@ -196,7 +206,8 @@ export function CatalogPage() {
                 request(`/v1/tools/${seg(t.id)}`, {
                   method: 'PUT',
                   auth: 'key',
-                  body: { name: f.name, credits: Number(f.credits), unit: f.unit, description: f.description || null, holdSeconds: Number(f.holdSeconds), active: f.active },
+                  // The refund policy is set by API or catalog file; saving here keeps it.
+                  body: { name: f.name, credits: Number(f.credits), unit: f.unit, description: f.description || null, holdSeconds: Number(f.holdSeconds), refundPolicy: t.refundPolicy ?? null, reportWindowHours: Number(f.reportWindowHours), active: f.active },
                 }).then(() => undefined)
               }
             />
@@ -222,10 +233,13 @@ export function CatalogPage() {
                   <p className="small">
                     {credits(p.creditsPerPeriod)} per {periodLabel(p.period)} · rollover up to {num(p.rollover.max)}
                   </p>
+                  <p className="muted small">
+                    Free retries: {p.freeRetriesPerPeriod === null ? 'unlimited' : num(p.freeRetriesPerPeriod ?? 0)} per {periodLabel(p.period)} · reports: {p.maxReportsPerDay === null || p.maxReportsPerDay === undefined ? 'unlimited' : `${num(p.maxReportsPerDay)} a day`}
+                  </p>
                   {p.description && <p className="muted small">{p.description}</p>}
                 </>
               }
-              toForm={(x) => ({ name: x.name, creditsPerPeriod: String(x.creditsPerPeriod), period: x.period, price: fromMinor(x.price.amount), currency: x.price.currency, rollover: String(x.rollover.max), description: x.description ?? '', active: x.active !== false })}
+              toForm={(x) => ({ name: x.name, creditsPerPeriod: String(x.creditsPerPeriod), period: x.period, price: fromMinor(x.price.amount), currency: x.price.currency, rollover: String(x.rollover.max), freeRetries: x.freeRetriesPerPeriod === null ? '' : String(x.freeRetriesPerPeriod ?? 0), maxReports: x.maxReportsPerDay == null ? '' : String(x.maxReportsPerDay), description: x.description ?? '', active: x.active !== false })}
               fields={(f, set) => (
                 <>
                   <Field label="Name">
@@ -251,6 +265,14 @@ export function CatalogPage() {
                       <input type="number" min={0} step={1} value={f.rollover} onChange={(e) => set({ rollover: e.target.value })} />
                     </Field>
                   </div>
+                  <div className="row wrap">
+                    <Field label="Free retries per period (empty: unlimited)">
+                      <input type="number" min={0} step={1} value={f.freeRetries} onChange={(e) => set({ freeRetries: e.target.value })} />
+                    </Field>
+                    <Field label="Reports per day (empty: unlimited)">
+                      <input type="number" min={0} step={1} value={f.maxReports} onChange={(e) => set({ maxReports: e.target.value })} />
+                    </Field>
+                  </div>
                   <Field label="Description">
                     <textarea rows={2} value={f.description} onChange={(e) => set({ description: e.target.value })} />
                   </Field>
@@ -263,7 +285,19 @@ export function CatalogPage() {
                 request(`/v1/plans/${seg(p.id)}`, {
                   method: 'PUT',
                   auth: 'key',
-                  body: { name: f.name, creditsPerPeriod: Number(f.creditsPerPeriod), period: f.period, price: { amount: toMinor(f.price), currency: f.currency }, rollover: { max: Number(f.rollover) }, description: f.description || null, active: f.active },
+                  body: {
+                    name: f.name,
+                    creditsPerPeriod: Number(f.creditsPerPeriod),
+                    period: f.period,
+                    price: { amount: toMinor(f.price), currency: f.currency },
+                    rollover: { max: Number(f.rollover) },
+                    // Limits are set by API or catalog file; saving here keeps them.
+                    limits: p.limits,
+                    freeRetriesPerPeriod: f.freeRetries.trim() === '' ? null : Number(f.freeRetries),
+                    maxReportsPerDay: f.maxReports.trim() === '' ? null : Number(f.maxReports),
+                    description: f.description || null,
+                    active: f.active,
+                  },
                 }).then(() => undefined)
               }
             />

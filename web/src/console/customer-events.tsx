@@ -18,6 +18,7 @@ interface EventData {
   amount?: number;
   expiresAt?: string | null;
   reason?: string | null;
+  message?: string | null;
   failuresInRow?: number;
 }
 
@@ -41,7 +42,9 @@ export function describeEvent(e: PurseEvent): string {
     case 'generation.completed':
       return d.generation ? `${d.generation.toolId} completed: ${credits(d.generation.charged)} charged` : 'Generation completed';
     case 'generation.failed':
-      return d.generation ? `${d.generation.toolId} failed${why(d.reason ?? d.generation.failureReason)}; ${credits(d.generation.cost)} returned` : 'Generation failed';
+      return d.generation
+        ? `${d.generation.toolId} failed${why([d.reason ?? d.generation.failureReason, d.message ?? d.generation.failureMessage].filter(Boolean).join(' — '))}; ${credits(d.generation.cost - d.generation.charged)} returned${d.generation.charged > 0 ? `, ${credits(d.generation.charged)} charged` : ''}`
+        : 'Generation failed';
     case 'generation.refunded':
       return `${credits(d.amount ?? 0)} refunded${d.generation ? ` for ${d.generation.toolId}` : ''}${why(d.reason)}`;
     case 'purchase.paid':

@@ -257,7 +257,7 @@ function Result({ phase, packs }: { phase: Phase; packs: PricingPack[] }) {
     case 'failed':
       return (
         <Notice kind="warning" testId="generation-failed">
-          <strong>The generation failed.</strong> Its {credits(phase.generation.cost)} were returned to your balance.
+          <strong>The generation failed.</strong> Its {credits(phase.generation.cost - phase.generation.charged)} were returned to your balance.
         </Notice>
       );
     case 'insufficient':
