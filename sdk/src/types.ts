@@ -54,6 +54,8 @@ export interface LedgerEntry {
   amount: number;
   availableDelta: number;
   reservedDelta: number;
+  /** Money the entry moved, in the grant's currency's minor unit (see the README, "Books in money"). */
+  money: number;
   grantId: string;
   source: GrantSource;
   generationId: string | null;
@@ -73,6 +75,9 @@ export interface Grant {
   reason: string | null;
   voidedAt: string | null;
   createdAt: string;
+  /** The money its credits cost the customer, in `currency`'s minor unit; 0 for bonus and adjustment credits. */
+  paid: number;
+  currency: string | null;
 }
 
 export interface Tool {

@@ -55,6 +55,8 @@ export const view = {
     reason: g.reason,
     voidedAt: isoOrNull(g.voidedAt),
     createdAt: iso(g.createdAt),
+    paid: g.paid,
+    currency: g.currency,
   }),
   generation: (g: Generation) => ({
     id: g.id,
@@ -80,6 +82,7 @@ export const view = {
     amount: e.amount,
     availableDelta: e.availableDelta,
     reservedDelta: e.reservedDelta,
+    money: e.money,
     grantId: e.grantId,
     source: e.source,
     generationId: e.generationId,

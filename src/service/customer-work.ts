@@ -4,8 +4,9 @@ import { expiryWarningAt, isDepletion, lowBalanceCrossings, type AlertSettings, 
 import { dueExpiries, isHoldDue } from '../domain/expiry.js';
 import { isPeriodDue, periodBounds, rolloverCredits } from '../domain/periods.js';
 import { entryDeltas } from '../domain/ledger.js';
+import { entryMoney } from '../domain/money.js';
 import { planRefund, planReturn, splitForCharge } from '../domain/settlement.js';
-import type { Allocation, EntryType, Generation, Grant, Plan, Purchase, Subscription } from '../domain/types.js';
+import type { Allocation, EntryType, Generation, Grant, Plan, Price, Purchase, Subscription } from '../domain/types.js';
 import { noChanges, type CustomerSnapshot, type Decision, type IdempotencyRecord } from '../store/store.js';
 import { newId } from './ids.js';
 import { RowChanges } from '../store/row-changes.js';
@@ -218,6 +219,8 @@ export class CustomerWork {
       voidedAt: null,
       reason: carry > 0 ? `${plan.name}: ${plan.creditsPerPeriod} credits + ${carry} rolled over` : `${plan.name}: ${plan.creditsPerPeriod} credits`,
       origin: { kind: 'plan_period', ref: `${sub.id}@${new Date(start).toISOString()}` },
+      // The period's price buys all its credits, rolled-over ones included (README, "Books in money").
+      ...paidWith(plan.price),
     };
     this.addGrant(grant);
     return grant;
@@ -329,8 +332,12 @@ export class CustomerWork {
     this.emit('generation.refunded', { generation: snapshotOf(gen), amount, reason });
   }
 
-  /** Takes back what is left of a grant; credits held from it lapse when they return. */
-  voidGrant(grant: Grant, reason: string): void {
+  /**
+   * Takes back what is left of a grant; credits held from it lapse when they return.
+   * `refunded`: its payment was refunded, so what it loses is a refund in the books.
+   */
+  voidGrant(grant: Grant, reason: string, refunded = false): void {
+    if (refunded) grant.refunded = true;
     if (grant.remaining > 0) this.entry('void', grant, grant.remaining, null, reason);
     grant.voidedAt = this.now;
     grant.reason = grant.reason ? `${grant.reason}; voided: ${reason}` : `voided: ${reason}`;
@@ -455,7 +462,9 @@ export class CustomerWork {
   private entry(type: EntryType, grant: Grant, amount: number, gen: Generation | null, reason: string | null): void {
     if (amount <= 0) return;
     const deltas = entryDeltas(type, amount);
+    const { money, consumed } = entryMoney(grant, type, amount);
     grant.remaining += deltas.availableDelta;
+    grant.consumed = consumed;
     if (grant.remaining < 0) throw new Error(`grant ${grant.id} would go negative`);
     this.grantRows.update(grant);
     if (type === 'expire') this.emit('credits.expired', { grant: { ...grant }, amount, reason });
@@ -469,10 +478,16 @@ export class CustomerWork {
       toolId: gen?.toolId ?? null,
       amount,
       ...deltas,
+      money,
       reason,
       createdAt: this.now,
     });
   }
+}
+
+/** A grant's money fields when it was bought at `price` (Rule 19): nothing consumed yet. */
+export function paidWith(price: Price | null): Pick<Grant, 'paid' | 'currency' | 'consumed' | 'refunded'> {
+  return { paid: price?.amount ?? 0, currency: price?.currency ?? null, consumed: 0, refunded: false };
 }
 
 function snapshotOf(gen: Generation): Generation {

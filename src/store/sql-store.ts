@@ -300,15 +300,24 @@ export abstract class SqlStore implements SqlRunner {
     return this.inReadSnapshot(async (tx) => {
       const num = (v: unknown) => Number(v);
       return compareWithLedger({
-        grants: (await tx.all('SELECT customer_id, id, amount, remaining FROM grants')).map((r) => ({
+        grants: (await tx.all('SELECT customer_id, id, amount, remaining, paid, currency, consumed, refunded FROM grants')).map((r) => ({
           customerId: r.customer_id as string, id: r.id as string, amount: num(r.amount), remaining: num(r.remaining),
+          paid: num(r.paid), currency: (r.currency as string | null) ?? null, consumed: num(r.consumed), refunded: num(r.refunded) === 1,
         })),
         ledgerByGrant: (
           await tx.all(`SELECT customer_id, grant_id, CAST(SUM(available_delta) AS BIGINT) AS available,
                           CAST(SUM(CASE WHEN type = 'grant' THEN amount ELSE 0 END) AS BIGINT) AS granted,
-                          CAST(SUM(CASE WHEN type = 'grant' THEN 1 ELSE 0 END) AS BIGINT) AS grant_entries
+                          CAST(SUM(CASE WHEN type = 'grant' THEN 1 ELSE 0 END) AS BIGINT) AS grant_entries,
+                          CAST(SUM(CASE type WHEN 'charge' THEN amount WHEN 'refund' THEN -amount WHEN 'expire' THEN amount WHEN 'void' THEN amount ELSE 0 END) AS BIGINT) AS consumed,
+                          CAST(SUM(CASE WHEN type = 'grant' THEN money ELSE 0 END) AS BIGINT) AS paid_in,
+                          CAST(SUM(CASE WHEN type IN ('charge', 'refund') THEN money ELSE 0 END) AS BIGINT) AS revenue,
+                          CAST(SUM(CASE WHEN type = 'expire' THEN money ELSE 0 END) AS BIGINT) AS expired,
+                          CAST(SUM(CASE WHEN type = 'void' THEN money ELSE 0 END) AS BIGINT) AS voided
                         FROM ledger_entries GROUP BY customer_id, grant_id`)
-        ).map((r) => ({ customerId: r.customer_id as string, grantId: r.grant_id as string, available: num(r.available), granted: num(r.granted), grantEntries: num(r.grant_entries) })),
+        ).map((r) => ({
+          customerId: r.customer_id as string, grantId: r.grant_id as string, available: num(r.available), granted: num(r.granted), grantEntries: num(r.grant_entries),
+          consumed: num(r.consumed), paidIn: num(r.paid_in), revenue: num(r.revenue), expired: num(r.expired), voided: num(r.voided),
+        })),
         generations: (await tx.all('SELECT customer_id, id, status, cost, charged, refunded FROM generations')).map((r) => ({
           customerId: r.customer_id as string, id: r.id as string, status: r.status as Generation['status'], cost: num(r.cost), charged: num(r.charged), refunded: num(r.refunded),
         })),
@@ -319,7 +328,7 @@ export abstract class SqlStore implements SqlRunner {
         ).map((r) => ({ customerId: r.customer_id as string, generationId: r.generation_id as string, reserved: num(r.reserved), spent: num(r.spent) })),
         entries: num((await tx.all('SELECT COUNT(*) AS n FROM ledger_entries'))[0]!.n),
         malformedEntries: (await tx.all(MALFORMED_ENTRIES_SQL)).map((r) => ({
-          id: num(r.id), type: r.type as string, amount: num(r.amount), availableDelta: num(r.available_delta), reservedDelta: num(r.reserved_delta),
+          id: num(r.id), type: r.type as string, amount: num(r.amount), availableDelta: num(r.available_delta), reservedDelta: num(r.reserved_delta), money: num(r.money),
         })),
       });
     });
