@@ -1,3 +1,4 @@
+import type { MoneyLine } from '../domain/money.js';
 import type { AlertSettings, EventType, PurseEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../domain/events.js';
 import { endpointWants } from '../domain/events.js';
 import type { Customer, Generation, Grant, LedgerEntry, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../domain/types.js';
@@ -272,6 +273,21 @@ export abstract class SqlStore implements SqlRunner {
       [from, to],
     );
     return list.map((r) => ({ day: Number(r.day), type: r.type as LedgerEntry['type'], amount: Number(r.amount) }));
+  }
+
+  async reportMoneyByDay(from: number, to: number, currency: string) {
+    // The line of a void is a refund when its grant's payment was refunded (domain/money.ts, moneyLine).
+    const list = await this.all(
+      `SELECT CASE WHEN e.created_at < ? THEN -1 ELSE e.created_at / 86400000 END AS day,
+              CASE WHEN e.type = 'grant' THEN 'paidIn' WHEN e.type = 'charge' THEN 'revenue' WHEN e.type = 'refund' THEN 'reversed'
+                   WHEN e.type = 'void' AND g.refunded = 1 THEN 'refunds' ELSE 'breakage' END AS line,
+              CAST(SUM(e.money) AS BIGINT) AS money
+         FROM ledger_entries e JOIN grants g ON g.customer_id = e.customer_id AND g.id = e.grant_id
+        WHERE g.currency = ? AND e.money <> 0 AND e.created_at < ?
+        GROUP BY 1, 2`,
+      [from, currency, to],
+    );
+    return list.map((r) => ({ day: Number(r.day) < 0 ? null : Number(r.day), line: r.line as MoneyLine | 'reversed', money: Number(r.money) }));
   }
 
   async reportGenerationsByTool(from: number, to: number) {
