@@ -22,6 +22,7 @@ import type {
   PurseEvent,
   Subscription,
   SubscriptionChange,
+  RevenueReport,
   Tool,
   ToolPrice,
   ToolReport,
@@ -411,6 +412,17 @@ export class Purse {
   async toolsReport(range: ReportRange = {}): Promise<ToolReport[]> {
     return (await this.request<{ tools: ToolReport[] }>('GET', `/v1/reports/tools${search(range)}`)).tools;
   }
+  /**
+   * The books in money per UTC day in one currency: revenue recognised, refunds,
+   * breakage, and deferred revenue at the end of each day (minor units).
+   */
+  revenueReport(range: ReportRange & { currency: string }): Promise<RevenueReport> {
+    return this.request('GET', `/v1/reports/revenue${search(range)}`);
+  }
+  /** The same report as CSV text: a header, then one line per day. */
+  revenueReportCsv(range: ReportRange & { currency: string }): Promise<string> {
+    return this.request('GET', `/v1/reports/revenue${search({ ...range, format: 'csv' })}`);
+  }
   /** What the app still owes its users: available credits by source, and what is held. */
   outstanding(): Promise<Outstanding> {
     return this.request('GET', '/v1/reports/outstanding');
@@ -458,7 +470,8 @@ export class Purse {
         await sleep(this.delay(attempt, res.headers.get('retry-after')));
         continue;
       }
-      if (res.ok) return (text ? JSON.parse(text) : undefined) as T;
+      // A report asked for as CSV answers text; everything else is JSON.
+      if (res.ok) return (res.headers.get('content-type')?.startsWith('text/') ? text : text ? JSON.parse(text) : undefined) as T;
       throw errorFrom(res.status, text);
     }
   }

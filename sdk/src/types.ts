@@ -220,6 +220,31 @@ export interface CreditsDay {
   voided: number;
 }
 
+/** `GET /v1/reports/revenue`: one UTC day of the books in money, in minor units of the report's currency. */
+export interface RevenueDay {
+  date: string;
+  /** Money paid for grants made that day: packs bought, plan periods started. */
+  paidIn: number;
+  /** Revenue recognised: credits charged at their cost basis, less what refunds of charged credits reversed. */
+  revenue: number;
+  /** Of `revenue`, what refunds of charged credits reversed (already taken off). */
+  reversed: number;
+  /** Deferred money given back by refunded purchases. */
+  refunds: number;
+  /** Paid credits that expired unused or were voided by an operator. */
+  breakage: number;
+  /** Paid credits not yet spent, at their basis, at the end of the day. */
+  deferred: number;
+}
+
+/** `GET /v1/reports/revenue`: one line per day, and the totals (`deferred`: at the end of the range). */
+export interface RevenueReport {
+  currency: string;
+  openingDeferred: number;
+  days: RevenueDay[];
+  totals: Omit<RevenueDay, 'date'>;
+}
+
 /** `GET /v1/reports/tools`: one tool. */
 export interface ToolReport {
   toolId: string;

@@ -32,6 +32,7 @@ const shapes: {
   limits: Same<Out<typeof Server.LimitsView>, Sdk.LimitsState>;
   autoTopUp: Same<Out<typeof Server.AutoTopUpView>, Sdk.AutoTopUp>;
   autoTopUpInput: Same<import('../../src/http/routes/auto-top-up.js').AutoTopUpBody, Sdk.AutoTopUpInput>;
+  revenue: Same<Out<typeof import('../../src/http/routes/reports.js').RevenueReportView>, Sdk.RevenueReport>;
   endpoint: Same<Out<typeof EndpointView>, Sdk.WebhookEndpoint>;
   attempt: Same<Out<typeof AttemptView>, Sdk.WebhookDelivery>;
   errorCode: Same<keyof typeof STATUS_BY_CODE, Sdk.ErrorCode>;
@@ -52,6 +53,7 @@ const shapes: {
   limits: true,
   autoTopUp: true,
   autoTopUpInput: true,
+  revenue: true,
   endpoint: true,
   attempt: true,
   errorCode: true,
