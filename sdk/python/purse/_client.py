@@ -23,6 +23,7 @@ from ._types import (
     LimitsState,
     Money,
     OutstandingReport,
+    RevenueReport,
     Pack,
     Plan,
     Pricing,
@@ -391,6 +392,10 @@ class Purse:
     def tools_report(self, *, from_: Optional[str] = None, to: Optional[str] = None) -> ToolsReport:
         """Spend and failure rate per tool."""
         return cast(ToolsReport, self._get("/v1/reports/tools", {"from": from_, "to": to}))
+
+    def revenue_report(self, currency: str, *, from_: Optional[str] = None, to: Optional[str] = None) -> RevenueReport:
+        """The books in money per day in one currency: revenue recognised, refunds, breakage and deferred revenue."""
+        return cast(RevenueReport, self._get("/v1/reports/revenue", {"currency": currency, "from": from_, "to": to}))
 
     def outstanding_report(self) -> OutstandingReport:
         """Credits still owed to users, by source."""
