@@ -26,6 +26,8 @@ export type {
   PricingTool,
   Purchase,
   PurseEvent,
+  RevenueDay,
+  RevenueReport,
   Subscription,
   Tool,
   ToolReport,
