@@ -40,6 +40,17 @@ export const RevenueReportView = z
   .meta({
     id: 'RevenueReport',
     description: 'The books in money per UTC day, in minor units: every day, deferred(end) = deferred(start) + paidIn − revenue − refunds − breakage',
+    examples: [
+      {
+        currency: 'usd',
+        openingDeferred: 0,
+        days: [
+          { date: '2026-11-22', paidIn: 1000, revenue: 333, reversed: 333, refunds: 0, breakage: 0, deferred: 667 },
+          { date: '2026-11-23', paidIn: 999, revenue: 399, reversed: 0, refunds: 667, breakage: 0, deferred: 600 },
+        ],
+        totals: { paidIn: 1999, revenue: 732, reversed: 333, refunds: 667, breakage: 0, deferred: 600 },
+      },
+    ],
   });
 
 const Amounts = { issued: z.number().int(), spent: z.number().int(), refunded: z.number().int(), expired: z.number().int(), voided: z.number().int() };
