@@ -1,4 +1,4 @@
-import type { EntryType, Grant } from './types.js';
+import type { EntryType, Grant, Price } from './types.js';
 
 /**
  * Books in money (Rule 19). Every grant carries `paid`, the money its credits
@@ -68,4 +68,9 @@ export function entryMoney(grant: Pick<Grant, 'paid' | 'amount' | 'consumed'>, t
 /** Paid credits not yet recognised: the grant's deferred revenue, at its basis. */
 export function deferredMoney(grant: Pick<Grant, 'paid' | 'amount' | 'consumed'>): number {
   return grant.paid - moneyOfCredits(grant.paid, grant.amount, grant.consumed);
+}
+
+/** A new grant's money fields when it was bought at `price` (null: free credits); nothing consumed yet. */
+export function paidWith(price: Price | null): Pick<Grant, 'paid' | 'currency' | 'consumed' | 'refunded'> {
+  return { paid: price?.amount ?? 0, currency: price?.currency ?? null, consumed: 0, refunded: false };
 }

@@ -4,9 +4,9 @@ import { expiryWarningAt, isDepletion, lowBalanceCrossings, type AlertSettings, 
 import { dueExpiries, isHoldDue } from '../domain/expiry.js';
 import { isPeriodDue, periodBounds, rolloverCredits } from '../domain/periods.js';
 import { entryDeltas } from '../domain/ledger.js';
-import { entryMoney } from '../domain/money.js';
+import { entryMoney, paidWith } from '../domain/money.js';
 import { planRefund, planReturn, splitForCharge } from '../domain/settlement.js';
-import type { Allocation, EntryType, Generation, Grant, Plan, Price, Purchase, Subscription } from '../domain/types.js';
+import type { Allocation, EntryType, Generation, Grant, Plan, Purchase, Subscription } from '../domain/types.js';
 import { noChanges, type CustomerSnapshot, type Decision, type IdempotencyRecord } from '../store/store.js';
 import { newId } from './ids.js';
 import { RowChanges } from '../store/row-changes.js';
@@ -483,11 +483,6 @@ export class CustomerWork {
       createdAt: this.now,
     });
   }
-}
-
-/** A grant's money fields when it was bought at `price` (Rule 19): nothing consumed yet. */
-export function paidWith(price: Price | null): Pick<Grant, 'paid' | 'currency' | 'consumed' | 'refunded'> {
-  return { paid: price?.amount ?? 0, currency: price?.currency ?? null, consumed: 0, refunded: false };
 }
 
 function snapshotOf(gen: Generation): Generation {

@@ -1,7 +1,7 @@
 import type { Grant, GrantOrigin } from '../domain/types.js';
 import type { ServiceContext } from './context.js';
 import { errors } from './errors.js';
-import { paidWith } from './customer-work.js';
+import { paidWith } from '../domain/money.js';
 import { begin } from './generations.js';
 import { newId } from './ids.js';
 import { replayed, requestHash } from './idempotency.js';

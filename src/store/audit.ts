@@ -1,29 +1,31 @@
 import { ENTRY_EFFECTS } from '../domain/ledger.js';
-import { deferredMoney, moneyOfCredits } from '../domain/money.js';
+import { deferredMoney, moneyLine, moneyOfCredits } from '../domain/money.js';
 import type { EntryType, GenerationStatus } from '../domain/types.js';
 import type { AuditReport } from './store.js';
 
 /** Aggregates an adapter reads so that {@link compareWithLedger} can check them. */
 export interface AuditInput {
   grants: Iterable<{ customerId: string; id: string; amount: number; remaining: number; paid: number; currency: string | null; consumed: number; refunded: boolean }>;
-  /** Per grant: credit sums, and the money its entries moved by line (`voided`: money of its void entries). */
-  ledgerByGrant: Iterable<{
-    customerId: string;
-    grantId: string;
-    available: number;
-    granted: number;
-    grantEntries: number;
-    consumed: number;
-    paidIn: number;
-    revenue: number;
-    expired: number;
-    voided: number;
-  }>;
+  ledgerByGrant: Iterable<GrantSums>;
   generations: Iterable<{ customerId: string; id: string; status: GenerationStatus; cost: number; charged: number; refunded: number }>;
   ledgerByGeneration: Iterable<{ customerId: string; generationId: string; reserved: number; spent: number }>;
   /** Entries whose deltas do not match their type, or that move money where their type moves none. */
   entries: number;
   malformedEntries: Iterable<{ id: number; type: string; amount: number; availableDelta: number; reservedDelta: number; money: number }>;
+}
+
+/** One grant's entries summed: credits, and the money they moved by entry type (`revenue`: charges and refunds). */
+export interface GrantSums {
+  customerId: string;
+  grantId: string;
+  available: number;
+  granted: number;
+  grantEntries: number;
+  consumed: number;
+  paidIn: number;
+  revenue: number;
+  expired: number;
+  voided: number;
 }
 
 /**
@@ -37,7 +39,7 @@ export function compareWithLedger(input: AuditInput): AuditReport {
   const customers = new Set<string>();
   const key = (c: string, id: string) => `${c}\u0000${id}`;
 
-  const byGrant = new Map<string, AuditInput['ledgerByGrant'] extends Iterable<infer R> ? R : never>();
+  const byGrant = new Map<string, GrantSums>();
   for (const row of input.ledgerByGrant) byGrant.set(key(row.customerId, row.grantId), row);
   const books = new Map<string, { customerId: string; currency: string | null; paidIn: number; revenue: number; breakage: number; refunds: number; deferred: number }>();
   let grants = 0;
@@ -64,8 +66,8 @@ export function compareWithLedger(input: AuditInput): AuditReport {
     const line = books.get(bk) ?? { customerId: g.customerId, currency: g.currency, paidIn: 0, revenue: 0, breakage: 0, refunds: 0, deferred: 0 };
     line.paidIn += sums.paidIn;
     line.revenue += sums.revenue;
-    line.breakage += sums.expired + (g.refunded ? 0 : sums.voided);
-    line.refunds += g.refunded ? sums.voided : 0;
+    line.breakage += sums.expired;
+    line[moneyLine('void', g) as 'breakage' | 'refunds'] += sums.voided;
     line.deferred += deferredMoney(g);
     books.set(bk, line);
   }
