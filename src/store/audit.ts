@@ -9,8 +9,8 @@ export interface AuditInput {
   ledgerByGrant: Iterable<GrantSums>;
   generations: Iterable<{ customerId: string; id: string; status: GenerationStatus; cost: number; charged: number; refunded: number }>;
   ledgerByGeneration: Iterable<{ customerId: string; generationId: string; reserved: number; spent: number }>;
-  /** Entries whose deltas do not match their type, or that move money where their type moves none. */
   entries: number;
+  /** Entries whose deltas do not match their type, or that move money where their type moves none. */
   malformedEntries: Iterable<{ id: number; type: string; amount: number; availableDelta: number; reservedDelta: number; money: number }>;
 }
 
@@ -102,7 +102,7 @@ export function compareWithLedger(input: AuditInput): AuditReport {
   return { customers: customers.size, grants, entries: input.entries, problems };
 }
 
-/** SQL that picks entries whose deltas disagree with their type; the same in both dialects. */
+/** SQL that picks entries whose deltas disagree with their type, or holds that move money; the same in both dialects. */
 export const MALFORMED_ENTRIES_SQL = `
   SELECT id, type, amount, available_delta, reserved_delta, money FROM ledger_entries
   WHERE (money <> 0 AND type IN ('reserve', 'release'))
