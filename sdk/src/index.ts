@@ -27,6 +27,7 @@ import type {
   RefundPolicy,
   Subscription,
   SubscriptionChange,
+  RevenueReport,
   Tool,
   ToolPrice,
   ToolReport,
@@ -469,6 +470,17 @@ export class Purse {
   async membersReport(range: ReportRange = {}): Promise<MemberSpend[]> {
     return (await this.request<{ members: MemberSpend[] }>('GET', `/v1/reports/members${search(range)}`)).members;
   }
+  /**
+   * The books in money per UTC day in one currency: revenue recognised, refunds,
+   * breakage, and deferred revenue at the end of each day (minor units).
+   */
+  revenueReport(range: ReportRange & { currency: string }): Promise<RevenueReport> {
+    return this.request('GET', `/v1/reports/revenue${search(range)}`);
+  }
+  /** The same report as CSV text: a header, then one line per day. */
+  revenueReportCsv(range: ReportRange & { currency: string }): Promise<string> {
+    return this.request('GET', `/v1/reports/revenue${search({ ...range, format: 'csv' })}`);
+  }
   /** What the app still owes its users: available credits by source, and what is held. */
   outstanding(): Promise<Outstanding> {
     return this.request('GET', '/v1/reports/outstanding');
@@ -516,7 +528,8 @@ export class Purse {
         await sleep(this.delay(attempt, res.headers.get('retry-after')));
         continue;
       }
-      if (res.ok) return (text ? JSON.parse(text) : undefined) as T;
+      // A report asked for as CSV answers text; everything else is JSON.
+      if (res.ok) return (res.headers.get('content-type')?.startsWith('text/') ? text : text ? JSON.parse(text) : undefined) as T;
       throw errorFrom(res.status, text);
     }
   }

@@ -69,6 +69,8 @@ export interface LedgerEntry {
   amount: number;
   availableDelta: number;
   reservedDelta: number;
+  /** Money the entry moved, in the grant's currency's minor unit (see the README, "Books in money"). */
+  money: number;
   grantId: string;
   source: GrantSource;
   generationId: string | null;
@@ -90,6 +92,9 @@ export interface Grant {
   reason: string | null;
   voidedAt: string | null;
   createdAt: string;
+  /** The money its credits cost the customer, in `currency`'s minor unit; 0 for bonus and adjustment credits. */
+  paid: number;
+  currency: string | null;
 }
 
 export interface Tool {
@@ -238,6 +243,31 @@ export interface CreditsDay {
   refunded: number;
   expired: number;
   voided: number;
+}
+
+/** `GET /v1/reports/revenue`: one UTC day of the books in money, in minor units of the report's currency. */
+export interface RevenueDay {
+  date: string;
+  /** Money paid for grants made that day: packs bought, plan periods started. */
+  paidIn: number;
+  /** Revenue recognised: credits charged at their cost basis, less what refunds of charged credits reversed. */
+  revenue: number;
+  /** Of `revenue`, what refunds of charged credits reversed (already taken off). */
+  reversed: number;
+  /** Deferred money given back by refunded purchases. */
+  refunds: number;
+  /** Paid credits that expired unused or were voided by an operator. */
+  breakage: number;
+  /** Paid credits not yet spent, at their basis, at the end of the day. */
+  deferred: number;
+}
+
+/** `GET /v1/reports/revenue`: one line per day, and the totals (`deferred`: at the end of the range). */
+export interface RevenueReport {
+  currency: string;
+  openingDeferred: number;
+  days: RevenueDay[];
+  totals: Omit<RevenueDay, 'date'>;
 }
 
 /** `GET /v1/reports/tools`: one tool. */

@@ -32,6 +32,14 @@ export interface Grant {
   origin: GrantOrigin | null;
   /** When `credits.expiring_soon` is due for it; null once announced, or never. */
   warnAt?: number | null;
+  /** The money its credits cost the customer, in `currency`'s minor unit (0 for bonus and adjustment credits). */
+  paid: number;
+  /** Lower-case ISO 4217 code of `paid`; null when nothing was paid for it. */
+  currency: string | null;
+  /** Credits gone for good: charged and not refunded, expired, voided (domain/money.ts). */
+  consumed: number;
+  /** Its payment was refunded: what it lost to that is a refund in the books, not breakage. */
+  refunded: boolean;
 }
 
 export interface GrantOrigin {
@@ -112,6 +120,8 @@ export interface LedgerEntry {
   amount: number;
   availableDelta: number;
   reservedDelta: number;
+  /** Money moved on the entry's line of the books, in the grant's currency's minor unit (signed; domain/money.ts). */
+  money: number;
   reason: string | null;
   createdAt: number;
 }

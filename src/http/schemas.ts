@@ -133,11 +133,13 @@ export const GrantView = z
     reason: z.string().nullable(),
     voidedAt: Time.nullable(),
     createdAt: Time,
+    paid: z.number().int().meta({ description: "The money its credits cost the customer, in `currency`'s minor unit: a pack's price, a plan period's price; 0 for bonus and adjustment credits" }),
+    currency: z.string().nullable().meta({ description: 'Lower-case ISO 4217 code of `paid`; null when nothing was paid' }),
   })
   .meta({
     id: 'Grant',
     description: "One block of credits in a customer's balance",
-    examples: [{ id: 'grt_5d1f0c9a2b7e4f30', customerId: 'u_42', source: 'bonus', amount: 50, remaining: 42, expiresAt: null, priority: 0, reason: 'Welcome credits', voidedAt: null, createdAt: '2026-11-01T09:00:00.000Z' }],
+    examples: [{ id: 'grt_5d1f0c9a2b7e4f30', customerId: 'u_42', source: 'bonus', amount: 50, remaining: 42, expiresAt: null, priority: 0, reason: 'Welcome credits', voidedAt: null, createdAt: '2026-11-01T09:00:00.000Z', paid: 0, currency: null }],
   });
 
 export const GenerationView = z
@@ -177,6 +179,7 @@ export const LedgerEntryView = z
     amount: z.number().int(),
     availableDelta: z.number().int(),
     reservedDelta: z.number().int(),
+    money: z.number().int().meta({ description: "Money the entry moved in the grant's currency's minor unit: paid in (grant), revenue recognised (charge; negative for a refund), breakage (expire, void) or a purchase refund (void of a refunded purchase)" }),
     grantId: z.string(),
     source: GrantSource,
     generationId: z.string().nullable(),
@@ -188,7 +191,7 @@ export const LedgerEntryView = z
   .meta({
     id: 'LedgerEntry',
     description: "One change to a customer's credits; never edited or deleted",
-    examples: [{ id: '1042', type: 'reserve', amount: 8, availableDelta: -8, reservedDelta: 8, grantId: 'grt_5d1f0c9a2b7e4f30', source: 'bonus', generationId: 'gen_7c2e91f04ab35d68', toolId: 'text-to-image', memberId: null, reason: null, createdAt: '2026-11-23T22:00:00.000Z' }],
+    examples: [{ id: '1042', type: 'reserve', amount: 8, availableDelta: -8, reservedDelta: 8, money: 0, grantId: 'grt_5d1f0c9a2b7e4f30', source: 'bonus', generationId: 'gen_7c2e91f04ab35d68', toolId: 'text-to-image', memberId: null, reason: null, createdAt: '2026-11-23T22:00:00.000Z' }],
   });
 
 export const BalanceView = z

@@ -76,6 +76,8 @@ export const view = {
     reason: g.reason,
     voidedAt: isoOrNull(g.voidedAt),
     createdAt: iso(g.createdAt),
+    paid: g.paid,
+    currency: g.currency,
   }),
   generation: (g: Generation) => ({
     id: g.id,
@@ -106,6 +108,7 @@ export const view = {
     amount: e.amount,
     availableDelta: e.availableDelta,
     reservedDelta: e.reservedDelta,
+    money: e.money,
     grantId: e.grantId,
     source: e.source,
     generationId: e.generationId,

@@ -4,6 +4,7 @@ import { expiryWarningAt, isDepletion, lowBalanceCrossings, type AlertSettings, 
 import { dueExpiries, isHoldDue } from '../domain/expiry.js';
 import { isPeriodDue, periodBounds, rolloverCredits } from '../domain/periods.js';
 import { entryDeltas } from '../domain/ledger.js';
+import { entryMoney, paidWith } from '../domain/money.js';
 import { planRefund, planReturn, splitForCharge } from '../domain/settlement.js';
 import type { Allocation, EntryType, Generation, Grant, Member, Plan, Purchase, Subscription } from '../domain/types.js';
 import { noChanges, type CustomerSnapshot, type Decision, type IdempotencyRecord } from '../store/store.js';
@@ -291,6 +292,8 @@ export class CustomerWork {
       voidedAt: null,
       reason: carry > 0 ? `${plan.name}: ${plan.creditsPerPeriod} credits + ${carry} rolled over` : `${plan.name}: ${plan.creditsPerPeriod} credits`,
       origin: { kind: 'plan_period', ref: `${sub.id}@${new Date(start).toISOString()}` },
+      // The period's price buys all its credits, rolled-over ones included (README, "Books in money").
+      ...paidWith(plan.price),
     };
     this.addGrant(grant);
     return grant;
@@ -428,8 +431,12 @@ export class CustomerWork {
     this.refund(gen, amount, rule, { report: { reason: 'bad_result', note }, refund: { rule, percent, returned: amount } });
   }
 
-  /** Takes back what is left of a grant; credits held from it lapse when they return. */
-  voidGrant(grant: Grant, reason: string): void {
+  /**
+   * Takes back what is left of a grant; credits held from it lapse when they return.
+   * `refunded`: its payment was refunded, so what it loses is a refund in the books.
+   */
+  voidGrant(grant: Grant, reason: string, refunded = false): void {
+    if (refunded) grant.refunded = true;
     if (grant.remaining > 0) this.entry('void', grant, grant.remaining, null, reason);
     grant.voidedAt = this.now;
     grant.reason = grant.reason ? `${grant.reason}; voided: ${reason}` : `voided: ${reason}`;
@@ -554,7 +561,9 @@ export class CustomerWork {
   private entry(type: EntryType, grant: Grant, amount: number, gen: Generation | null, reason: string | null): void {
     if (amount <= 0) return;
     const deltas = entryDeltas(type, amount);
+    const { money, consumed } = entryMoney(grant, type, amount);
     grant.remaining += deltas.availableDelta;
+    grant.consumed = consumed;
     if (grant.remaining < 0) throw new Error(`grant ${grant.id} would go negative`);
     this.grantRows.update(grant);
     if (type === 'expire') this.emit('credits.expired', { grant: { ...grant }, amount, reason });
@@ -569,6 +578,7 @@ export class CustomerWork {
       memberId: gen?.memberId ?? null,
       amount,
       ...deltas,
+      money,
       reason,
       createdAt: this.now,
     });

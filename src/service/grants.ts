@@ -1,6 +1,7 @@
 import type { Grant, GrantOrigin } from '../domain/types.js';
 import type { ServiceContext } from './context.js';
 import { errors } from './errors.js';
+import { paidWith } from '../domain/money.js';
 import { begin } from './generations.js';
 import { newId } from './ids.js';
 import { replayed, requestHash } from './idempotency.js';
@@ -43,6 +44,7 @@ export async function grantCredits(
       voidedAt: null,
       reason: input.reason,
       origin,
+      ...paidWith(null),
     };
     work.addGrant(grant);
     const body = { ...grant };

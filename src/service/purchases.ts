@@ -2,6 +2,7 @@ import type { Grant, Purchase } from '../domain/types.js';
 import { sandboxProvider } from '../payments/provider.js';
 import { decodeGenerationCursor, encodeGenerationCursor } from '../store/cursor.js';
 import type { ServiceContext } from './context.js';
+import { paidWith } from '../domain/money.js';
 import type { CustomerWork } from './customer-work.js';
 import { getCustomer } from './customers.js';
 import { errors } from './errors.js';
@@ -88,6 +89,7 @@ export function markPaid(work: CustomerWork, purchase: Purchase, paymentRef: str
     voidedAt: null,
     reason: `pack ${purchase.packId}`,
     origin: { kind: 'purchase', ref: purchase.id },
+    ...paidWith(purchase.price),
   };
   work.addGrant(grant);
   Object.assign(purchase, { status: 'paid', paidAt: work.now, grantId: grant.id, paymentRef: paymentRef ?? purchase.paymentRef });
@@ -105,7 +107,7 @@ export function markRefunded(work: CustomerWork, purchase: Purchase, reason: str
   if (purchase.status === 'refunded') return;
   if (purchase.grantId) {
     const grant = work.grants.get(purchase.grantId);
-    if (grant && grant.voidedAt === null) work.voidGrant(grant, reason);
+    if (grant && grant.voidedAt === null) work.voidGrant(grant, reason, true);
   }
   Object.assign(purchase, { status: 'refunded', refundedAt: work.now });
   work.touchPurchase(purchase);

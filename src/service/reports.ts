@@ -94,3 +94,68 @@ export async function outstanding(ctx: ServiceContext) {
   const { bySource, reserved } = await ctx.store.reportOutstanding(ctx.clock.now());
   return { bySource, reserved, total: bySource.reduce((s, l) => s + l.available, 0) + reserved };
 }
+
+/** One UTC day of the books in money (Rule 19), in minor units of the report's currency. */
+export interface RevenueDay {
+  date: string;
+  /** Money paid for grants made that day (packs bought, plan periods started). */
+  paidIn: number;
+  /** Revenue recognised: credits charged at their basis, less what refunds of charged credits reversed. */
+  revenue: number;
+  /** Of that, what refunds of charged credits reversed (already taken off `revenue`). */
+  reversed: number;
+  /** Deferred money given back by refunded purchases. */
+  refunds: number;
+  /** Paid credits that expired unused, or that an operator voided. */
+  breakage: number;
+  /** Paid credits not yet spent, at their basis, at the end of the day. */
+  deferred: number;
+}
+
+type RevenueTotals = Omit<RevenueDay, 'date' | 'deferred'>;
+
+/**
+ * The books in money per UTC day in [from, to), every day present. For every
+ * day: deferred(end) = deferred(start) + paidIn − revenue − refunds − breakage,
+ * so over all time paid in = revenue + breakage + refunds + deferred.
+ */
+export async function revenueByDay(
+  ctx: ServiceContext,
+  from: number,
+  to: number,
+  currency: string,
+): Promise<{ currency: string; openingDeferred: number; days: RevenueDay[]; totals: RevenueTotals & { deferred: number } }> {
+  const rows = await ctx.store.reportMoneyByDay(from, to, currency);
+  const byDay = new Map<number, RevenueDay>();
+  for (let day = Math.floor(from / DAY_MS); day * DAY_MS < to; day++) {
+    byDay.set(day, { date: new Date(day * DAY_MS).toISOString().slice(0, 10), paidIn: 0, revenue: 0, reversed: 0, refunds: 0, breakage: 0, deferred: 0 });
+  }
+  let openingDeferred = 0;
+  for (const r of rows) {
+    const sign = r.line === 'paidIn' ? 1 : -1;
+    if (r.day === null) {
+      openingDeferred += sign * r.money;
+      continue;
+    }
+    const line = byDay.get(r.day);
+    if (!line) continue;
+    if (r.line === 'reversed') {
+      line.revenue += r.money;
+      line.reversed -= r.money;
+    } else line[r.line] += r.money;
+  }
+  const days = [...byDay.values()];
+  const totals = { paidIn: 0, revenue: 0, reversed: 0, refunds: 0, breakage: 0, deferred: openingDeferred };
+  for (const d of days) {
+    for (const k of ['paidIn', 'revenue', 'reversed', 'refunds', 'breakage'] as const) totals[k] += d[k];
+    totals.deferred += d.paidIn - d.revenue - d.refunds - d.breakage;
+    d.deferred = totals.deferred;
+  }
+  return { currency, openingDeferred, days, totals };
+}
+
+/** The revenue report as CSV: a header, then one line per day. */
+export function revenueCsv(days: readonly RevenueDay[]): string {
+  const columns = ['date', 'paidIn', 'revenue', 'reversed', 'refunds', 'breakage', 'deferred'] as const;
+  return [columns.join(','), ...days.map((d) => columns.map((c) => d[c]).join(','))].join('\n') + '\n';
+}

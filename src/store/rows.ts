@@ -24,6 +24,10 @@ export function toGrant(r: Row): Grant {
     reason: (r.reason as string | null) ?? null,
     origin: json(r.origin),
     warnAt: num(r.warn_at),
+    paid: Number(r.paid ?? 0),
+    currency: (r.currency as string | null) ?? null,
+    consumed: Number(r.consumed ?? 0),
+    refunded: Boolean(Number(r.refunded ?? 0)),
   };
 }
 
@@ -92,6 +96,7 @@ export function toLedgerEntry(r: Row): LedgerEntry {
     amount: Number(r.amount),
     availableDelta: Number(r.available_delta),
     reservedDelta: Number(r.reserved_delta),
+    money: Number(r.money ?? 0),
     reason: (r.reason as string | null) ?? null,
     createdAt: Number(r.created_at),
   };
@@ -155,8 +160,8 @@ export function toApiKey(r: Row): ApiKeyRecord {
  */
 export const WRITTEN_COLUMNS = {
   grants: {
-    insert: ['customer_id', 'id', 'source', 'amount', 'remaining', 'expires_at', 'priority', 'created_at', 'voided_at', 'reason', 'origin', 'warn_at'],
-    update: ['remaining', 'voided_at', 'expires_at', 'reason', 'warn_at'],
+    insert: ['customer_id', 'id', 'source', 'amount', 'remaining', 'expires_at', 'priority', 'created_at', 'voided_at', 'reason', 'origin', 'warn_at', 'paid', 'currency', 'consumed', 'refunded'],
+    update: ['remaining', 'voided_at', 'expires_at', 'reason', 'warn_at', 'consumed', 'refunded'],
   },
   generations: {
     insert: ['customer_id', 'id', 'tool_id', 'units', 'unit_credits', 'cost', 'status', 'allocations', 'charged_units', 'charged', 'refunded', 'metadata', 'hold_until', 'failure_reason', 'created_at', 'settled_at', 'counted', 'member_id', 'failure_message', 'refund_terms', 'reported_at', 'retry_of', 'free_retry', 'retried_by'],
@@ -172,7 +177,7 @@ export const WRITTEN_COLUMNS = {
     update: ['id', 'plan_id', 'status', 'driven_by', 'anchor', 'period_index', 'current_period_start', 'current_period_end', 'cancel_at_period_end', 'pending_plan_id', 'provider_ref', 'updated_at', 'canceled_at', 'change_reason', 'period_grant_id'],
   },
   ledger_entries: {
-    insert: ['customer_id', 'type', 'grant_id', 'source', 'generation_id', 'tool_id', 'member_id', 'amount', 'available_delta', 'reserved_delta', 'reason', 'created_at'],
+    insert: ['customer_id', 'type', 'grant_id', 'source', 'generation_id', 'tool_id', 'member_id', 'amount', 'available_delta', 'reserved_delta', 'money', 'reason', 'created_at'],
     update: [],
   },
   idempotency_keys: { insert: ['customer_id', 'key', 'request_hash', 'status_code', 'response', 'created_at'], update: [] },
@@ -202,6 +207,10 @@ export function grantParams(g: Grant): Params<'grants'> {
     reason: g.reason,
     origin: g.origin ? JSON.stringify(g.origin) : null,
     warn_at: g.warnAt ?? null,
+    paid: g.paid,
+    currency: g.currency,
+    consumed: g.consumed,
+    refunded: g.refunded ? 1 : 0,
   };
 }
 
@@ -365,6 +374,7 @@ export function ledgerParams(e: import('../domain/types.js').NewLedgerEntry): Pa
     amount: e.amount,
     available_delta: e.availableDelta,
     reserved_delta: e.reservedDelta,
+    money: e.money,
     reason: e.reason,
     created_at: e.createdAt,
   };

@@ -1,3 +1,4 @@
+import type { MoneyLine } from '../domain/money.js';
 import type { AlertSettings, EventType, PurseEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../domain/events.js';
 import { endpointWants } from '../domain/events.js';
 import type { Customer, Generation, Grant, LedgerEntry, Member, Pack, Plan, Purchase, Subscription, Tool, ToolPrice } from '../domain/types.js';
@@ -324,6 +325,21 @@ export abstract class SqlStore implements SqlRunner {
     return list.map((r) => ({ day: Number(r.day), type: r.type as LedgerEntry['type'], amount: Number(r.amount) }));
   }
 
+  async reportMoneyByDay(from: number, to: number, currency: string) {
+    // The line of a void is a refund when its grant's payment was refunded (domain/money.ts, moneyLine).
+    const list = await this.all(
+      `SELECT CASE WHEN e.created_at < ? THEN -1 ELSE e.created_at / 86400000 END AS day,
+              CASE WHEN e.type = 'grant' THEN 'paidIn' WHEN e.type = 'charge' THEN 'revenue' WHEN e.type = 'refund' THEN 'reversed'
+                   WHEN e.type = 'void' AND g.refunded = 1 THEN 'refunds' ELSE 'breakage' END AS line,
+              CAST(SUM(e.money) AS BIGINT) AS money
+         FROM ledger_entries e JOIN grants g ON g.customer_id = e.customer_id AND g.id = e.grant_id
+        WHERE g.currency = ? AND e.money <> 0 AND e.created_at < ?
+        GROUP BY 1, 2`,
+      [from, currency, to],
+    );
+    return list.map((r) => ({ day: Number(r.day) < 0 ? null : Number(r.day), line: r.line as MoneyLine | 'reversed', money: Number(r.money) }));
+  }
+
   async reportGenerationsByTool(from: number, to: number) {
     const list = await this.all(
       `SELECT tool_id, status, COUNT(*) AS n, CAST(SUM(charged) AS BIGINT) AS charged, CAST(SUM(refunded) AS BIGINT) AS refunded FROM generations
@@ -350,15 +366,24 @@ export abstract class SqlStore implements SqlRunner {
     return this.inReadSnapshot(async (tx) => {
       const num = (v: unknown) => Number(v);
       return compareWithLedger({
-        grants: (await tx.all('SELECT customer_id, id, amount, remaining FROM grants')).map((r) => ({
+        grants: (await tx.all('SELECT customer_id, id, amount, remaining, paid, currency, consumed, refunded FROM grants')).map((r) => ({
           customerId: r.customer_id as string, id: r.id as string, amount: num(r.amount), remaining: num(r.remaining),
+          paid: num(r.paid), currency: (r.currency as string | null) ?? null, consumed: num(r.consumed), refunded: num(r.refunded) === 1,
         })),
         ledgerByGrant: (
           await tx.all(`SELECT customer_id, grant_id, CAST(SUM(available_delta) AS BIGINT) AS available,
                           CAST(SUM(CASE WHEN type = 'grant' THEN amount ELSE 0 END) AS BIGINT) AS granted,
-                          CAST(SUM(CASE WHEN type = 'grant' THEN 1 ELSE 0 END) AS BIGINT) AS grant_entries
+                          CAST(SUM(CASE WHEN type = 'grant' THEN 1 ELSE 0 END) AS BIGINT) AS grant_entries,
+                          CAST(SUM(CASE type WHEN 'charge' THEN amount WHEN 'refund' THEN -amount WHEN 'expire' THEN amount WHEN 'void' THEN amount ELSE 0 END) AS BIGINT) AS consumed,
+                          CAST(SUM(CASE WHEN type = 'grant' THEN money ELSE 0 END) AS BIGINT) AS paid_in,
+                          CAST(SUM(CASE WHEN type IN ('charge', 'refund') THEN money ELSE 0 END) AS BIGINT) AS revenue,
+                          CAST(SUM(CASE WHEN type = 'expire' THEN money ELSE 0 END) AS BIGINT) AS expired,
+                          CAST(SUM(CASE WHEN type = 'void' THEN money ELSE 0 END) AS BIGINT) AS voided
                         FROM ledger_entries GROUP BY customer_id, grant_id`)
-        ).map((r) => ({ customerId: r.customer_id as string, grantId: r.grant_id as string, available: num(r.available), granted: num(r.granted), grantEntries: num(r.grant_entries) })),
+        ).map((r) => ({
+          customerId: r.customer_id as string, grantId: r.grant_id as string, available: num(r.available), granted: num(r.granted), grantEntries: num(r.grant_entries),
+          consumed: num(r.consumed), paidIn: num(r.paid_in), revenue: num(r.revenue), expired: num(r.expired), voided: num(r.voided),
+        })),
         generations: (await tx.all('SELECT customer_id, id, status, cost, charged, refunded FROM generations')).map((r) => ({
           customerId: r.customer_id as string, id: r.id as string, status: r.status as Generation['status'], cost: num(r.cost), charged: num(r.charged), refunded: num(r.refunded),
         })),
@@ -369,7 +394,7 @@ export abstract class SqlStore implements SqlRunner {
         ).map((r) => ({ customerId: r.customer_id as string, generationId: r.generation_id as string, reserved: num(r.reserved), spent: num(r.spent) })),
         entries: num((await tx.all('SELECT COUNT(*) AS n FROM ledger_entries'))[0]!.n),
         malformedEntries: (await tx.all(MALFORMED_ENTRIES_SQL)).map((r) => ({
-          id: num(r.id), type: r.type as string, amount: num(r.amount), availableDelta: num(r.available_delta), reservedDelta: num(r.reserved_delta),
+          id: num(r.id), type: r.type as string, amount: num(r.amount), availableDelta: num(r.available_delta), reservedDelta: num(r.reserved_delta), money: num(r.money),
         })),
       });
     });

@@ -1,3 +1,4 @@
+import type { MoneyLine } from '../domain/money.js';
 import type { AutoTopUp } from '../domain/auto-top-up.js';
 import type { RefundUsage } from '../domain/refunds.js';
 import type { AlertSettings, EventType, PurseEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../domain/events.js';
@@ -245,6 +246,12 @@ export interface Store {
   dueCustomers(now: number, limit: number): Promise<string[]>;
   /** Credits moved per UTC day (day number = epoch ms / 86,400,000) and entry type, in [from, to). */
   reportLedgerByDay(from: number, to: number): Promise<{ day: number; type: EntryType; amount: number }[]>;
+  /**
+   * Money moved in `currency` per UTC day in [from, to) and line of the books
+   * (Rule 19); `day` null sums everything before `from`, for the opening deferred.
+   * `reversed` is revenue given back by refunds of charged credits (negative).
+   */
+  reportMoneyByDay(from: number, to: number, currency: string): Promise<{ day: number | null; line: MoneyLine | 'reversed'; money: number }[]>;
   /** Generations per tool and status created in [from, to), with credits charged and refunded. */
   reportGenerationsByTool(from: number, to: number): Promise<{ toolId: string; status: GenerationStatus; count: number; charged: number; refunded: number }[]>;
   /** What the app still owes its users: available credits by source at `now`, and credits held. */

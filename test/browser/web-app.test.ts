@@ -249,6 +249,16 @@ describe.skipIf(!run)('web app in Chromium', () => {
     expect(csv.split('\r\n')[0]).toBe('Tool,Generations,Charged,Refunded,Net');
     expect(csv).toContain('Video,3,550,0,550');
     expect(csv).toContain('Text to image,2,4,4,0');
+    // The books in money: the pack the user bought is paid in, in the catalog's currency, and balances.
+    await waitForText(p.getByTestId('revenue-deferred'), /\$/);
+    const [money] = await Promise.all([p.waitForEvent('download'), p.getByRole('button', { name: /^Export Revenue per day, USD/ }).click()]);
+    const lines = readFileSync((await money.path())!, 'utf8').trim().split('\r\n');
+    expect(lines[0]).toBe('Date,Paid in,Revenue,Reversed,Refunds,Breakage,Deferred');
+    const report = await api<{ totals: { paidIn: number; revenue: number; refunds: number; breakage: number; deferred: number }; openingDeferred: number }>('/v1/reports/revenue?currency=usd&from=2000-01-01T00:00:00Z&to=2001-01-01T00:00:00Z');
+    expect(report.totals.paidIn).toBe(0);
+    const all = await api<{ totals: { paidIn: number; revenue: number; refunds: number; breakage: number; deferred: number }; openingDeferred: number }>('/v1/reports/revenue?currency=usd');
+    expect(all.totals.paidIn).toBeGreaterThan(0);
+    expect(all.totals.deferred).toBe(all.openingDeferred + all.totals.paidIn - all.totals.revenue - all.totals.refunds - all.totals.breakage);
     await ops.close();
   });
 

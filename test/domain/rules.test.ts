@@ -37,6 +37,10 @@ const grantArb = (i: number) =>
       voidedAt: g.voided ? NOW - 1 : null,
       reason: null,
       origin: null,
+      paid: 0,
+      currency: null,
+      consumed: 0,
+      refunded: false,
     }),
   );
 const grantsArb = fc.integer({ min: 0, max: 8 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => grantArb(i))));

@@ -318,6 +318,15 @@ describe('the SDK against a real server', () => {
     expect(credits.totals.spent).toBeGreaterThanOrEqual(3);
     expect(credits.days.length).toBe(30);
     expect((await purse.outstanding()).total).toBeGreaterThanOrEqual(198);
+    const revenue = await purse.revenueReport({ currency: 'usd' });
+    expect(revenue.days.length).toBe(30);
+    const t = revenue.totals;
+    expect(t.deferred).toBe(revenue.openingDeferred + t.paidIn - t.revenue - t.refunds - t.breakage);
+    expect(t.paidIn).toBeGreaterThan(0);
+    const csv = await purse.revenueReportCsv({ currency: 'usd' });
+    expect(csv.split('\n')[0]).toBe('date,paidIn,revenue,reversed,refunds,breakage,deferred');
+    expect(csv.trim().split('\n')).toHaveLength(31);
+    await expect(purse.revenueReport({ currency: 'US' })).rejects.toMatchObject({ status: 400, code: 'invalid_request' });
     const session = await purse.createSession(customerId, 600);
     const asCustomer = new Purse({ baseUrl, apiKey: session.token });
     expect((await asCustomer.balance(customerId)).available).toBe(198);

@@ -34,6 +34,7 @@ const shapes: {
   memberInput: Same<import('../../src/http/routes/members.js').PutMemberBody, Sdk.MemberInput>;
   autoTopUp: Same<Out<typeof Server.AutoTopUpView>, Sdk.AutoTopUp>;
   autoTopUpInput: Same<import('../../src/http/routes/auto-top-up.js').AutoTopUpBody, Sdk.AutoTopUpInput>;
+  revenue: Same<Out<typeof import('../../src/http/routes/reports.js').RevenueReportView>, Sdk.RevenueReport>;
   endpoint: Same<Out<typeof EndpointView>, Sdk.WebhookEndpoint>;
   attempt: Same<Out<typeof AttemptView>, Sdk.WebhookDelivery>;
   errorCode: Same<keyof typeof STATUS_BY_CODE, Sdk.ErrorCode>;
@@ -56,6 +57,7 @@ const shapes: {
   memberInput: true,
   autoTopUp: true,
   autoTopUpInput: true,
+  revenue: true,
   endpoint: true,
   attempt: true,
   errorCode: true,

@@ -21,7 +21,7 @@ export function storeConformanceSuite(
     const id = (p: string) => `${p}-${Date.now().toString(36)}-${n++}`;
     const customer = (cid: string): Customer => ({ id: cid, name: 'C', email: `${cid}@example.com`, metadata: { tier: 'gold' }, createdAt: now, updatedAt: now });
     const grant = (cid: string, gid: string, amount: number, extra: Partial<Grant> = {}): Grant => ({
-      id: gid, customerId: cid, source: 'bonus', amount, remaining: amount, expiresAt: null, priority: 0, createdAt: now, voidedAt: null, reason: 'r', origin: null, ...extra,
+      id: gid, customerId: cid, source: 'bonus', amount, remaining: amount, expiresAt: null, priority: 0, createdAt: now, voidedAt: null, reason: 'r', origin: null, paid: 0, currency: null, consumed: 0, refunded: false, ...extra,
     });
     const generation = (cid: string, gid: string, grantId: string, extra: Partial<Generation> = {}): Generation => ({
       id: gid, customerId: cid, toolId: 't', units: 1, unitCredits: 2, cost: 2, status: 'reserved', allocations: [{ grantId, amount: 2 }], chargedUnits: null,
@@ -33,7 +33,7 @@ export function storeConformanceSuite(
       store.transact(g.customerId, { now }, () => {
         const changes = noChanges();
         changes.insertGrants.push(g);
-        changes.ledger.push({ customerId: g.customerId, type: 'grant', grantId: g.id, source: g.source, generationId: null, toolId: null, amount: g.amount, availableDelta: g.amount, reservedDelta: 0, reason: null, createdAt: now });
+        changes.ledger.push({ customerId: g.customerId, type: 'grant', grantId: g.id, source: g.source, generationId: null, toolId: null, amount: g.amount, availableDelta: g.amount, reservedDelta: 0, money: g.paid, reason: null, createdAt: now });
         return { changes, result: g.id };
       });
 
@@ -141,8 +141,8 @@ export function storeConformanceSuite(
           s.transact(cid, { now }, (snap) => {
             const pot = snap.grants.find((g) => g.id === 'pot')!;
             const changes = noChanges();
-            changes.updateGrants.push({ ...pot, remaining: pot.remaining - 1 });
-            changes.ledger.push({ customerId: cid, type: 'void', grantId: 'pot', source: 'bonus', generationId: null, toolId: null, amount: 1, availableDelta: -1, reservedDelta: 0, reason: null, createdAt: now });
+            changes.updateGrants.push({ ...pot, remaining: pot.remaining - 1, consumed: pot.consumed + 1 });
+            changes.ledger.push({ customerId: cid, type: 'void', grantId: 'pot', source: 'bonus', generationId: null, toolId: null, amount: 1, availableDelta: -1, reservedDelta: 0, money: 0, reason: null, createdAt: now });
             return { changes, result: null };
           });
         await Promise.all(Array.from({ length: 200 }, (_, i) => spend(i % 2 ? store : other)));
@@ -208,7 +208,7 @@ export function storeConformanceSuite(
       expect(seen).toEqual({ members: [ada], windows: [] });
       expect(await store.transact(team, { now }, (snap) => ({ changes: noChanges(), result: snap.spendWindows }))).toBeNull();
 
-      const g: Grant = { id: id('grant'), customerId: team, source: 'bonus', amount: 10, remaining: 10, expiresAt: null, priority: 0, createdAt: now, voidedAt: null, reason: null, origin: null };
+      const g: Grant = { id: id('grant'), customerId: team, source: 'bonus', amount: 10, remaining: 10, expiresAt: null, priority: 0, createdAt: now, voidedAt: null, reason: null, origin: null, paid: 0, currency: null, consumed: 0, refunded: false };
       await writeGrant(store, g);
       const mine = generation(team, id('gen'), g.id, { memberId: 'ada', createdAt: now + 1, status: 'completed', charged: 2 });
       const theirs = generation(team, id('gen'), g.id, { memberId: 'bob', createdAt: now + 2 });
@@ -217,7 +217,7 @@ export function storeConformanceSuite(
         const changes = noChanges();
         changes.insertGenerations.push(mine, theirs, nobody);
         for (const gen of [mine, theirs, nobody]) {
-          changes.ledger.push({ customerId: team, type: 'reserve', grantId: g.id, source: 'bonus', generationId: gen.id, toolId: 't', memberId: gen.memberId, amount: 2, availableDelta: -2, reservedDelta: 2, reason: null, createdAt: gen.createdAt });
+          changes.ledger.push({ customerId: team, type: 'reserve', grantId: g.id, source: 'bonus', generationId: gen.id, toolId: 't', memberId: gen.memberId, amount: 2, availableDelta: -2, reservedDelta: 2, money: 0, reason: null, createdAt: gen.createdAt });
         }
         changes.spendWindows.push({ customerId: team, scope: 'member', toolId: '', memberId: 'ada', window: 'day', windowStart: windowStarts(now).day, used: 2 });
         return { changes, result: null };
@@ -239,7 +239,7 @@ export function storeConformanceSuite(
       await store.putCustomer(customer(cid));
       await store.setCustomerAlerts(cid, { lowBalance: [7, 3], expiringSoonDays: 2 });
       // Every field set to something that is not a default, so a column a write path leaves out reads back different.
-      const g: Grant = { id: id('grant'), customerId: cid, source: 'adjustment', amount: 90, remaining: 80, expiresAt: now + 9_000, priority: 4, createdAt: now + 1, voidedAt: null, reason: 'why', origin: { kind: 'operator', ref: 'op-1' }, warnAt: now + 5_000 };
+      const g: Grant = { id: id('grant'), customerId: cid, source: 'adjustment', amount: 90, remaining: 80, expiresAt: now + 9_000, priority: 4, createdAt: now + 1, voidedAt: null, reason: 'why', origin: { kind: 'operator', ref: 'op-1' }, warnAt: now + 5_000, paid: 1234, currency: 'eur', consumed: 7, refunded: true };
       const gen = generation(cid, id('gen'), g.id, { units: 3, unitCredits: 2, cost: 6, allocations: [{ grantId: g.id, amount: 6 }], metadata: { a: 1 }, holdUntil: now + 70_000, createdAt: now + 2, counted: true, memberId: 'mem-1',
         refundTerms: { policy: { provider_error: 100, timeout: 90, safety_blocked: 0, user_canceled: 80, bad_result: 70, other: 60 }, reportWindowHours: 12 }, retryOf: 'gen-before', freeRetry: true });
       const purchase: Purchase = {
@@ -256,7 +256,7 @@ export function storeConformanceSuite(
         cancelAtPeriodEnd: true, pendingPlanId: 'p0', providerRef: 'sub_x', createdAt: now - 9, updatedAt: now - 1, canceledAt: null, changeReason: 'asked', periodGrantId: g.id,
       };
       const refundUsage = { periodStart: now - 4, freeRetries: 2, day: now - 100, reports: 3 };
-      const entry = { customerId: cid, type: 'grant' as const, grantId: g.id, source: g.source, generationId: gen.id, toolId: 'tl', memberId: 'mem-1', amount: 90, availableDelta: 90, reservedDelta: 0, reason: 'entry reason', createdAt: now + 4 };
+      const entry = { customerId: cid, type: 'grant' as const, grantId: g.id, source: g.source, generationId: gen.id, toolId: 'tl', memberId: 'mem-1', amount: 90, availableDelta: 90, reservedDelta: 0, money: 1234, reason: 'entry reason', createdAt: now + 4 };
       const event: PurseEvent = { id: id('evt'), customerId: cid, type: 'credits.granted', createdAt: now + 5, data: { grant: { id: g.id }, n: 1 } };
       const key = { key: id('key'), requestHash: 'h', statusCode: 207, response: { ok: 1 }, createdAt: now + 6 };
       const window: SpendWindow = { customerId: cid, scope: 'member', toolId: '', memberId: 'mem-1', window: 'month', windowStart: now - 100, used: 6 };

@@ -60,7 +60,7 @@ describe('group commit on SQLite', () => {
   it('undoes every row of a write that fails halfway, and only that write', async () => {
     await putCustomer(ctx, 'g3', {});
     const grant = (id: string, amount: number): Grant => ({
-      id, customerId: 'g3', source: 'bonus', amount, remaining: amount, expiresAt: null, priority: 0, createdAt: 1, voidedAt: null, reason: null, origin: null,
+      id, customerId: 'g3', source: 'bonus', amount, remaining: amount, expiresAt: null, priority: 0, createdAt: 1, voidedAt: null, reason: null, origin: null, paid: 0, currency: null, consumed: 0, refunded: false,
     });
     const write = (grants: Grant[]) =>
       store.transact('g3', { now: ctx.clock.now() }, () => {

@@ -25,6 +25,7 @@ from ._types import (
     MembersReport,
     Money,
     OutstandingReport,
+    RevenueReport,
     Pack,
     Plan,
     Pricing,
@@ -476,6 +477,9 @@ class Purse:
     def members_report(self, *, from_: Optional[str] = None, to: Optional[str] = None) -> MembersReport:
         """Spend per team member."""
         return cast(MembersReport, self._get("/v1/reports/members", {"from": from_, "to": to}))
+    def revenue_report(self, currency: str, *, from_: Optional[str] = None, to: Optional[str] = None) -> RevenueReport:
+        """The books in money per day in one currency: revenue recognised, refunds, breakage and deferred revenue."""
+        return cast(RevenueReport, self._get("/v1/reports/revenue", {"currency": currency, "from": from_, "to": to}))
 
     def outstanding_report(self) -> OutstandingReport:
         """Credits still owed to users, by source."""

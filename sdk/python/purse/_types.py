@@ -174,6 +174,9 @@ class Grant(TypedDict):
     reason: Optional[str]
     voidedAt: Optional[str]
     createdAt: str
+    paid: int
+    """The money its credits cost the customer, in `currency`'s minor unit; 0 for bonus and adjustment credits."""
+    currency: Optional[str]
 
 
 class Purchase(TypedDict):
@@ -303,6 +306,8 @@ class LedgerEntry(TypedDict):
     amount: int
     availableDelta: int
     reservedDelta: int
+    money: int
+    """Money the entry moved, in the grant's currency's minor unit (signed; see the README, "Books in money")."""
     grantId: str
     source: GrantSource
     generationId: Optional[str]
@@ -345,6 +350,30 @@ class CreditsDay(CreditAmounts):
 class CreditsReport(TypedDict):
     days: List[CreditsDay]
     totals: CreditAmounts
+
+
+class RevenueAmounts(TypedDict):
+    """Minor units of the report's currency."""
+
+    paidIn: int
+    revenue: int
+    reversed: int
+    refunds: int
+    breakage: int
+    deferred: int
+
+
+class RevenueDay(RevenueAmounts):
+    date: str
+
+
+class RevenueReport(TypedDict):
+    """Per UTC day: deferred(end) = deferred(start) + paidIn - revenue - refunds - breakage."""
+
+    currency: str
+    openingDeferred: int
+    days: List[RevenueDay]
+    totals: RevenueAmounts
 
 
 class ToolReportLine(TypedDict):

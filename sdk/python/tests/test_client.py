@@ -155,6 +155,15 @@ class CreditTests(unittest.TestCase):
         outstanding = self.purse.outstanding_report()
         self.assertEqual(outstanding["total"], sum(s["available"] for s in outstanding["bySource"]) + outstanding["reserved"])
 
+    def test_revenue_report_balances_the_books(self) -> None:
+        report = self.purse.revenue_report("usd")
+        self.assertEqual(report["currency"], "usd")
+        self.assertEqual(len(report["days"]), 30)
+        t = report["totals"]
+        self.assertEqual(t["deferred"], report["openingDeferred"] + t["paidIn"] - t["revenue"] - t["refunds"] - t["breakage"])
+        with self.assertRaises(InvalidRequestError):
+            self.purse.revenue_report("dollars")
+
     def test_health_answers(self) -> None:
         self.assertEqual(self.purse.health(), {"ok": True, "store": "sqlite"})
 

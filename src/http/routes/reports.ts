@@ -16,6 +16,43 @@ function range(now: number, q: { from?: number; to?: number }): { from: number; 
   return { from, to };
 }
 
+const Money = z.number().int();
+const RevenueAmounts = {
+  paidIn: Money.meta({ description: 'Money paid for grants made that day: packs bought, plan periods started' }),
+  revenue: Money.meta({ description: 'Revenue recognised: credits charged at their cost basis, less what refunds of charged credits reversed' }),
+  reversed: Money.meta({ description: 'Of `revenue`, what refunds of charged credits reversed (already taken off)' }),
+  refunds: Money.meta({ description: 'Deferred money given back by refunded purchases' }),
+  breakage: Money.meta({ description: 'Paid credits that expired unused or were voided by an operator' }),
+};
+const RevenueQuery = z.strictObject({
+  from: IsoTime.optional(),
+  to: IsoTime.optional(),
+  currency: z.string().regex(/^[a-z]{3}$/, 'must be a lower-case ISO 4217 code such as usd').meta({ description: 'The currency of the books: money of other currencies is not in the report' }),
+  format: z.enum(['json', 'csv']).default('json').meta({ description: '`csv`: one line per day (text/csv) instead of JSON' }),
+});
+export const RevenueReportView = z
+  .object({
+    currency: z.string(),
+    openingDeferred: Money.meta({ description: 'Deferred revenue at the start of `from`' }),
+    days: z.array(z.object({ date: z.string(), ...RevenueAmounts, deferred: Money.meta({ description: 'Paid credits not yet spent, at their basis, at the end of the day' }) })),
+    totals: z.object({ ...RevenueAmounts, deferred: Money.meta({ description: 'Deferred revenue at the end of the range' }) }),
+  })
+  .meta({
+    id: 'RevenueReport',
+    description: 'The books in money per UTC day, in minor units: every day, deferred(end) = deferred(start) + paidIn − revenue − refunds − breakage',
+    examples: [
+      {
+        currency: 'usd',
+        openingDeferred: 0,
+        days: [
+          { date: '2026-11-22', paidIn: 1000, revenue: 333, reversed: 333, refunds: 0, breakage: 0, deferred: 667 },
+          { date: '2026-11-23', paidIn: 999, revenue: 399, reversed: 0, refunds: 667, breakage: 0, deferred: 600 },
+        ],
+        totals: { paidIn: 1999, revenue: 732, reversed: 333, refunds: 667, breakage: 0, deferred: 600 },
+      },
+    ],
+  });
+
 const Amounts = { issued: z.number().int(), spent: z.number().int(), refunded: z.number().int(), expired: z.number().int(), voided: z.number().int() };
 
 /** Reports for finance and support: what was issued, spent, refunded and expired, and what is still owed. */
@@ -93,6 +130,31 @@ export function reportRoutes(app: ZodApp, { ctx }: RouteDeps): void {
     handler: async (req) => {
       const { from, to } = range(ctx.clock.now(), req.query);
       return { members: await reports.membersReport(ctx, from, to) };
+    },
+  });
+  app.get('/v1/reports/revenue', {
+    schema: {
+      tags: ['reports'],
+      operationId: 'getRevenueReport',
+      summary: 'Revenue recognised, refunds, breakage and deferred revenue per day, in money',
+      description:
+        'UTC days in [`from`, `to`) (the last 30 days by default, at most 400) in one `currency`. Every grant carries the money a credit of it cost (a pack\'s price ÷ its credits, a plan period\'s price ÷ its credits; 0 for bonus and adjustment credits); charges recognise revenue at that basis, refunds of charged credits reverse it, expiry is breakage, a refunded purchase gives back its deferred money. Over all time, paid in = revenue + breakage + refunds + deferred to the minor unit.',
+      querystring: RevenueQuery,
+      response: {
+        200: { description: 'One row per day, and the totals', content: { 'application/json': { schema: RevenueReportView }, 'text/csv': { schema: z.string() } } },
+        ...commonErrors,
+      },
+    },
+    handler: async (req, reply) => {
+      const { from, to } = range(ctx.clock.now(), req.query);
+      const report = await reports.revenueByDay(ctx, from, to, req.query.currency);
+      if (req.query.format === 'csv') {
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="revenue-${req.query.currency}.csv"`)
+          .send(reports.revenueCsv(report.days));
+      }
+      return report;
     },
   });
   app.get('/v1/reports/outstanding', {

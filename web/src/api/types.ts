@@ -28,6 +28,8 @@ export type {
   PricingTool,
   Purchase,
   PurseEvent,
+  RevenueDay,
+  RevenueReport,
   Subscription,
   Tool,
   ToolReport,

@@ -1,14 +1,15 @@
 import { useState } from 'react';
 import { request } from '../api/client';
-import type { CreditsDay, MemberSpend, Outstanding, ToolReport } from '../api/types';
+import type { CreditsDay, MemberSpend, Outstanding, Pricing, RevenueReport, ToolReport } from '../api/types';
 import { BarChart, ColumnChart } from '../components/bar-chart';
-import { DataTable, num, percent, SOURCE_LABEL } from '@purse/react';
+import { DataTable, money, num, percent, SOURCE_LABEL } from '@purse/react';
 import { ErrorNotice, Loading, Stat } from '../components/ui';
 import { useAsync } from '../lib/use-async';
 import { useTitle } from '../lib/use-title';
 
 const DAY_MS = 86_400_000;
 const COLORS = { issued: '#5b3fd6', spent: '#0f7d80', refunded: '#c26a00', expired: '#b4235a', voided: '#6b7280' };
+const MONEY_COLORS = { revenue: '#0f7d80', refunds: '#c26a00', breakage: '#b4235a', deferred: '#5b3fd6' };
 const RANGES = [7, 30, 90] as const;
 
 interface Reports {
@@ -17,6 +18,7 @@ interface Reports {
   tools: ToolReport[];
   members: MemberSpend[];
   outstanding: Outstanding;
+  range: { from?: string; to?: string };
 }
 
 /**
@@ -39,7 +41,89 @@ async function load(days: number): Promise<Reports> {
     request<{ members: MemberSpend[] }>('/v1/reports/members', { auth: 'key', query: range }),
     request<Outstanding>('/v1/reports/outstanding', { auth: 'key' }),
   ]);
-  return { days: credits.days, totals: credits.totals, tools: tools.tools, members: members.members, outstanding };
+  return { days: credits.days, totals: credits.totals, tools: tools.tools, members: members.members, outstanding, range };
+}
+
+/** The currencies the catalog prices in, so the books can be read in each; usd when it prices nothing. */
+async function currencies(): Promise<string[]> {
+  const pricing = await request<Pricing>('/v1/pricing');
+  const all = new Set([...pricing.plans, ...pricing.packs].map((p) => p.price.currency));
+  return all.size ? [...all].sort() : ['usd'];
+}
+
+/**
+ * The books in money (Rule 19) over the page's range in one currency: revenue
+ * recognised, purchase refunds and breakage per day, and deferred revenue at each day's end.
+ */
+function RevenueSection({ range, days }: { range: { from?: string; to?: string }; days: number }) {
+  const choices = useAsync(currencies, []);
+  const [picked, setPicked] = useState<string | null>(null);
+  const currency = picked ?? choices.data?.[0] ?? null;
+  const report = useAsync(
+    () => (currency ? request<RevenueReport>('/v1/reports/revenue', { auth: 'key', query: { ...range, currency } }) : Promise.resolve(null)),
+    [currency, range.from, range.to],
+  );
+  const r = report.data;
+  const m = (amount: number) => (currency ? money({ amount, currency }) : num(amount));
+  return (
+    <section className="card stack" aria-labelledby="r-money">
+      <div className="row between wrap">
+        <h2 id="r-money">Revenue and deferred revenue</h2>
+        {choices.data && (
+          <label className="field inline-field">
+            <span>Currency</span>
+            <select value={currency ?? ''} onChange={(e) => setPicked(e.target.value)} data-testid="revenue-currency">
+              {choices.data.map((c) => (
+                <option key={c} value={c}>
+                  {c.toUpperCase()}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+      </div>
+      <p className="muted">
+        Each credit carries what it cost the customer: a pack&apos;s price ÷ its credits, a plan period&apos;s price ÷ its credits, nothing for bonus and adjustment
+        credits. Spending recognises revenue, expiry is breakage, a refunded purchase gives back what was deferred. Paid in = revenue + breakage + refunds + deferred.
+      </p>
+      <ErrorNotice error={choices.error ?? report.error} />
+      {!r && (choices.loading || report.loading) && <Loading />}
+      {r && (
+        <>
+          <div className="stats">
+            <Stat label="Revenue" value={m(r.totals.revenue)} hint={`recognised in ${days} days, ${m(r.totals.reversed)} reversed`} testId="revenue-total" />
+            <Stat label="Breakage" value={m(r.totals.breakage)} hint="paid credits expired or voided" />
+            <Stat label="Refunds" value={m(r.totals.refunds)} hint="deferred money of refunded purchases" />
+            <Stat label="Deferred" value={m(r.totals.deferred)} hint="unspent paid credits now" testId="revenue-deferred" />
+          </div>
+          <ColumnChart
+            title={`Revenue, refunds and breakage per day in ${r.currency.toUpperCase()}, last ${days} days`}
+            summary={`Over ${r.days.length} days: ${m(r.totals.paidIn)} paid in, ${m(r.totals.revenue)} revenue, ${m(r.totals.refunds)} refunds, ${m(r.totals.breakage)} breakage; ${m(r.totals.deferred)} deferred at the end.`}
+            labels={r.days.map((d) => d.date)}
+            format={m}
+            series={(['revenue', 'refunds', 'breakage'] as const).map((k) => ({ key: k, label: k[0]!.toUpperCase() + k.slice(1), color: MONEY_COLORS[k], values: r.days.map((d) => Math.max(0, d[k])) }))}
+          />
+          <DataTable
+            caption={`Revenue per day, ${r.currency.toUpperCase()} (minor units in CSV)`}
+            filename={`revenue-${r.currency}-${days}d`}
+            testId="report-revenue"
+            tall
+            rows={[...r.days].reverse()}
+            rowKey={(d) => d.date}
+            columns={[
+              { header: 'Date', cell: (d) => d.date },
+              { header: 'Paid in', numeric: true, cell: (d) => m(d.paidIn), csv: (d) => d.paidIn },
+              { header: 'Revenue', numeric: true, cell: (d) => m(d.revenue), csv: (d) => d.revenue },
+              { header: 'Reversed', numeric: true, cell: (d) => m(d.reversed), csv: (d) => d.reversed },
+              { header: 'Refunds', numeric: true, cell: (d) => m(d.refunds), csv: (d) => d.refunds },
+              { header: 'Breakage', numeric: true, cell: (d) => m(d.breakage), csv: (d) => d.breakage },
+              { header: 'Deferred', numeric: true, cell: (d) => m(d.deferred), csv: (d) => d.deferred },
+            ]}
+          />
+        </>
+      )}
+    </section>
+  );
 }
 
 /** Finance and support reports: credits per day, spend and failures per tool, what is still owed. */
@@ -100,6 +184,8 @@ export function ReportsPage() {
               ]}
             />
           </section>
+
+          <RevenueSection range={data.range} days={days} />
 
           <div className="two-col">
             <section className="card stack" aria-labelledby="r-spend">
