@@ -197,10 +197,22 @@ async function settle(
     }
     if (gen.status !== wanted) throw errors.generationSettled(id, gen.status);
     // Settled this way already: a repeat answers the first result; a different request is refused.
-    const again = snapshot.idempotency ? replayed<Generation>(work, snapshot, key, requestHash(effectiveRequest(action, gen, input))) : null;
+    const again = snapshot.idempotency ? replayed<Generation>(work, snapshot, key, repeatHash(action, gen, input, snapshot.idempotency.requestHash)) : null;
     if (again) return again;
     return work.finish({ statusCode: 200, body: snapshotOf(gen), replayed: true });
   });
+}
+
+/**
+ * The hash a repeat is compared with. A failure settled before failure reasons
+ * were a closed set stored its request as `{reason}` (free text, or "failed");
+ * the same request repeated now still matches it and replays.
+ */
+function repeatHash(action: 'complete' | 'fail', gen: Generation, input: { units?: number } & FailInput, stored: string): string {
+  const hash = requestHash(effectiveRequest(action, gen, input));
+  if (action !== 'fail' || input.message !== undefined) return hash;
+  const legacy = requestHash({ reason: input.reason ?? 'failed' });
+  return stored === legacy ? legacy : hash;
 }
 
 /** The request a repeat is compared with: what the first settlement effectively asked for. */
