@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,5 +73,34 @@ describe('group commit on SQLite', () => {
     const results = await Promise.allSettled([write([grant('a', 1)]), write([grant('b', 1), grant('c', 0)]), write([grant('d', 1)])]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((await store.listGrants('g3')).map((g) => g.id).sort()).toEqual(['a', 'd']);
+  });
+
+  it("waits for another connection's write lock without blocking the event loop, then commits what joined meanwhile", async () => {
+    await putCustomer(ctx, 'g4', {});
+    await grantCredits(ctx, 'g4', { amount: 100, source: 'bonus', reason: 't' });
+    // Another connection (the webhook thread, say) holds the write lock for 300 ms. In this same
+    // thread: were the group to wait in SQLite's busy handler, the timer that releases the lock
+    // could never run, and the writes would fail after the busy timeout.
+    const other = new Database(join(dir, 'purse.db'));
+    other.exec('BEGIN IMMEDIATE');
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 10);
+    setTimeout(() => other.exec('COMMIT'), 300);
+    const before = store.writeStats();
+    const started = Date.now();
+    try {
+      const first = reserve(ctx, { customerId: 'g4', toolId: 'one' });
+      await new Promise((r) => setTimeout(r, 100));
+      const later = Array.from({ length: 5 }, () => reserve(ctx, { customerId: 'g4', toolId: 'one' }));
+      await Promise.all([first, ...later]);
+    } finally {
+      clearInterval(ticker);
+      other.close();
+    }
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(ticks).toBeGreaterThanOrEqual(10);
+    // The first write waited at the front; the later ones joined its group.
+    expect(store.writeStats().commits - before.commits).toBe(1);
+    expect((await store.readBalance('g4', ctx.clock.now())).reserved).toBe(6);
   });
 });

@@ -14,12 +14,26 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 /** The most writes one commit takes; more wait for the next. */
 export const MAX_GROUP = 256;
 
+/** How long a group waits for another connection's write lock before its writes fail. */
+export interface LockWait {
+  timeoutMs: number;
+  /** The pause between tries. */
+  retryMs: number;
+}
+
 /**
  * SQLite's write engine, group commit: every write that arrives while the event
  * loop is busy joins one transaction, committed (and fsynced) once; each is
  * answered only after that commit. Each write runs under its own savepoint, so
  * one that fails is undone alone and its neighbours still commit. `step` reads
  * one write's snapshot, decides and applies it, inside the transaction.
+ *
+ * When another connection holds the write lock (the webhook thread recording a
+ * batch), the group does not wait in SQLite's busy handler, which would put the
+ * whole event loop to sleep in growing steps (1, 2, 5 … 100 ms) past the moment
+ * the lock is free: BEGIN fails at once, the group goes back to the front of the
+ * queue, and it tries again `retryMs` later while the event loop serves
+ * requests, whose writes join it.
  */
 export class GroupCommit {
   private readonly pending: PendingWrite[] = [];
@@ -29,18 +43,29 @@ export class GroupCommit {
   private readonly runOne: (write: PendingWrite) => unknown;
   /** The group's transaction: each write's outcome, whatever the others' were. */
   private readonly runGroup: Database.Transaction<(group: PendingWrite[]) => Outcome[]>;
+  /** Whether the group's transaction began (BEGIN took the lock): a busy error before it changed nothing. */
+  private began = false;
+  /** Since when the group at the front has waited for the lock; null when it is not waiting. */
+  private waitingSince: number | null = null;
+  private readonly setBusyTimeout: (ms: number) => void;
 
-  constructor(db: Database.Database, step: (customerId: string, load: CustomerLoad, decide: (s: CustomerSnapshot) => Decision<unknown>) => unknown) {
+  constructor(
+    db: Database.Database,
+    step: (customerId: string, load: CustomerLoad, decide: (s: CustomerSnapshot) => Decision<unknown>) => unknown,
+    private readonly lockWait: LockWait,
+  ) {
+    this.setBusyTimeout = (ms) => void db.pragma(`busy_timeout = ${ms}`);
     this.runOne = db.transaction((write: PendingWrite) => step(write.customerId, write.load, write.decide));
-    this.runGroup = db.transaction((group: PendingWrite[]) =>
-      group.map((write): Outcome => {
+    this.runGroup = db.transaction((group: PendingWrite[]) => {
+      this.began = true;
+      return group.map((write): Outcome => {
         try {
           return { ok: true, value: this.runOne(write) };
         } catch (error) {
           return { ok: false, error };
         }
-      }),
-    );
+      });
+    });
   }
 
   transact<R>(customerId: string, load: CustomerLoad, decide: (s: CustomerSnapshot) => Decision<R>): Promise<R> {
@@ -53,9 +78,9 @@ export class GroupCommit {
     });
   }
 
-  /** Commits everything still waiting (at close). */
+  /** Commits everything still waiting (at close), waiting for the lock in SQLite's busy handler. */
   drain(): void {
-    while (this.pending.length > 0) this.flush();
+    while (this.pending.length > 0) this.flush(true);
   }
 
   /** How many writes joined how many commits. */
@@ -63,7 +88,7 @@ export class GroupCommit {
     return { ...this.stats };
   }
 
-  private flush(): void {
+  private flush(blocking = false): void {
     this.flushScheduled = false;
     const group = this.pending.splice(0, MAX_GROUP);
     if (this.pending.length > 0) {
@@ -72,13 +97,29 @@ export class GroupCommit {
     }
     if (group.length === 0) return;
     let outcomes: Outcome[];
+    this.began = false;
+    if (!blocking) this.setBusyTimeout(0);
     try {
       outcomes = this.runGroup.immediate(group);
     } catch (error) {
+      const now = Date.now();
+      if (!blocking && !this.began && (error as { code?: string }).code === 'SQLITE_BUSY' && now - (this.waitingSince ??= now) < this.lockWait.timeoutMs) {
+        // Another connection holds the write lock: nothing ran; try again shortly, with whatever joins meanwhile.
+        this.pending.unshift(...group);
+        if (!this.flushScheduled) {
+          this.flushScheduled = true;
+          setTimeout(() => this.flush(), this.lockWait.retryMs);
+        }
+        return;
+      }
+      this.waitingSince = null;
       // The commit itself failed: nothing of the group was written.
       for (const write of group) write.reject(error);
       return;
+    } finally {
+      if (!blocking) this.setBusyTimeout(this.lockWait.timeoutMs);
     }
+    this.waitingSince = null;
     this.stats.commits++;
     this.stats.writes += group.length;
     group.forEach((write, i) => {

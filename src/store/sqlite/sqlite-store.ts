@@ -51,7 +51,7 @@ export class SqliteStore extends SqlStore implements Store {
       const { changes, result } = decide(this.snapshot(customerId, load));
       this.apply(customerId, changes);
       return result;
-    });
+    }, { timeoutMs: BUSY_TIMEOUT_MS, retryMs: LOCK_RETRY_MS });
   }
 
   private sql(text: string): Statement {
