@@ -8,7 +8,7 @@ import { TestClock } from '../../src/service/clock.js';
 import type { ServiceContext } from '../../src/service/context.js';
 import { getBalance, putCustomer } from '../../src/service/customers.js';
 import { PurseError } from '../../src/service/errors.js';
-import { complete, fail, refund, reserve } from '../../src/service/generations.js';
+import { complete, fail, refund, report, reserve } from '../../src/service/generations.js';
 import { grantCredits, voidGrant } from '../../src/service/grants.js';
 import { putPack, putPlan } from '../../src/service/plans.js';
 import { buyPack, refundPurchase } from '../../src/service/purchases.js';
@@ -22,7 +22,8 @@ import { testDatabase } from '../helpers.js';
 /*
  * A property test of the books in money (Rule 19): random sequences of pack
  * purchases, subscriptions whose periods renew, spends (some completed with fewer
- * units), fails, timeouts, refunds of charged credits, purchase refunds, voids and
+ * units), fails by every reason (one tool's policy keeps part of the cost),
+ * results reported bad, timeouts, refunds of charged credits, purchase refunds, voids and
  * expiries, run against the real service and store. After every step, for every
  * currency: paid in = revenue + breakage + refunds + deferred to the minor unit,
  * what was paid in is exactly the prices of what was bought, and the credits
@@ -41,8 +42,9 @@ const PLANS = [
   { id: 'mm-free', name: 'mm free', creditsPerPeriod: 2, period: 'day' as const, price: { amount: 0, currency: 'usd' } },
 ];
 const TOOLS = [
-  { id: 'mm-one', credits: 1 },
-  { id: 'mm-three', credits: 3 },
+  { id: 'mm-one', credits: 1, refundPolicy: null },
+  // Failures and reported results of this one give back part of the cost (Rule 18), so the books see partial charges and refunds.
+  { id: 'mm-three', credits: 3, refundPolicy: { provider_error: 67, timeout: 33, safety_blocked: 0, user_canceled: 50, bad_result: 71, other: 90 } },
 ];
 const HOLD_SECONDS = 600;
 const FAILURE_REASONS = ['provider_error', 'timeout', 'safety_blocked', 'user_canceled', 'bad_result', 'other'];
@@ -68,6 +70,9 @@ async function attempt<T>(call: () => Promise<T>): Promise<T | null> {
     throw err;
   }
 }
+
+/** How many reports and partial failures refunded something, over every run: the histories must reach them. */
+const reached = { reports: 0, partialFailures: 0 };
 
 const add = (m: Map<string, number>, currency: string, amount: number) => m.set(currency, (m.get(currency) ?? 0) + amount);
 
@@ -150,9 +155,20 @@ class FailCmd implements fc.AsyncCommand<Model, Real> {
   constructor(readonly pick: number, readonly reason: number) {}
   check = (m: Readonly<Model>) => m.gens.length > 0;
   async run(m: Model, r: Real) {
-    await attempt(() => fail(r.ctx, m.gens[this.pick % m.gens.length]!, { reason: FAILURE_REASONS[this.reason % FAILURE_REASONS.length] }));
+    const failed = await attempt(() => fail(r.ctx, m.gens[this.pick % m.gens.length]!, { reason: FAILURE_REASONS[this.reason % FAILURE_REASONS.length] }));
+    if (failed && !failed.replayed && failed.body.charged > 0) reached.partialFailures++;
   }
   toString = () => `fail(#${this.pick}, ${FAILURE_REASONS[this.reason % FAILURE_REASONS.length]})`;
+}
+
+/** A completed generation's result reported bad: refunded per its tool's policy, once, within the window. */
+class ReportCmd implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly pick: number) {}
+  check = (m: Readonly<Model>) => m.gens.length > 0;
+  async run(m: Model, r: Real) {
+    if (await attempt(() => report(r.ctx, m.gens[this.pick % m.gens.length]!, { reason: 'bad_result' }))) reached.reports++;
+  }
+  toString = () => `report(#${this.pick})`;
 }
 
 class RefundCmd implements fc.AsyncCommand<Model, Real> {
@@ -264,6 +280,7 @@ const commands = [
   fc.tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 2 })).map(([t, u, f]) => new SpendCmd(t, u, f)),
   fc.tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 2 })).map(([t, u, f]) => new SpendCmd(t, u, f)),
   fc.tuple(fc.nat(), fc.nat()).map(([p, r]) => new FailCmd(p, r)),
+  fc.nat().map((p) => new ReportCmd(p)),
   fc.tuple(fc.nat(), fc.option(fc.integer({ min: 1, max: 5 }), { nil: null })).map(([p, a]) => new RefundCmd(p, a)),
   fc.nat().map((p) => new RefundPurchaseCmd(p)),
   fc.nat().map((p) => new VoidCmd(p)),
@@ -280,7 +297,7 @@ beforeAll(async () => {
   db = await testDatabase(dir);
   store = await openStore(db.url);
   const ctx = { store, clock: new TestClock(START) };
-  for (const t of TOOLS) await putTool(ctx, t.id, { name: t.id, credits: t.credits, holdSeconds: HOLD_SECONDS });
+  for (const t of TOOLS) await putTool(ctx, t.id, { name: t.id, credits: t.credits, holdSeconds: HOLD_SECONDS, refundPolicy: t.refundPolicy });
   for (const p of PACKS) await putPack(ctx, p.id, { name: p.id, credits: p.credits, price: p.price, expiresInDays: p.expiresInDays });
   for (const p of PLANS) await putPlan(ctx, p.id, p);
 });
@@ -317,8 +334,10 @@ describe('the books in money against random histories', () => {
       }),
       { numRuns: Number(process.env.MONEY_RUNS ?? 150) },
     );
-    console.log(`money model: ${steps} steps in ${run} runs`);
+    console.log(`money model: ${steps} steps in ${run} runs; ${reached.reports} reports and ${reached.partialFailures} failures that kept credits`);
     expect(steps).toBeGreaterThan(500);
+    expect(reached.reports).toBeGreaterThan(0);
+    expect(reached.partialFailures).toBeGreaterThan(0);
     expect((await store.audit()).problems).toEqual([]);
 
     // The report over every day agrees with the grants of every customer, per currency.
