@@ -244,8 +244,29 @@ export async function refund(
   input: { reason: string; amount?: number },
   idempotencyKey?: string,
 ): Promise<Answer<Generation>> {
+  return keyedWrite(ctx, id, 'refund', input, idempotencyKey, (work, gen) => {
+    if (gen.status === 'reserved' || (gen.status === 'failed' && gen.charged === 0)) throw errors.notRefundable(id, gen.status);
+    const refundable = gen.charged - gen.refunded;
+    const amount = input.amount ?? refundable;
+    if (amount > refundable || amount === 0) throw errors.refundTooLarge(id, refundable);
+    work.refund(gen, amount, input.reason);
+  });
+}
+
+/**
+ * A write on a generation that a client may repeat under an Idempotency-Key (a
+ * refund, a report): a repeat answers the first result; `apply` refuses or changes.
+ */
+async function keyedWrite(
+  ctx: ServiceContext,
+  id: string,
+  action: 'refund' | 'report',
+  input: object,
+  idempotencyKey: string | undefined,
+  apply: (work: CustomerWork, gen: Generation, now: number) => void,
+): Promise<Answer<Generation>> {
   const customerId = await ownerOf(ctx, id);
-  const key = idempotencyKey === undefined ? undefined : `refund:${id}:${idempotencyKey}`;
+  const key = idempotencyKey === undefined ? undefined : `${action}:${id}:${idempotencyKey}`;
   const hash = requestHash(input);
   const now = ctx.clock.now();
   return ctx.store.transact<Answer<Generation>>(customerId, { now, generationIds: [id], idempotencyKey: key }, (snapshot) => {
@@ -254,11 +275,7 @@ export async function refund(
     if (again) return again;
     const gen = work.generations.get(id);
     if (!gen) throw errors.notFound('generation', id);
-    if (gen.status === 'reserved' || (gen.status === 'failed' && gen.charged === 0)) throw errors.notRefundable(id, gen.status);
-    const refundable = gen.charged - gen.refunded;
-    const amount = input.amount ?? refundable;
-    if (amount > refundable || amount === 0) throw errors.refundTooLarge(id, refundable);
-    work.refund(gen, amount, input.reason);
+    apply(work, gen, now);
     const body = snapshotOf(gen);
     return work.finish({ statusCode: 200, body, replayed: false }, key ? { key, requestHash: hash, statusCode: 200, response: body } : undefined);
   });
@@ -276,16 +293,7 @@ export interface ReportInput {
  * the first result; without, a second report is refused.
  */
 export async function report(ctx: ServiceContext, id: string, input: ReportInput, idempotencyKey?: string): Promise<Answer<Generation>> {
-  const customerId = await ownerOf(ctx, id);
-  const key = idempotencyKey === undefined ? undefined : `report:${id}:${idempotencyKey}`;
-  const hash = requestHash(input);
-  const now = ctx.clock.now();
-  return ctx.store.transact<Answer<Generation>>(customerId, { now, generationIds: [id], idempotencyKey: key }, (snapshot) => {
-    const work = begin(snapshot, customerId, now, ctx.alerts);
-    const again = replayed<Generation>(work, snapshot, key, hash);
-    if (again) return again;
-    const gen = work.generations.get(id);
-    if (!gen) throw errors.notFound('generation', id);
+  return keyedWrite(ctx, id, 'report', input, idempotencyKey, (work, gen, now) => {
     if (gen.status !== 'completed') throw errors.notReportable(id, gen.status);
     if (gen.reportedAt) throw errors.alreadyReported(id, new Date(gen.reportedAt).toISOString());
     const { reportWindowHours } = termsOf(gen);
@@ -294,8 +302,6 @@ export async function report(ctx: ServiceContext, id: string, input: ReportInput
     const allowance = work.reportAllowed();
     if (!allowance.allowed) throw errors.reportLimitReached(allowance.limit!);
     work.report(gen, input.note ?? null);
-    const body = snapshotOf(gen);
-    return work.finish({ statusCode: 200, body, replayed: false }, key ? { key, requestHash: hash, statusCode: 200, response: body } : undefined);
   });
 }
 
