@@ -141,13 +141,13 @@ function poolFor(origin: string): Pool {
 /**
  * POSTs `body` to `url` and resolves with the answer's status once its body has
  * been drained (unread); rejects on a network error, or when the exchange takes
- * longer than `timeoutMs`: the answer's headers must come within it (undici's
- * own timer), and `deadline` — one timer for a whole batch sent together — ends
- * whatever is still going when it runs out. Redirects are not followed.
+ * longer than `timeoutMs`: `deadline`, one timer for a whole batch sent together,
+ * ends whatever is still going when it runs out. Redirects are not followed.
  */
 async function post(url: URL, headers: Record<string, string>, body: string, timeoutMs: number, deadline: AbortSignal): Promise<number> {
   try {
-    const res = await poolFor(url.origin).request({ path: url.pathname + url.search, method: 'POST', headers, body, signal: deadline, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    // undici's own timers (coarse: they may fire up to half a second off) only back the deadline up.
+    const res = await poolFor(url.origin).request({ path: url.pathname + url.search, method: 'POST', headers, body, signal: deadline, headersTimeout: 2 * timeoutMs, bodyTimeout: 2 * timeoutMs });
     await res.body.dump();
     return res.statusCode;
   } catch (err) {
@@ -189,13 +189,7 @@ export function startDeliveryWorker(ctx: ServiceContext, opts: DeliveryOptions):
   let running: Promise<void> = Promise.resolve();
 
   /** Sends one delivery; what happened, to record with the rest of its batch (null: its event or endpoint is gone). */
-  const send = async (
-    delivery: WebhookDelivery,
-    event: PurseEvent | undefined,
-    endpointOf: Promise<WebhookEndpoint | null>,
-    deadline: AbortSignal,
-  ): Promise<AttemptResult | null> => {
-    const endpoint = await endpointOf;
+  const send = async (delivery: WebhookDelivery, event: PurseEvent | undefined, endpoint: WebhookEndpoint | null, deadline: AbortSignal): Promise<AttemptResult | null> => {
     if (!event || !endpoint) return null;
     const body = JSON.stringify(opts.render(event));
     const timestamp = Math.floor(Date.now() / 1000);
@@ -256,16 +250,16 @@ export function startDeliveryWorker(ctx: ServiceContext, opts: DeliveryOptions):
       const due = turn.deliveries;
       if (due.length === 0 && turn.dispatched === 0) return;
       found = true;
-      // An endpoint is read once a turn, not once a delivery.
-      const endpoints = new Map<string, Promise<WebhookEndpoint | null>>();
-      const endpointOf = (id: string) => endpoints.get(id) ?? endpoints.set(id, ctx.store.getWebhookEndpoint(id)).get(id)!;
+      // An endpoint is read once a turn, not once a delivery, and before the batch's clock starts.
+      const endpointIds = [...new Set(due.map((d) => d.endpointId))];
+      const endpoints = new Map(await Promise.all(endpointIds.map(async (id) => [id, await ctx.store.getWebhookEndpoint(id)] as const)));
       // The batch is sent at once, so one timer bounds every send of it.
       const deadline = new AbortController();
       setMaxListeners(MAX_CONCURRENT_SENDS + 1, deadline.signal);
       const timer = setTimeout(() => deadline.abort(), timeoutMs);
       const results = await Promise.all(
         due.map((d) =>
-          send(d, turn.events.get(d.eventId), endpointOf(d.endpointId), deadline.signal).catch((err) => {
+          send(d, turn.events.get(d.eventId), endpoints.get(d.endpointId) ?? null, deadline.signal).catch((err) => {
             opts.onError?.(err);
             return null;
           }),
