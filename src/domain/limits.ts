@@ -61,6 +61,16 @@ export function windowStarts(at: number): Record<SpendWindowKind, number> {
   return { day: Math.floor(at / DAY_MS) * DAY_MS, month: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) };
 }
 
+/** The UTC day and month windows `at` falls in, each with its end (exclusive). */
+export function windowBounds(at: number): Record<SpendWindowKind, { start: number; end: number }> {
+  const starts = windowStarts(at);
+  const d = new Date(starts.month);
+  return {
+    day: { start: starts.day, end: starts.day + DAY_MS },
+    month: { start: starts.month, end: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) },
+  };
+}
+
 /** The key a window is known by inside one customer. */
 export function windowKey(w: Pick<SpendWindow, 'scope' | 'toolId' | 'memberId' | 'window' | 'windowStart'>): string {
   return `${w.scope}:${w.toolId}:${w.memberId}:${w.window}:${w.windowStart}`;

@@ -1,3 +1,5 @@
+import { windowStarts } from './limits.js';
+
 /**
  * Refunds that follow the cause (Rule 18): why a generation failed, how much of
  * its cost each reason gives back, when a completed one may be reported bad, and
@@ -109,11 +111,9 @@ export interface RefundUsage {
 
 export const NO_USAGE: RefundUsage = { periodStart: null, freeRetries: 0, day: 0, reports: 0 };
 
-const DAY_MS = 86_400_000;
-
-/** The start of the UTC day `at` falls in. */
+/** The start of the UTC day `at` falls in: the day window of the spend limits. */
 export function dayStart(at: number): number {
-  return Math.floor(at / DAY_MS) * DAY_MS;
+  return windowStarts(at).day;
 }
 
 /** Free retries used in the period starting at `periodStart` (a count of another period is zero). */

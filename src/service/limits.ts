@@ -1,4 +1,4 @@
-import { effectiveLimits, hasLimits, windowStarts, type EffectiveLimits, type Limits, type SpendWindow } from '../domain/limits.js';
+import { effectiveLimits, hasLimits, windowBounds, windowStarts, type EffectiveLimits, type Limits, type SpendWindow } from '../domain/limits.js';
 import type { ServiceContext } from './context.js';
 import { catchUpIfDue, getCustomer } from './customers.js';
 import { errors } from './errors.js';
@@ -50,7 +50,6 @@ export async function getLimits(ctx: ServiceContext, customerId: string): Promis
   }
   const effective = effectiveLimits(customer.limits, plan?.limits);
   for (const toolId of Object.keys(effective.tools)) used.tools[toolId] ??= { day: 0, month: 0 };
-  const next = new Date(starts.month);
   return {
     customerId,
     own: customer.limits ?? null,
@@ -59,10 +58,7 @@ export async function getLimits(ctx: ServiceContext, customerId: string): Promis
     effective,
     used,
     inFlight: customer.inFlight ?? 0,
-    windows: {
-      day: { start: starts.day, end: starts.day + 86_400_000 },
-      month: { start: starts.month, end: Date.UTC(next.getUTCFullYear(), next.getUTCMonth() + 1, 1) },
-    },
+    windows: windowBounds(now),
     asOf: now,
   };
 }

@@ -1,4 +1,4 @@
-import { hasLimits, windowStarts, type WindowCaps } from '../domain/limits.js';
+import { hasLimits, windowBounds, windowStarts, type WindowCaps } from '../domain/limits.js';
 import type { Member, MemberRole } from '../domain/types.js';
 import type { ServiceContext } from './context.js';
 import { catchUpIfDue, getCustomer } from './customers.js';
@@ -97,11 +97,7 @@ async function withUsage(ctx: ServiceContext, customerId: string, members: Membe
   const now = ctx.clock.now();
   const starts = windowStarts(now);
   const windows = (await ctx.store.readSpendWindows(customerId, [starts.day, starts.month])).filter((w) => w.scope === 'member' && w.windowStart === starts[w.window]);
-  const next = new Date(starts.month);
-  const bounds = {
-    day: { start: starts.day, end: starts.day + 86_400_000 },
-    month: { start: starts.month, end: Date.UTC(next.getUTCFullYear(), next.getUTCMonth() + 1, 1) },
-  };
+  const bounds = windowBounds(now);
   return members.map((m) => {
     const used = { day: 0, month: 0 };
     for (const w of windows) if (w.memberId === m.id) used[w.window] = w.used;
