@@ -132,6 +132,18 @@ const LEASE_MS = 60_000;
  */
 const POOLS = new Map<string, Pool>();
 
+/** Receivers' URLs parsed once, not once a send (a worker sends to at most MAX_ENDPOINTS; an edited URL adds one). */
+const URLS = new Map<string, URL>();
+
+function parsedUrl(url: string): URL {
+  let parsed = URLS.get(url);
+  if (!parsed) {
+    if (URLS.size >= 4 * MAX_ENDPOINTS) URLS.clear();
+    URLS.set(url, (parsed = new URL(url)));
+  }
+  return parsed;
+}
+
 function poolFor(origin: string): Pool {
   let pool = POOLS.get(origin);
   if (!pool) POOLS.set(origin, (pool = new Pool(origin, { connections: MAX_CONCURRENT_SENDS, keepAliveTimeout: 30_000 })));
@@ -198,7 +210,7 @@ export function startDeliveryWorker(ctx: ServiceContext, opts: DeliveryOptions):
     const started = performance.now();
     try {
       statusCode = await post(
-        new URL(endpoint.url),
+        parsedUrl(endpoint.url),
         {
           'content-type': 'application/json',
           'user-agent': 'Purse-Webhooks/1',

@@ -12,11 +12,24 @@ import type { ApiKeyRecord, AttemptResult, AuditReport, DeliveryTurn, DisableRul
 
 /** The most events one delivery turn marks dispatched when no endpoint is enabled to send them to. */
 const MAX_EVENTS_MARKED = 1_000;
+/** Rows one statement writes at most: ten parameters a row stays well under SQLite's limit of 32,766. */
+const ROWS_A_STATEMENT = 500;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const parts: T[][] = [];
+  for (let i = 0; i < items.length; i += size) parts.push(items.slice(i, i + size));
+  return parts;
+}
+
+async function insertDeliveries(tx: SqlRunner, deliveries: readonly WebhookDelivery[]): Promise<void> {
+  for (const part of chunks(deliveries, ROWS_A_STATEMENT)) await tx.run(manyRows.insertDeliveries(part.length), part.flatMap(deliveryParams));
+}
 import {
   attemptParams,
   deliveryParams,
   endpointFailedParams,
   endpointParams,
+  manyRows,
   newDelivery,
   toAttempt,
   toDelivery,
@@ -474,7 +487,7 @@ export abstract class SqlStore implements SqlRunner {
 
   async enqueueDeliveries(deliveries: WebhookDelivery[]): Promise<void> {
     await this.inTransaction(async (tx) => {
-      for (const d of deliveries) await tx.run(W.insertDelivery, deliveryParams(d));
+      await insertDeliveries(tx, deliveries);
     });
   }
 
@@ -501,33 +514,39 @@ export abstract class SqlStore implements SqlRunner {
       const take = endpoints.length === 0 ? MAX_EVENTS_MARKED : limit - due.length;
       const columns = endpoints.length === 0 ? 'customer_id, seq' : '*';
       const fresh = await tx.all(`SELECT ${columns} FROM events WHERE dispatched = 0 ORDER BY created_at LIMIT ?${this.dialect.skipLocked()}`, [take]);
-      for (const r of fresh) {
-        if (endpoints.length > 0) {
+      const made: WebhookDelivery[] = [];
+      if (endpoints.length > 0) {
+        for (const r of fresh) {
           const e = rows.toEvent(r);
           events.set(e.id, e);
           for (const endpoint of endpoints) {
-            if (!endpointWants(endpoint, e.type)) continue;
-            const delivery = { ...newDelivery(endpoint.id, e.id, e.customerId, now), lockedUntil };
-            await tx.run(W.insertDelivery, deliveryParams(delivery));
-            due.push(delivery);
+            if (endpointWants(endpoint, e.type)) made.push({ ...newDelivery(endpoint.id, e.id, e.customerId, now), lockedUntil });
           }
         }
-        await tx.run(W.markDispatched, [r.customer_id, r.seq]);
       }
+      await insertDeliveries(tx, made);
+      for (const part of chunks(fresh, ROWS_A_STATEMENT)) await tx.run(manyRows.markDispatched(part.length), part.flatMap((r) => [r.customer_id, r.seq]));
+      due.push(...made);
       return { deliveries: due, events, dispatched: fresh.length };
     });
   }
 
   /** A batch of attempts and their deliveries' new states; an endpoint's run of successes is written once. */
   private async recordAttempts(tx: SqlRunner, sent: AttemptResult[], disable: DisableRule): Promise<void> {
+    if (sent.length === 0) return;
+    for (const part of chunks(sent, ROWS_A_STATEMENT)) await tx.run(manyRows.insertAttempts(part.length), part.flatMap((s) => attemptParams(s.attempt)));
+    // Successes, the usual case, in one statement; a failed attempt's delivery gets its own retry time.
+    const succeeded = sent.filter((s) => s.attempt.error === null);
+    const at = Math.max(...sent.map((s) => s.attempt.at));
+    for (const part of chunks(succeeded, ROWS_A_STATEMENT)) await tx.run(manyRows.deliveriesSucceeded(part.length), [at, ...part.map((s) => s.delivery.id)]);
+    // An endpoint's run of successes is written once; a failure counts toward disabling it.
     const succeeding = new Set<string>();
     for (const { attempt: a, delivery: d } of sent) {
-      await tx.run(W.insertAttempt, attemptParams(a));
-      await tx.run(W.updateDelivery, [d.status, d.attempts, d.nextAttemptAt, d.lockedUntil, d.updatedAt, d.id]);
       if (a.error === null) {
         if (!succeeding.has(a.endpointId)) await tx.run(W.endpointSucceeded, [a.endpointId]);
         succeeding.add(a.endpointId);
       } else {
+        await tx.run(W.updateDelivery, [d.status, d.attempts, d.nextAttemptAt, d.lockedUntil, d.updatedAt, d.id]);
         succeeding.delete(a.endpointId);
         await tx.run(W.endpointFailed, endpointFailedParams(a.endpointId, a.at, disable.maxFailures, disable.windowMs, disable.reason(a)));
       }

@@ -28,9 +28,6 @@ export const WEBHOOK_SQL = {
     SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
      WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.locked_until IS NULL OR d.locked_until <= ?) AND e.status = 'enabled'
      ORDER BY d.next_attempt_at LIMIT ?`,
-  insertDelivery: `INSERT INTO webhook_deliveries (id, endpoint_id, event_id, customer_id, status, attempts, next_attempt_at, locked_until, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  markDispatched: 'UPDATE events SET dispatched = 1 WHERE customer_id = ? AND seq = ?',
   updateDelivery: 'UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, locked_until = ?, updated_at = ? WHERE id = ?',
   insertAttempt: `INSERT INTO webhook_attempts (id, delivery_id, endpoint_id, event_id, attempt, status_code, error, latency_ms, at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -44,6 +41,30 @@ export const WEBHOOK_SQL = {
     WHERE id = ?`,
   listAttempts: 'SELECT * FROM webhook_attempts WHERE endpoint_id = ? AND (at, id) < (?, ?) ORDER BY at DESC, id DESC LIMIT ?',
 } as const;
+
+/** `count` rows of `width` placeholders each: `(?, ?), (?, ?)`. */
+function tuples(width: number, count: number): string {
+  const row = `(${Array.from({ length: width }, () => '?').join(', ')})`;
+  return Array.from({ length: count }, () => row).join(', ');
+}
+
+/**
+ * A delivery turn's rows written by one statement each rather than one a row:
+ * the worker holds the write lock while it records a batch, and on SQLite the
+ * API's writes wait for it, so the lock is held for a few statements, not a few
+ * per delivery.
+ */
+export const manyRows = {
+  insertDeliveries: (n: number) =>
+    `INSERT INTO webhook_deliveries (id, endpoint_id, event_id, customer_id, status, attempts, next_attempt_at, locked_until, created_at, updated_at) VALUES ${tuples(10, n)}`,
+  insertAttempts: (n: number) =>
+    `INSERT INTO webhook_attempts (id, delivery_id, endpoint_id, event_id, attempt, status_code, error, latency_ms, at) VALUES ${tuples(9, n)}`,
+  /** Deliveries that succeeded: one attempt more each, done and let go (the worker holds each, so its count is the one it read). */
+  deliveriesSucceeded: (n: number) =>
+    `UPDATE webhook_deliveries SET status = 'succeeded', attempts = attempts + 1, locked_until = NULL, updated_at = ? WHERE id IN (${Array.from({ length: n }, () => '?').join(', ')})`,
+  /** Events fanned out, named by their key (customer, seq). */
+  markDispatched: (n: number) => `UPDATE events SET dispatched = 1 WHERE (customer_id, seq) IN (VALUES ${Array.from({ length: n }, () => '(?, CAST(? AS BIGINT))').join(', ')})`,
+};
 
 /** `?` placeholders as PostgreSQL's numbered ones. */
 export function numbered(sql: string): string {
