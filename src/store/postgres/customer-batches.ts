@@ -12,14 +12,15 @@ type Row = Record<string, unknown>;
  * One statement that reads everything a customer-scoped write needs: the customer
  * (with its version), live grants, the generations named and the holds that ran
  * out, the grants those generations used, the idempotency record, the
- * subscription with its plans, and the purchases named.
+ * subscription with its plans, and the purchases named. Every table it reads is
+ * filtered by the customer (or is a catalog table), so on Citus it is one
+ * single-shard (router) query. A generation id another customer holds is not
+ * looked for here: purse_apply's insert into generation_ids refuses it, and the
+ * write is decided again with {@link FOREIGN_GENERATIONS_SQL} (the slow path).
  */
 const SNAPSHOT_SQL = `
 WITH gens AS (
-  -- A generation named by id is found through its owner, whichever customer that is.
-  SELECT g.* FROM generation_ids r JOIN generations g ON g.customer_id = r.customer_id AND g.id = r.id WHERE r.id = ANY($2::text[])
-  UNION
-  SELECT * FROM generations WHERE customer_id = $1 AND status = 'reserved' AND hold_until <= $4
+  SELECT * FROM generations WHERE customer_id = $1 AND (id = ANY($2::text[]) OR (status = 'reserved' AND hold_until <= $4))
 ), sub AS (
   SELECT * FROM subscriptions WHERE customer_id = $1
 ), c AS (
@@ -36,7 +37,7 @@ SELECT
   (SELECT row_to_json(sub) FROM sub) AS subscription,
   (SELECT coalesce(json_agg(p), '[]') FROM plans p
     WHERE p.id = ANY($6::text[]) OR p.id IN (SELECT plan_id FROM sub UNION SELECT pending_plan_id FROM sub)) AS plans,
-  (SELECT coalesce(json_agg(p), '[]') FROM purchases p WHERE p.id = ANY($7::text[])) AS purchases,
+  (SELECT coalesce(json_agg(p), '[]') FROM purchases p WHERE p.customer_id = $1 AND p.id = ANY($7::text[])) AS purchases,
   -- Spend windows only while limits are in force (the customer's own or its active plan's), or a
   -- generation being settled was counted in them: a customer without limits reads nothing more.
   -- A member's reservation (issue 15) is always counted, so naming a member loads them too.
@@ -47,6 +48,11 @@ SELECT
        THEN (SELECT coalesce(json_agg(w), '[]') FROM spend_windows w WHERE w.customer_id = $1 AND w.window_start = ANY($8::bigint[]))
   END AS spend_windows,
   (SELECT coalesce(json_agg(m), '[]') FROM members m WHERE m.customer_id = $1 AND m.member_id = ANY($9::text[])) AS members`;
+
+/** Which other customers hold the generation ids a write names: the routed lookup, one shard per id. */
+const FOREIGN_OWNERS_SQL = 'SELECT id, customer_id FROM generation_ids WHERE id = ANY($1::text[]) AND customer_id <> $2 /* cross-shard: the slow path of a taken generation id, bounded by the ids one batch names */';
+/** One other customer's generations by id, read on that customer's shard. */
+const FOREIGN_GENERATIONS_SQL = 'SELECT * FROM generations WHERE customer_id = $1 AND id = ANY($2::text[])';
 
 const APPLY_SQL = 'SELECT purse_apply($1, $2, $3::jsonb) AS ok';
 
@@ -101,6 +107,9 @@ export class CustomerBatches {
 
   /** Decides and writes one batch; settles every write in it, never throws. */
   private async runBatch(customerId: string, batch: PendingWrite[]): Promise<void> {
+    // Set once purse_apply found a named generation id held by another customer: from then on the
+    // snapshot also reads the ids' owners, so the decision sees the id taken.
+    let idTaken = false;
     for (let attempt = 0; ; attempt++) {
       // After a few lost races, hold the customer's row lock so a hot customer cannot starve.
       const held = attempt >= 3 ? await checkout(this.pool) : null;
@@ -110,7 +119,7 @@ export class CustomerBatches {
           await client.query('BEGIN');
           await client.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [customerId]);
         }
-        const loaded = await this.snapshot(client ?? this.pool, customerId, mergeLoads(batch.map((w) => w.load)));
+        const loaded = await this.snapshot(client ?? this.pool, customerId, mergeLoads(batch.map((w) => w.load)), idTaken);
         const { outcomes, changes } = decideInTurn(loaded, batch);
         let applied = true;
         if (loaded.version !== null && changes !== null) {
@@ -139,7 +148,10 @@ export class CustomerBatches {
         if (client) await client.query('ROLLBACK').catch(() => {});
         // Another customer took a generation id between our snapshot and our write:
         // decide again on a snapshot that shows the id taken, so the write is refused.
-        if (isGenerationIdTaken(error) && attempt < MAX_ID_RACE_RETRIES) continue;
+        if (isGenerationIdTaken(error) && attempt < MAX_ID_RACE_RETRIES) {
+          idTaken = true;
+          continue;
+        }
         if (batch.length > 1) {
           // A database error in a batch: run each write alone, so only the one at fault fails.
           for (const w of batch) await this.runBatch(customerId, [w]);
@@ -153,7 +165,7 @@ export class CustomerBatches {
     }
   }
 
-  private async snapshot(db: pg.Pool | pg.PoolClient, customerId: string, load: MergedLoad): Promise<LoadedCustomer> {
+  private async snapshot(db: pg.Pool | pg.PoolClient, customerId: string, load: MergedLoad, idTaken: boolean): Promise<LoadedCustomer> {
     const r = (
       await db.query({
         name: 'purse_snapshot',
@@ -171,12 +183,14 @@ export class CustomerBatches {
         createdAt: Number(i.created_at),
       });
     }
+    const generations = (r.generations as Row[]).map(rows.toGeneration);
+    if (idTaken && load.generationIds.length > 0) generations.push(...(await this.foreignGenerations(db, customerId, load.generationIds)));
     return {
       customerId,
       version: r.customer ? Number(r.customer.version) : null,
       customer: r.customer ? rows.toCustomer(r.customer) : null,
       grants: (r.grants as Row[]).map(rows.toGrant),
-      generations: (r.generations as Row[]).map(rows.toGeneration),
+      generations,
       idempotency,
       subscription: r.subscription ? rows.toSubscription(r.subscription) : null,
       plans: (r.plans as Row[]).map(rows.toPlan),
@@ -184,6 +198,17 @@ export class CustomerBatches {
       spendWindows: r.spend_windows ? (r.spend_windows as Row[]).map(rows.toSpendWindow) : null,
       members: (r.members as Row[]).map(rows.toMember),
     };
+  }
+
+  /** The generations among `ids` that other customers hold, each read on its owner's shard. */
+  private async foreignGenerations(db: pg.Pool | pg.PoolClient, customerId: string, ids: string[]): Promise<Generation[]> {
+    const owners = new Map<string, string[]>();
+    for (const r of (await db.query(FOREIGN_OWNERS_SQL, [ids, customerId])).rows) {
+      owners.set(r.customer_id, [...(owners.get(r.customer_id) ?? []), r.id]);
+    }
+    const found: Generation[] = [];
+    for (const [owner, theirs] of owners) found.push(...(await db.query(FOREIGN_GENERATIONS_SQL, [owner, theirs])).rows.map(rows.toGeneration));
+    return found;
   }
 
 }
