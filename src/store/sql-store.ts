@@ -117,11 +117,12 @@ export abstract class SqlStore implements SqlRunner {
   }
 
   async setPaymentCustomerRef(customerId: string, ref: string): Promise<void> {
-    await this.run('UPDATE customers SET payment_customer_ref = ? WHERE id = ?', [ref, customerId]);
+    await this.run(`UPDATE customers SET payment_customer_ref = ?${this.dialect.bumpVersion} WHERE id = ?`, [ref, customerId]);
   }
 
   async setCustomerAlerts(customerId: string, alerts: Partial<AlertSettings> | null): Promise<void> {
-    await this.run('UPDATE customers SET alerts = ? WHERE id = ?', [alerts ? JSON.stringify(alerts) : null, customerId]);
+    // The version moves: a write decided on the customer as it was (PostgreSQL's kept state) is decided again.
+    await this.run(`UPDATE customers SET alerts = ?${this.dialect.bumpVersion} WHERE id = ?`, [alerts ? JSON.stringify(alerts) : null, customerId]);
   }
 
   /** Creates or updates a tool, and records a price history line when its price changes, in one transaction. */

@@ -42,9 +42,9 @@ describe('generic plans of the write engine on an empty database', () => {
     await client.connect();
     try {
       await client.query('SET plan_cache_mode = force_generic_plan');
-      await client.query(`PREPARE snapshot(text, text[], text[], bigint, text[], text[], text[], bigint[], text[]) AS ${SNAPSHOT_SQL}`);
+      await client.query(`PREPARE snapshot(text, text[], text[], bigint, text[], text[], text[], bigint[], text[], integer) AS ${SNAPSHOT_SQL}`);
       const explained = await client.query(
-        "EXPLAIN EXECUTE snapshot('u1', ARRAY['gen_1'], ARRAY['grt_1'], 0, ARRAY['generation:gen_1'], ARRAY['pro'], ARRAY['pur_1'], ARRAY[0, 1]::bigint[], ARRAY['m1'])",
+        "EXPLAIN EXECUTE snapshot('u1', ARRAY['gen_1'], ARRAY['grt_1'], 0, ARRAY['generation:gen_1'], ARRAY['pro'], ARRAY['pur_1'], ARRAY[0, 1]::bigint[], ARRAY['m1'], 256)",
       );
       const plan = explained.rows.map((r) => r['QUERY PLAN']).join('\n');
       // The plan is the generic one (its parameters unbound), and it names the tables it reads.

@@ -7,6 +7,13 @@
 CREATE OR REPLACE FUNCTION purse_apply(p_customer text, p_version bigint, p_changes jsonb) RETURNS boolean
 LANGUAGE plpgsql AS $$
 BEGIN
+  -- A write decided on plans read before this call (the write engine's kept state) holds only
+  -- while their rows are as they were then; checked before anything is written.
+  IF p_changes ? 'plans' AND EXISTS (
+       SELECT 1 FROM jsonb_each(p_changes->'plans') e LEFT JOIN plans p ON p.id = e.key
+        WHERE p.id IS NULL OR to_jsonb(p) <> e.value) THEN
+    RETURN false;
+  END IF;
   -- The customer's open holds move with its version, in the same statement.
   UPDATE customers SET version = version + 1, in_flight = in_flight + coalesce((p_changes->>'inFlightDelta')::integer, 0)
    WHERE id = p_customer AND version = p_version;
