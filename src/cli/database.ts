@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 import { loadMigrations, loadRepeatable, migrationStatus, type MigrationStatus } from '../store/migrations.js';
 import { openStore, sqlitePath } from '../store/open-store.js';
 import { backupSqlite, BackupError, restoreSqlite, type BackupSummary } from '../store/sqlite/sqlite-backup.js';
+import { distribute, NotCitusError } from '../store/postgres/distribute.js';
+import type { PostgresStore } from '../store/postgres/postgres-store.js';
 import type { Store } from '../store/store.js';
 import { CliError, type CliIo } from './context.js';
 
@@ -117,4 +119,26 @@ async function sqliteOp<T>(op: () => Promise<T>): Promise<T> {
 
 function describe(s: BackupSummary): string {
   return `${s.customers} customers, ${s.ledgerEntries} ledger entries, ${s.bytes} bytes, schema at migration ${s.schemaVersion}`;
+}
+
+/**
+ * `purse distribute`: lays a migrated PostgreSQL database out on Citus (run it
+ * against the coordinator, after `purse migrate`). Idempotent: run again, it
+ * only lists what is already distributed.
+ */
+export async function distributeCommand(url: string, io: CliIo): Promise<number> {
+  if (url.startsWith('sqlite:')) throw new CliError('distribute needs PostgreSQL with Citus; SQLite runs on one machine');
+  const store = await openStore(url, { migrate: false });
+  try {
+    const pending = migrationStatus(await store.appliedMigrations(), loadMigrations('postgres')).pending;
+    if (pending.length > 0) throw new CliError(`${pending.length} migrations are pending: run \`purse migrate\` first`);
+    const steps = await distribute((store as PostgresStore).pool).catch((err: unknown) => {
+      throw err instanceof NotCitusError ? new CliError(err.message) : err;
+    });
+    for (const s of steps) io.out(`${s.done === 'now' ? 'made' : 'already'} ${s.as === 'function' ? 'a distributed function' : `a ${s.as} table`}: ${s.name}`);
+    io.out(`${steps.filter((s) => s.done === 'now').length} done now, ${steps.filter((s) => s.done === 'already').length} already in place.`);
+    return 0;
+  } finally {
+    await store.close();
+  }
 }

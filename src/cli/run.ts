@@ -4,7 +4,7 @@ import { catalogCommand } from './catalog.js';
 import { CliError, describeDatabase, openService, type CliIo } from './context.js';
 import { grantCommand, voidCommand } from './credits.js';
 import { customersCommand } from './customers.js';
-import { backupCommand, ledgerCheck, migrateCommand, restoreCommand } from './database.js';
+import { backupCommand, distributeCommand, ledgerCheck, migrateCommand, restoreCommand } from './database.js';
 import { keysCommand } from './keys.js';
 
 export const USAGE = `Usage: purse COMMAND
@@ -19,6 +19,7 @@ export const USAGE = `Usage: purse COMMAND
   backup FILE                      consistent copy of a live SQLite database
   restore FILE [--force]           put a SQLite backup back (server stopped)
   migrate [--status] [--json]      apply pending migrations, or list applied and pending ones
+  distribute                       lay a migrated PostgreSQL database out on Citus (coordinator; idempotent)
   catalog diff FILE [--json]       what applying a catalog file would change
   catalog apply FILE [--json]      apply it; what it no longer names is deactivated
 The database is PURSE_DATABASE_URL (default sqlite:./data/purse.db).`;
@@ -41,6 +42,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (command === 'backup') return await backupCommand(url, io, args);
     if (command === 'restore') return await restoreCommand(url, io, args);
     if (command === 'migrate') return await migrateCommand(url, io, args);
+    if (command === 'distribute') return await distributeCommand(url, io);
     const run = commands[command === 'ledger-check' ? 'ledger' : command];
     if (!run) throw new CliError(`unknown command ${command}\n${USAGE}`, 2);
     if (command === 'ledger' && args[0] !== 'check') throw new CliError('ledger takes check', 2);

@@ -76,7 +76,7 @@ export async function reserve(ctx: ServiceContext, input: ReserveInput): Promise
   const now = ctx.clock.now();
   const refundTerms: RefundTerms = { policy: resolvePolicy(ctx.refundPolicy, tool.refundPolicy), reportWindowHours: tool.reportWindowHours ?? DEFAULT_REPORT_WINDOW_HOURS };
   const generationIds = input.retryOf && input.retryOf !== id ? [id, input.retryOf] : [id];
-  const load = { now, generationIds, idempotencyKey: key, ...(memberId !== undefined ? { memberId } : {}) };
+  const load = { now, generationIds, newGenerationId: id, idempotencyKey: key, ...(memberId !== undefined ? { memberId } : {}) };
   const answer = await ctx.store.transact<Answer<Generation> | { refused: PurseError }>(input.customerId, load, (snapshot) => {
     const work = begin(snapshot, input.customerId, now, ctx.alerts);
     const again = replayed<Generation>(work, snapshot, key, hash);

@@ -103,7 +103,7 @@ export function compareWithLedger(input: AuditInput): AuditReport {
 }
 
 /** SQL that picks entries whose deltas disagree with their type, or holds that move money; the same in both dialects. */
-export const MALFORMED_ENTRIES_SQL = `
+export const MALFORMED_ENTRIES_SQL = `/* cross-shard: the ledger check reads every customer */ 
   SELECT id, type, amount, available_delta, reserved_delta, money FROM ledger_entries
   WHERE (money <> 0 AND type IN ('reserve', 'release'))
      OR available_delta <> amount * CASE type WHEN 'grant' THEN 1 WHEN 'release' THEN 1 WHEN 'refund' THEN 1

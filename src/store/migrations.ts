@@ -74,3 +74,46 @@ export function migrationStatus(
     pendingFunctions: functions.known.filter((f) => functions.applied.get(f.name) !== f.checksum).map((f) => f.name),
   };
 }
+
+/**
+ * A SQL file's statements, one each, without their `;` — so a migration runs one
+ * statement at a time (Citus refuses several in one query). Quotes, comments and
+ * dollar-quoted bodies (`$$ … $$`, a plpgsql function) are kept whole.
+ *
+ * @example splitStatements("CREATE TABLE a (x int); -- a;\nSELECT ';'") // ['CREATE TABLE a (x int)', "-- a;\nSELECT ';'"]
+ */
+export function splitStatements(sql: string): string[] {
+  const statements: string[] = [];
+  let start = 0;
+  let i = 0;
+  const push = (end: number) => {
+    const text = sql.slice(start, end).trim();
+    // A piece with nothing but comments is no statement.
+    if (text.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '').trim() !== '') statements.push(text);
+  };
+  while (i < sql.length) {
+    const c = sql[i]!;
+    if (c === '-' && sql[i + 1] === '-') {
+      const end = sql.indexOf('\n', i);
+      i = end < 0 ? sql.length : end + 1;
+    } else if (c === '/' && sql[i + 1] === '*') {
+      const end = sql.indexOf('*/', i + 2);
+      i = end < 0 ? sql.length : end + 2;
+    } else if (c === "'" || c === '"') {
+      let j = i + 1;
+      while (j < sql.length && !(sql[j] === c && sql[j + 1] !== c)) j += sql[j] === c ? 2 : 1;
+      i = j + 1;
+    } else if (c === '$' && /^\$(?:[A-Za-z_]\w*)?\$/.test(sql.slice(i))) {
+      const tag = /^\$(?:[A-Za-z_]\w*)?\$/.exec(sql.slice(i))![0];
+      const end = sql.indexOf(tag, i + tag.length);
+      i = end < 0 ? sql.length : end + tag.length;
+    } else if (c === ';') {
+      push(i);
+      start = ++i;
+    } else {
+      i++;
+    }
+  }
+  push(sql.length);
+  return statements;
+}

@@ -109,7 +109,7 @@ export abstract class SqlStore implements SqlRunner {
     const like = `%${query.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
     return (
       await this.all(
-        `SELECT * FROM customers WHERE lower(id) LIKE ? ESCAPE '\\' OR lower(email) LIKE ? ESCAPE '\\' OR lower(name) LIKE ? ESCAPE '\\'
+        `/* cross-shard: the operator’s search, bounded by its limit */ SELECT * FROM customers WHERE lower(id) LIKE ? ESCAPE '\\' OR lower(email) LIKE ? ESCAPE '\\' OR lower(name) LIKE ? ESCAPE '\\'
          ORDER BY updated_at DESC LIMIT ?`,
         [like, like, like, limit],
       )
@@ -126,15 +126,16 @@ export abstract class SqlStore implements SqlRunner {
   }
 
   async pendingTopUps(limit: number): Promise<Purchase[]> {
-    return (await this.all(`SELECT * FROM purchases WHERE auto_top_up = ${this.dialect.true} AND status = 'pending' AND payment_ref IS NULL ORDER BY created_at LIMIT ?`, [limit])).map(rows.toPurchase);
+    return (await this.all(`/* cross-shard: the top-up worker’s search for pending payments, bounded by its limit */ SELECT * FROM purchases WHERE auto_top_up = ${this.dialect.true} AND status = 'pending' AND payment_ref IS NULL ORDER BY created_at LIMIT ?`, [limit])).map(rows.toPurchase);
   }
 
   async setPaymentCustomerRef(customerId: string, ref: string): Promise<void> {
-    await this.run('UPDATE customers SET payment_customer_ref = ? WHERE id = ?', [ref, customerId]);
+    await this.run(`UPDATE customers SET payment_customer_ref = ?${this.dialect.bumpVersion} WHERE id = ?`, [ref, customerId]);
   }
 
   async setCustomerAlerts(customerId: string, alerts: Partial<AlertSettings> | null): Promise<void> {
-    await this.run('UPDATE customers SET alerts = ? WHERE id = ?', [alerts ? JSON.stringify(alerts) : null, customerId]);
+    // The version moves: a write decided on the customer as it was (PostgreSQL's kept state) is decided again.
+    await this.run(`UPDATE customers SET alerts = ?${this.dialect.bumpVersion} WHERE id = ?`, [alerts ? JSON.stringify(alerts) : null, customerId]);
   }
 
   /** Creates or updates a tool, and records a price history line when its price changes, in one transaction. */
@@ -220,21 +221,6 @@ export abstract class SqlStore implements SqlRunner {
     return r ? rows.toSubscription(r) : null;
   }
 
-  async findSubscriptionByRef(providerRef: string): Promise<Subscription | null> {
-    const r = await this.one('SELECT * FROM subscriptions WHERE provider_ref = ? LIMIT 1', [providerRef]);
-    return r ? rows.toSubscription(r) : null;
-  }
-
-  async getPurchase(id: string): Promise<Purchase | null> {
-    const r = await this.one('SELECT * FROM purchases WHERE id = ? LIMIT 1', [id]);
-    return r ? rows.toPurchase(r) : null;
-  }
-
-  async findPurchaseByRef(ref: string): Promise<Purchase | null> {
-    const r = await this.one('SELECT * FROM purchases WHERE provider_ref = ? OR payment_ref = ? LIMIT 1', [ref, ref]);
-    return r ? rows.toPurchase(r) : null;
-  }
-
   async listPurchases(customerId: string, page: Page): Promise<Purchase[]> {
     return (await this.newestFirst('purchases', customerId, page)).map(rows.toPurchase);
   }
@@ -280,7 +266,7 @@ export abstract class SqlStore implements SqlRunner {
 
   async reportSpendByMember(from: number, to: number) {
     const list = await this.all(
-      `SELECT g.customer_id, g.member_id, MAX(m.name) AS name, COUNT(*) AS n, CAST(SUM(g.charged) AS BIGINT) AS charged, CAST(SUM(g.refunded) AS BIGINT) AS refunded
+      `/* cross-shard: a report over every team */ SELECT g.customer_id, g.member_id, MAX(m.name) AS name, COUNT(*) AS n, CAST(SUM(g.charged) AS BIGINT) AS charged, CAST(SUM(g.refunded) AS BIGINT) AS refunded
          FROM generations g LEFT JOIN members m ON m.customer_id = g.customer_id AND m.member_id = g.member_id
         WHERE g.member_id IS NOT NULL AND g.created_at >= ? AND g.created_at < ? GROUP BY g.customer_id, g.member_id`,
       [from, to],
@@ -293,11 +279,6 @@ export abstract class SqlStore implements SqlRunner {
       charged: Number(r.charged),
       refunded: Number(r.refunded),
     }));
-  }
-
-  async findGrant(id: string): Promise<Grant | null> {
-    const r = await this.one('SELECT * FROM grants WHERE id = ? LIMIT 1', [id]);
-    return r ? rows.toGrant(r) : null;
   }
 
   async listGrants(customerId: string): Promise<Grant[]> {
@@ -319,7 +300,7 @@ export abstract class SqlStore implements SqlRunner {
   /** A cross-customer job (the sweep's search): every customer with a hold, grant, period or announcement due. */
   async dueCustomers(now: number, limit: number): Promise<string[]> {
     const list = await this.all(
-      `SELECT customer_id FROM generations WHERE status = 'reserved' AND hold_until <= ?
+      `/* cross-shard: the sweep’s search for due customers, bounded by its limit */ SELECT customer_id FROM generations WHERE status = 'reserved' AND hold_until <= ?
        UNION SELECT customer_id FROM grants WHERE remaining > 0 AND voided_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ?
        UNION SELECT customer_id FROM subscriptions WHERE status = 'active' AND driven_by = 'purse' AND current_period_end <= ?
        UNION SELECT customer_id FROM grants WHERE warn_at IS NOT NULL AND warn_at <= ? AND remaining > 0 AND voided_at IS NULL
@@ -331,7 +312,7 @@ export abstract class SqlStore implements SqlRunner {
 
   async reportLedgerByDay(from: number, to: number) {
     const list = await this.all(
-      `SELECT created_at / 86400000 AS day, type, CAST(SUM(amount) AS BIGINT) AS amount FROM ledger_entries
+      `/* cross-shard: a report over every customer */ SELECT created_at / 86400000 AS day, type, CAST(SUM(amount) AS BIGINT) AS amount FROM ledger_entries
         WHERE created_at >= ? AND created_at < ? GROUP BY created_at / 86400000, type ORDER BY 1`,
       [from, to],
     );
@@ -341,7 +322,7 @@ export abstract class SqlStore implements SqlRunner {
   async reportMoneyByDay(from: number, to: number, currency: string) {
     // The line of a void is a refund when its grant's payment was refunded (domain/money.ts, moneyLine).
     const list = await this.all(
-      `SELECT CASE WHEN e.created_at < ? THEN -1 ELSE e.created_at / 86400000 END AS day,
+      `/* cross-shard: a report over every customer */ SELECT CASE WHEN e.created_at < ? THEN -1 ELSE e.created_at / 86400000 END AS day,
               CASE WHEN e.type = 'grant' THEN 'paidIn' WHEN e.type = 'charge' THEN 'revenue' WHEN e.type = 'refund' THEN 'reversed'
                    WHEN e.type = 'void' AND g.refunded = 1 THEN 'refunds' ELSE 'breakage' END AS line,
               CAST(SUM(e.money) AS BIGINT) AS money
@@ -355,7 +336,7 @@ export abstract class SqlStore implements SqlRunner {
 
   async reportGenerationsByTool(from: number, to: number) {
     const list = await this.all(
-      `SELECT tool_id, status, COUNT(*) AS n, CAST(SUM(charged) AS BIGINT) AS charged, CAST(SUM(refunded) AS BIGINT) AS refunded FROM generations
+      `/* cross-shard: a report over every customer */ SELECT tool_id, status, COUNT(*) AS n, CAST(SUM(charged) AS BIGINT) AS charged, CAST(SUM(refunded) AS BIGINT) AS refunded FROM generations
         WHERE created_at >= ? AND created_at < ? GROUP BY tool_id, status`,
       [from, to],
     );
@@ -365,12 +346,12 @@ export abstract class SqlStore implements SqlRunner {
   async reportOutstanding(now: number) {
     const bySource = (
       await this.all(
-        `SELECT source, CAST(SUM(remaining) AS BIGINT) AS available FROM grants
+        `/* cross-shard: a report over every customer */ SELECT source, CAST(SUM(remaining) AS BIGINT) AS available FROM grants
           WHERE remaining > 0 AND voided_at IS NULL AND (expires_at IS NULL OR expires_at > ?) GROUP BY source ORDER BY source`,
         [now],
       )
     ).map((r) => ({ source: r.source as Grant['source'], available: Number(r.available) }));
-    const held = await this.one("SELECT CAST(COALESCE(SUM(cost), 0) AS BIGINT) AS reserved FROM generations WHERE status = 'reserved'");
+    const held = await this.one("/* cross-shard: a report over every customer */ SELECT CAST(COALESCE(SUM(cost), 0) AS BIGINT) AS reserved FROM generations WHERE status = 'reserved'");
     return { bySource, reserved: Number(held!.reserved) };
   }
 
@@ -379,12 +360,12 @@ export abstract class SqlStore implements SqlRunner {
     return this.inReadSnapshot(async (tx) => {
       const num = (v: unknown) => Number(v);
       return compareWithLedger({
-        grants: (await tx.all('SELECT customer_id, id, amount, remaining, paid, currency, consumed, refunded FROM grants')).map((r) => ({
+        grants: (await tx.all('/* cross-shard: the ledger check reads every customer */ SELECT customer_id, id, amount, remaining, paid, currency, consumed, refunded FROM grants')).map((r) => ({
           customerId: r.customer_id as string, id: r.id as string, amount: num(r.amount), remaining: num(r.remaining),
           paid: num(r.paid), currency: (r.currency as string | null) ?? null, consumed: num(r.consumed), refunded: num(r.refunded) === 1,
         })),
         ledgerByGrant: (
-          await tx.all(`SELECT customer_id, grant_id, CAST(SUM(available_delta) AS BIGINT) AS available,
+          await tx.all(`/* cross-shard: the ledger check reads every customer */ SELECT customer_id, grant_id, CAST(SUM(available_delta) AS BIGINT) AS available,
                           CAST(SUM(CASE WHEN type = 'grant' THEN amount ELSE 0 END) AS BIGINT) AS granted,
                           CAST(SUM(CASE WHEN type = 'grant' THEN 1 ELSE 0 END) AS BIGINT) AS grant_entries,
                           CAST(SUM(CASE type WHEN 'charge' THEN amount WHEN 'refund' THEN -amount WHEN 'expire' THEN amount WHEN 'void' THEN amount ELSE 0 END) AS BIGINT) AS consumed,
@@ -397,15 +378,15 @@ export abstract class SqlStore implements SqlRunner {
           customerId: r.customer_id as string, grantId: r.grant_id as string, available: num(r.available), granted: num(r.granted), grantEntries: num(r.grant_entries),
           consumed: num(r.consumed), paidIn: num(r.paid_in), revenue: num(r.revenue), expired: num(r.expired), voided: num(r.voided),
         })),
-        generations: (await tx.all('SELECT customer_id, id, status, cost, charged, refunded FROM generations')).map((r) => ({
+        generations: (await tx.all('/* cross-shard: the ledger check reads every customer */ SELECT customer_id, id, status, cost, charged, refunded FROM generations')).map((r) => ({
           customerId: r.customer_id as string, id: r.id as string, status: r.status as Generation['status'], cost: num(r.cost), charged: num(r.charged), refunded: num(r.refunded),
         })),
         ledgerByGeneration: (
-          await tx.all(`SELECT customer_id, generation_id, CAST(SUM(reserved_delta) AS BIGINT) AS reserved,
+          await tx.all(`/* cross-shard: the ledger check reads every customer */ SELECT customer_id, generation_id, CAST(SUM(reserved_delta) AS BIGINT) AS reserved,
                           CAST(SUM(CASE type WHEN 'charge' THEN amount WHEN 'refund' THEN -amount ELSE 0 END) AS BIGINT) AS spent
                         FROM ledger_entries WHERE generation_id IS NOT NULL GROUP BY customer_id, generation_id`)
         ).map((r) => ({ customerId: r.customer_id as string, generationId: r.generation_id as string, reserved: num(r.reserved), spent: num(r.spent) })),
-        entries: num((await tx.all('SELECT COUNT(*) AS n FROM ledger_entries'))[0]!.n),
+        entries: num((await tx.all('/* cross-shard: the ledger check reads every customer */ SELECT COUNT(*) AS n FROM ledger_entries'))[0]!.n),
         malformedEntries: (await tx.all(MALFORMED_ENTRIES_SQL)).map((r) => ({
           id: num(r.id), type: r.type as string, amount: num(r.amount), availableDelta: num(r.available_delta), reservedDelta: num(r.reserved_delta), money: num(r.money),
         })),
@@ -456,12 +437,12 @@ export abstract class SqlStore implements SqlRunner {
     }
     // A cross-customer read (the operator's feed of every customer), by id: ids sort by time.
     return (
-      await this.all('SELECT * FROM events WHERE (CAST(? AS TEXT) IS NULL OR type = ?) AND id < ? ORDER BY id DESC LIMIT ?', [type, type, c ? c.id : '~', page.limit])
+      await this.all('/* cross-shard: the operator’s feed of every customer, bounded by its page */ SELECT * FROM events WHERE (CAST(? AS TEXT) IS NULL OR type = ?) AND id < ? ORDER BY id DESC LIMIT ?', [type, type, c ? c.id : '~', page.limit])
     ).map(rows.toEvent);
   }
 
   async getEvent(id: string): Promise<PurseEvent | null> {
-    const r = await this.one('SELECT * FROM events WHERE id = ? LIMIT 1', [id]);
+    const r = await this.one('/* cross-shard: an event named by id alone (operator API, delivery worker), one row */ SELECT * FROM events WHERE id = ? LIMIT 1', [id]);
     return r ? rows.toEvent(r) : null;
   }
 
@@ -504,7 +485,7 @@ export abstract class SqlStore implements SqlRunner {
       const events = new Map<string, PurseEvent>();
       for (const d of due) {
         if (events.has(d.eventId)) continue;
-        const r = await tx.all('SELECT * FROM events WHERE id = ? LIMIT 1', [d.eventId]);
+        const r = await tx.all('/* cross-shard: an event named by id alone (operator API, delivery worker), one row */ SELECT * FROM events WHERE id = ? LIMIT 1', [d.eventId]);
         if (r[0]) events.set(d.eventId, rows.toEvent(r[0]));
       }
       if (due.length >= limit) return { deliveries: due, events, dispatched: 0 };
@@ -513,7 +494,7 @@ export abstract class SqlStore implements SqlRunner {
       const endpoints = (await tx.all(W.enabledEndpoints)).map(toEndpoint);
       const take = endpoints.length === 0 ? MAX_EVENTS_MARKED : limit - due.length;
       const columns = endpoints.length === 0 ? 'customer_id, seq' : '*';
-      const fresh = await tx.all(`SELECT ${columns} FROM events WHERE dispatched = 0 ORDER BY created_at LIMIT ?${this.dialect.skipLocked()}`, [take]);
+      const fresh = await tx.all(`/* cross-shard: the delivery worker’s outbox, bounded by its batch */ SELECT ${columns} FROM events WHERE dispatched = 0 ORDER BY created_at LIMIT ?${this.dialect.skipLocked()}`, [take]);
       const made: WebhookDelivery[] = [];
       if (endpoints.length > 0) {
         for (const r of fresh) {

@@ -56,6 +56,12 @@ export interface CustomerLoad {
   /** Plans to load besides the subscription's current and pending ones. */
   planIds?: readonly string[];
   idempotencyKey?: string;
+  /**
+   * A generation the write creates, named in `generationIds` to be refused if taken:
+   * a store may presume it free (with the write's idempotency key) and let its
+   * unique keys refuse a duplicate, deciding again on what it then reads.
+   */
+  newGenerationId?: string;
   /** A team member the write spends as (issue 15): its row is loaded, and the spend windows with it. */
   memberId?: string;
 }
@@ -162,6 +168,8 @@ export interface WriteStats {
   writes: number;
   /** Decisions made again because another process wrote the customer first (PostgreSQL). */
   conflicts: number;
+  /** Writes decided on the state the write engine kept instead of a snapshot read for them (PostgreSQL). */
+  fromKeptState?: number;
 }
 
 /** What an adapter can do, so the service asks rather than checks which one it is. */

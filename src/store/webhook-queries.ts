@@ -19,7 +19,7 @@ export const WEBHOOK_SQL = {
   enabledEndpoints: "SELECT * FROM webhook_endpoints WHERE status = 'enabled'",
   deleteEndpoint: 'DELETE FROM webhook_endpoints WHERE id = ?',
   dropPendingOf: "DELETE FROM webhook_deliveries WHERE endpoint_id = ? AND status = 'pending'",
-  anyUndispatched: 'SELECT 1 AS x FROM events WHERE dispatched = 0 LIMIT 1',
+  anyUndispatched: '/* cross-shard: the delivery worker’s look for new events, one row */ SELECT 1 AS x FROM events WHERE dispatched = 0 LIMIT 1',
   /** Is any delivery to an enabled endpoint due and held by no worker? */
   anyDue: `SELECT 1 AS x FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
     WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.locked_until IS NULL OR d.locked_until <= ?) AND e.status = 'enabled' LIMIT 1`,

@@ -1,10 +1,12 @@
 import pg from 'pg';
-import type { Generation, Grant, Purchase } from '../../domain/types.js';
+import type { Customer, Generation, Grant, Purchase, Subscription } from '../../domain/types.js';
 import { windowKey, windowStarts, type SpendWindow } from '../../domain/limits.js';
 import { RowChanges } from '../row-changes.js';
 import * as rows from '../rows.js';
 import type { CustomerChanges, CustomerLoad, CustomerSnapshot, Decision, IdempotencyRecord, WriteStats } from '../store.js';
+import { isHoldDue } from '../../domain/expiry.js';
 import { checkout } from './checkout.js';
+import { covers, CustomerCache, MAX_CACHED_HOLDS, type CachedCustomer } from './customer-cache.js';
 
 type Row = Record<string, unknown>;
 
@@ -12,14 +14,17 @@ type Row = Record<string, unknown>;
  * One statement that reads everything a customer-scoped write needs: the customer
  * (with its version), live grants, the generations named and the holds that ran
  * out, the grants those generations used, the idempotency record, the
- * subscription with its plans, and the purchases named.
+ * subscription with its plans, and the purchases named. Every table it reads is
+ * filtered by the customer (or is a catalog table), so on Citus it is one
+ * single-shard (router) query. A generation id another customer holds is not
+ * looked for here: purse_apply's insert into generation_ids refuses it, and the
+ * write is decided again with {@link FOREIGN_GENERATIONS_SQL} (the slow path).
  */
-const SNAPSHOT_SQL = `
+export const SNAPSHOT_SQL = `
 WITH gens AS (
-  -- A generation named by id is found through its owner, whichever customer that is.
-  SELECT g.* FROM generation_ids r JOIN generations g ON g.customer_id = r.customer_id AND g.id = r.id WHERE r.id = ANY($2::text[])
-  UNION
-  SELECT * FROM generations WHERE customer_id = $1 AND status = 'reserved' AND hold_until <= $4
+  -- Every open hold while the customer has few ($10), so the write engine can keep them (customer-cache.ts).
+  SELECT * FROM generations WHERE customer_id = $1
+     AND (id = ANY($2::text[]) OR (status = 'reserved' AND (hold_until <= $4 OR (SELECT in_flight FROM customers WHERE id = $1) <= $10)))
 ), sub AS (
   SELECT * FROM subscriptions WHERE customer_id = $1
 ), c AS (
@@ -27,6 +32,7 @@ WITH gens AS (
 )
 SELECT
   (SELECT row_to_json(c) FROM c) AS customer,
+  (SELECT in_flight <= $10 FROM c) AS all_holds,
   (SELECT coalesce(json_agg(g), '[]') FROM grants g
     WHERE g.customer_id = $1
       AND ((g.remaining > 0 AND g.voided_at IS NULL) OR g.id = ANY($3::text[])
@@ -36,7 +42,7 @@ SELECT
   (SELECT row_to_json(sub) FROM sub) AS subscription,
   (SELECT coalesce(json_agg(p), '[]') FROM plans p
     WHERE p.id = ANY($6::text[]) OR p.id IN (SELECT plan_id FROM sub UNION SELECT pending_plan_id FROM sub)) AS plans,
-  (SELECT coalesce(json_agg(p), '[]') FROM purchases p WHERE p.id = ANY($7::text[])) AS purchases,
+  (SELECT coalesce(json_agg(p), '[]') FROM purchases p WHERE p.customer_id = $1 AND p.id = ANY($7::text[])) AS purchases,
   -- Spend windows only while limits are in force (the customer's own or its active plan's), or a
   -- generation being settled was counted in them: a customer without limits reads nothing more.
   -- A member's reservation (issue 15) is always counted, so naming a member loads them too.
@@ -47,6 +53,11 @@ SELECT
        THEN (SELECT coalesce(json_agg(w), '[]') FROM spend_windows w WHERE w.customer_id = $1 AND w.window_start = ANY($8::bigint[]))
   END AS spend_windows,
   (SELECT coalesce(json_agg(m), '[]') FROM members m WHERE m.customer_id = $1 AND m.member_id = ANY($9::text[])) AS members`;
+
+/** Which other customers hold the generation ids a write names: the routed lookup, one shard per id. */
+const FOREIGN_OWNERS_SQL = 'SELECT id, customer_id FROM generation_ids WHERE id = ANY($1::text[]) AND customer_id <> $2 /* cross-shard: the slow path of a taken generation id, bounded by the ids one batch names */';
+/** One other customer's generations by id, read on that customer's shard. */
+const FOREIGN_GENERATIONS_SQL = 'SELECT * FROM generations WHERE customer_id = $1 AND id = ANY($2::text[])';
 
 const APPLY_SQL = 'SELECT purse_apply($1, $2, $3::jsonb) AS ok';
 
@@ -60,9 +71,16 @@ const APPLY_SQL = 'SELECT purse_apply($1, $2, $3::jsonb) AS ok';
  */
 export class CustomerBatches {
   private readonly queues = new Map<string, CustomerQueue>();
-  private readonly stats: WriteStats = { commits: 0, writes: 0, conflicts: 0 };
+  private readonly stats: Required<WriteStats> = { commits: 0, writes: 0, conflicts: 0, fromKeptState: 0 };
 
-  constructor(private readonly pool: pg.Pool) {}
+  /**
+   * `cache`: the state kept of the customers this process writes, so that a write
+   * to one needs no snapshot (one round trip instead of two); null keeps none.
+   */
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly cache: CustomerCache | null = new CustomerCache(KEPT_CUSTOMERS),
+  ) {}
 
   /** How many writes each `purse_apply` carried, and how many decisions were made again. */
   writeStats(): WriteStats {
@@ -101,6 +119,10 @@ export class CustomerBatches {
 
   /** Decides and writes one batch; settles every write in it, never throws. */
   private async runBatch(customerId: string, batch: PendingWrite[]): Promise<void> {
+    if (await this.runOnKeptState(customerId, batch)) return;
+    // Set once purse_apply found a named generation id held by another customer: from then on the
+    // snapshot also reads the ids' owners, so the decision sees the id taken.
+    let idTaken = false;
     for (let attempt = 0; ; attempt++) {
       // After a few lost races, hold the customer's row lock so a hot customer cannot starve.
       const held = attempt >= 3 ? await checkout(this.pool) : null;
@@ -110,8 +132,8 @@ export class CustomerBatches {
           await client.query('BEGIN');
           await client.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [customerId]);
         }
-        const loaded = await this.snapshot(client ?? this.pool, customerId, mergeLoads(batch.map((w) => w.load)));
-        const { outcomes, changes } = decideInTurn(loaded, batch);
+        const loaded = await this.snapshot(client ?? this.pool, customerId, mergeLoads(batch.map((w) => w.load)), idTaken);
+        const { outcomes, changes, end } = decideInTurn(loaded, batch);
         let applied = true;
         if (loaded.version !== null && changes !== null) {
           const res = await (client ?? this.pool).query({ name: 'purse_apply', text: APPLY_SQL, values: [customerId, loaded.version, changes] });
@@ -129,6 +151,7 @@ export class CustomerBatches {
           this.stats.conflicts++;
           continue;
         }
+        if (loaded.version !== null) this.keep(customerId, loaded, end, changes === null ? loaded.version : loaded.version + 1);
         batch.forEach((w, i) => {
           const o = outcomes[i]!;
           if (o.ok) w.resolve(o.value);
@@ -139,7 +162,10 @@ export class CustomerBatches {
         if (client) await client.query('ROLLBACK').catch(() => {});
         // Another customer took a generation id between our snapshot and our write:
         // decide again on a snapshot that shows the id taken, so the write is refused.
-        if (isGenerationIdTaken(error) && attempt < MAX_ID_RACE_RETRIES) continue;
+        if (isGenerationIdTaken(error) && attempt < MAX_ID_RACE_RETRIES) {
+          idTaken = true;
+          continue;
+        }
         if (batch.length > 1) {
           // A database error in a batch: run each write alone, so only the one at fault fails.
           for (const w of batch) await this.runBatch(customerId, [w]);
@@ -153,12 +179,76 @@ export class CustomerBatches {
     }
   }
 
-  private async snapshot(db: pg.Pool | pg.PoolClient, customerId: string, load: MergedLoad): Promise<LoadedCustomer> {
+  /**
+   * The one-round-trip path: the batch decided on the state kept of the customer and
+   * written by one purse_apply call, checked there against the customer's version
+   * (and the plans' rows). False — nothing written, nothing answered — when the
+   * state does not cover the batch, when a write's answer would rest on something
+   * presumed rather than confirmed by the write (a refusal, an answer that writes
+   * nothing, a keyed write that does not write its key), or when the database has
+   * moved on (another process, a change outside the engine, a presumed-new id or
+   * key that was not): the batch is then decided on a snapshot, as without a state.
+   */
+  private async runOnKeptState(customerId: string, batch: PendingWrite[]): Promise<boolean> {
+    const entry = this.cache?.get(customerId);
+    if (!entry || !batch.every((w) => covers(entry, w.load))) return false;
+    const loaded = loadedFrom(customerId, entry, mergeLoads(batch.map((w) => w.load)));
+    const confirmed = batch.map((w) => ({
+      ...w,
+      decide: (s: CustomerSnapshot) => {
+        const decision = w.decide(s);
+        if (w.load.idempotencyKey !== undefined && decision.changes.idempotency?.key !== w.load.idempotencyKey) throw NOT_CONFIRMED;
+        return decision;
+      },
+    }));
+    const { outcomes, changes, end } = decideInTurn(loaded, confirmed);
+    if (changes === null || outcomes.some((o) => !o.ok)) return false;
+    let applied = false;
+    try {
+      applied = (await this.pool.query({ name: 'purse_apply', text: APPLY_SQL, values: [customerId, entry.version, changes] })).rows[0]?.ok === true;
+    } catch {
+      // Written nothing (one statement): the snapshot path decides again and reports what is wrong.
+    }
+    if (!applied) {
+      this.cache!.delete(customerId);
+      return false;
+    }
+    this.stats.commits++;
+    this.stats.writes += batch.length;
+    this.stats.fromKeptState += batch.length;
+    this.keep(customerId, loaded, end, entry.version + 1);
+    batch.forEach((w, i) => w.resolve((outcomes[i] as { ok: true; value: unknown }).value));
+    return true;
+  }
+
+  /** Keeps the customer as a batch left it at `version`, while its open holds are few and all known. */
+  private keep(customerId: string, loaded: LoadedCustomer, end: EndState, version: number): void {
+    if (!this.cache) return;
+    const holds = [...end.generations.values(), ...loaded.otherHolds].filter((g) => g.customerId === customerId && g.status === 'reserved');
+    if (!loaded.allHolds || !end.customer || holds.length > MAX_CACHED_HOLDS || holds.length !== (end.customer.inFlight ?? 0)) {
+      this.cache.delete(customerId);
+      return;
+    }
+    const drawnOn = new Set(holds.flatMap((g) => g.allocations.map((a) => a.grantId)));
+    this.cache.set(customerId, {
+      version,
+      customer: end.customer,
+      grants: new Map([...end.grants].filter(([id, g]) => (g.remaining > 0 && g.voidedAt === null) || drawnOn.has(id))),
+      generations: new Map(holds.map((g) => [g.id, g])),
+      subscription: end.subscription,
+      plans: loaded.plans,
+      planRows: loaded.planRows,
+      spendWindows: end.spendWindows,
+      windowStarts: new Set(end.spendWindows ? loaded.windowStarts : []),
+    });
+  }
+
+  private async snapshot(db: pg.Pool | pg.PoolClient, customerId: string, load: MergedLoad, idTaken: boolean): Promise<LoadedCustomer> {
     const r = (
       await db.query({
         name: 'purse_snapshot',
         text: SNAPSHOT_SQL,
-        values: [customerId, load.generationIds, load.grantIds, load.now, load.idempotencyKeys, load.planIds, load.purchaseIds, load.windowStarts, load.memberIds],
+        values: [customerId, load.generationIds, load.grantIds, load.now, load.idempotencyKeys, load.planIds, load.purchaseIds, load.windowStarts, load.memberIds, MAX_CACHED_HOLDS],
       })
     ).rows[0] as Record<string, any>;
     const idempotency = new Map<string, IdempotencyRecord>();
@@ -171,19 +261,41 @@ export class CustomerBatches {
         createdAt: Number(i.created_at),
       });
     }
+    // The open holds read beyond those named or due are kept aside: a decision sees what the
+    // snapshot promises (CustomerSnapshot), and the kept state gets them all.
+    const named = new Set(load.generationIds);
+    const read = (r.generations as Row[]).map(rows.toGeneration);
+    const generations = read.filter((g) => named.has(g.id) || isHoldDue(g, load.now));
+    const otherHolds = read.filter((g) => !named.has(g.id) && !isHoldDue(g, load.now));
+    if (idTaken && load.generationIds.length > 0) generations.push(...(await this.foreignGenerations(db, customerId, load.generationIds)));
     return {
       customerId,
       version: r.customer ? Number(r.customer.version) : null,
       customer: r.customer ? rows.toCustomer(r.customer) : null,
       grants: (r.grants as Row[]).map(rows.toGrant),
-      generations: (r.generations as Row[]).map(rows.toGeneration),
+      generations,
       idempotency,
       subscription: r.subscription ? rows.toSubscription(r.subscription) : null,
       plans: (r.plans as Row[]).map(rows.toPlan),
       purchases: (r.purchases as Row[]).map(rows.toPurchase),
       spendWindows: r.spend_windows ? (r.spend_windows as Row[]).map(rows.toSpendWindow) : null,
       members: (r.members as Row[]).map(rows.toMember),
+      planRows: Object.fromEntries((r.plans as Row[]).map((p) => [p.id as string, p])),
+      allHolds: r.all_holds === true,
+      otherHolds,
+      windowStarts: load.windowStarts,
     };
+  }
+
+  /** The generations among `ids` that other customers hold, each read on its owner's shard. */
+  private async foreignGenerations(db: pg.Pool | pg.PoolClient, customerId: string, ids: string[]): Promise<Generation[]> {
+    const owners = new Map<string, string[]>();
+    for (const r of (await db.query(FOREIGN_OWNERS_SQL, [ids, customerId])).rows) {
+      owners.set(r.customer_id, [...(owners.get(r.customer_id) ?? []), r.id]);
+    }
+    const found: Generation[] = [];
+    for (const [owner, theirs] of owners) found.push(...(await db.query(FOREIGN_GENERATIONS_SQL, [owner, theirs])).rows.map(rows.toGeneration));
+    return found;
   }
 
 }
@@ -202,6 +314,37 @@ interface CustomerQueue {
 
 /** The most writes one `purse_apply` call carries. */
 const MAX_BATCH = 128;
+
+/** How many customers' state the write engine keeps (each: its live grants and open holds). */
+const KEPT_CUSTOMERS = 10_000;
+
+/** A write decided on kept state whose answer the write itself would not confirm. */
+const NOT_CONFIRMED = new Error('decided again on a snapshot');
+
+/** The kept state as the snapshot `load` would read, in copies a decision may change freely. */
+function loadedFrom(customerId: string, entry: CachedCustomer, load: MergedLoad): LoadedCustomer {
+  const named = new Set(load.generationIds);
+  const holds = [...entry.generations.values()];
+  const shown = (g: Generation) => named.has(g.id) || isHoldDue(g, load.now);
+  return {
+    customerId,
+    version: entry.version,
+    customer: { ...entry.customer },
+    grants: [...entry.grants.values()].map((g) => ({ ...g })),
+    generations: holds.filter(shown).map((g) => ({ ...g, allocations: [...g.allocations] })),
+    otherHolds: holds.filter((g) => !shown(g)),
+    idempotency: new Map(),
+    subscription: entry.subscription ? { ...entry.subscription } : null,
+    plans: entry.plans,
+    purchases: [],
+    spendWindows: entry.spendWindows ? entry.spendWindows.map((w) => ({ ...w })) : null,
+    members: [],
+    planRows: entry.planRows,
+    allHolds: true,
+    windowStarts: [...entry.windowStarts],
+    fromCache: true,
+  };
+}
 
 /** How often a batch is decided again after losing a generation id to another customer's write. */
 const MAX_ID_RACE_RETRIES = 3;
@@ -233,6 +376,16 @@ interface LoadedCustomer extends Omit<CustomerSnapshot, 'idempotency'> {
   customerId: string;
   version: number | null;
   idempotency: Map<string, IdempotencyRecord>;
+  /** The plans' rows as read (sent back by a write decided on them later, to check they are unchanged). */
+  planRows: Record<string, unknown>;
+  /** Whether every reserved generation of the customer was read (see MAX_CACHED_HOLDS). */
+  allHolds: boolean;
+  /** The open holds read besides those the writes name or that are due: not shown to the decisions. */
+  otherHolds: Generation[];
+  /** The window starts whose spend windows were read (when they were). */
+  windowStarts: readonly number[];
+  /** Decided on the engine's own state rather than a snapshot read now. */
+  fromCache?: boolean;
 }
 
 /** What a batch needs loaded: everything any of its writes needs, as of the latest of their times. */
@@ -257,7 +410,7 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  * gathers everything they changed into one `purse_apply` argument (null when
  * nothing changed). Rows changed twice are written once, as they ended.
  */
-function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes: Outcome[]; changes: string | null } {
+function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes: Outcome[]; changes: string | null; end: EndState } {
   const grants = new Map(loaded.grants.map((g) => [g.id, g]));
   const generations = new Map(loaded.generations.map((g) => [g.id, g]));
   const purchases = new Map(loaded.purchases.map((p) => [p.id, p]));
@@ -335,7 +488,14 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes
     !subscriptionChanged &&
     inFlightDelta === 0 &&
     customerChanged === null;
-  if (nothing) return { outcomes, changes: null };
+  const end: EndState = {
+    customer: customer ? { ...customer, inFlight: (customer.inFlight ?? 0) + inFlightDelta } : null,
+    grants,
+    generations,
+    subscription,
+    spendWindows: windows ? [...windows.values()] : null,
+  };
+  if (nothing) return { outcomes, changes: null, end };
   const changes = JSON.stringify({
     insertGrants: written.grants.inserted.map(rows.grantParams),
     updateGrants: written.grants.updated.map(rows.grantParams),
@@ -350,6 +510,17 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes
     spendWindows: [...writtenWindows.values()].map(rows.spendWindowParams),
     inFlightDelta,
     ...(customerChanged ? { customer: rows.customerParams(loaded.customerId, customerChanged) } : {}),
+    // A decision on plans read before this batch holds only while they are unchanged (purse_apply compares).
+    ...(loaded.fromCache && Object.keys(loaded.planRows).length > 0 ? { plans: loaded.planRows } : {}),
   });
-  return { outcomes, changes };
+  return { outcomes, changes, end };
+}
+
+/** The customer as a batch left it, had it been written. */
+interface EndState {
+  customer: Customer | null;
+  grants: Map<string, Grant>;
+  generations: Map<string, Generation>;
+  subscription: Subscription | null;
+  spendWindows: SpendWindow[] | null;
 }

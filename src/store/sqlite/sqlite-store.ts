@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Generation, Grant, Plan, Purchase } from '../../domain/types.js';
+import type { Generation, Grant, Plan, Purchase, Subscription } from '../../domain/types.js';
 import { hasLimits, windowStarts, type SpendWindow } from '../../domain/limits.js';
 import { loadMigrations } from '../migrations.js';
 import * as rows from '../rows.js';
@@ -263,6 +263,28 @@ export class SqliteStore extends SqlStore implements Store {
   async getGeneration(id: string): Promise<Generation | null> {
     const r = this.sql('SELECT * FROM generations WHERE id = ? LIMIT 1').get(id);
     return r ? rows.toGeneration(r) : null;
+  }
+
+  // Looked up by an id or a payment provider's reference alone: one database, so one read each
+  // (PostgreSQL goes through its routed lookups, so that on Citus each is one shard).
+  async findSubscriptionByRef(providerRef: string): Promise<Subscription | null> {
+    const r = await this.one('SELECT * FROM subscriptions WHERE provider_ref = ? LIMIT 1', [providerRef]);
+    return r ? rows.toSubscription(r) : null;
+  }
+
+  async getPurchase(id: string): Promise<Purchase | null> {
+    const r = await this.one('SELECT * FROM purchases WHERE id = ? LIMIT 1', [id]);
+    return r ? rows.toPurchase(r) : null;
+  }
+
+  async findPurchaseByRef(ref: string): Promise<Purchase | null> {
+    const r = await this.one('SELECT * FROM purchases WHERE provider_ref = ? OR payment_ref = ? LIMIT 1', [ref, ref]);
+    return r ? rows.toPurchase(r) : null;
+  }
+
+  async findGrant(id: string): Promise<Grant | null> {
+    const r = await this.one('SELECT * FROM grants WHERE id = ? LIMIT 1', [id]);
+    return r ? rows.toGrant(r) : null;
   }
 
   async readBalance(customerId: string, now: number) {

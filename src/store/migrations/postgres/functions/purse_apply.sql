@@ -7,6 +7,13 @@
 CREATE OR REPLACE FUNCTION purse_apply(p_customer text, p_version bigint, p_changes jsonb) RETURNS boolean
 LANGUAGE plpgsql AS $$
 BEGIN
+  -- A write decided on plans read before this call (the write engine's kept state) holds only
+  -- while their rows are as they were then; checked before anything is written.
+  IF p_changes ? 'plans' AND EXISTS (
+       SELECT 1 FROM jsonb_each(p_changes->'plans') e LEFT JOIN plans p ON p.id = e.key
+        WHERE p.id IS NULL OR to_jsonb(p) <> e.value) THEN
+    RETURN false;
+  END IF;
   -- The customer's open holds move with its version, in the same statement.
   UPDATE customers SET version = version + 1, in_flight = in_flight + coalesce((p_changes->>'inFlightDelta')::integer, 0)
    WHERE id = p_customer AND version = p_version;
@@ -22,6 +29,10 @@ BEGIN
   IF jsonb_array_length(p_changes->'insertGrants') > 0 THEN
     INSERT INTO grants ({{grants.insert}})
     SELECT {{grants.insert}} FROM jsonb_populate_recordset(NULL::grants, p_changes->'insertGrants');
+    -- The routed lookup of a grant named by id alone (POST /v1/grants/{id}/void).
+    INSERT INTO customer_refs (ref, customer_id)
+    SELECT 'grant:' || id, p_customer FROM jsonb_populate_recordset(NULL::grants, p_changes->'insertGrants')
+    ON CONFLICT (ref) DO NOTHING;
   END IF;
   IF jsonb_array_length(p_changes->'updateGrants') > 0 THEN
     UPDATE grants g SET {{grants.update=u}}
@@ -41,8 +52,13 @@ BEGIN
      WHERE g.customer_id = p_customer AND u.customer_id = p_customer AND g.id = u.id;
   END IF;
   IF jsonb_array_length(p_changes->'ledger') > 0 THEN
-    INSERT INTO ledger_entries ({{ledger_entries.insert}})
-    SELECT {{ledger_entries.insert}} FROM jsonb_populate_recordset(NULL::ledger_entries, p_changes->'ledger');
+    -- Numbered within the customer after its last entry, in the order the write lists them (the
+    -- version check above serializes the customer's writers): an order no shard move changes.
+    INSERT INTO ledger_entries (id, {{ledger_entries.insert}})
+    SELECT last.id + x.n, {{ledger_entries.insert:e}}
+      FROM (SELECT coalesce(max(id), 0) AS id FROM ledger_entries WHERE customer_id = p_customer) last,
+           jsonb_array_elements(p_changes->'ledger') WITH ORDINALITY AS x(entry, n),
+           jsonb_populate_record(NULL::ledger_entries, x.entry) AS e;
   END IF;
   IF jsonb_array_length(p_changes->'idempotency') > 0 THEN
     INSERT INTO idempotency_keys ({{idempotency_keys.insert}})
@@ -52,6 +68,11 @@ BEGIN
     INSERT INTO subscriptions ({{subscriptions.insert}})
     SELECT {{subscriptions.insert}} FROM jsonb_populate_recordset(NULL::subscriptions, p_changes->'subscription')
     ON CONFLICT (customer_id) DO UPDATE SET {{subscriptions.update=excluded}};
+    -- The routed lookup of a subscription named by its payment provider's reference.
+    INSERT INTO customer_refs (ref, customer_id)
+    SELECT 'subscription:' || provider_ref, p_customer FROM jsonb_populate_recordset(NULL::subscriptions, p_changes->'subscription')
+     WHERE provider_ref IS NOT NULL
+    ON CONFLICT (ref) DO NOTHING;
   END IF;
   IF jsonb_array_length(p_changes->'insertPurchases') > 0 THEN
     INSERT INTO purchases ({{purchases.insert}})
@@ -61,6 +82,16 @@ BEGIN
     UPDATE purchases p SET {{purchases.update=u}}
       FROM jsonb_populate_recordset(NULL::purchases, p_changes->'updatePurchases') u
      WHERE p.customer_id = p_customer AND u.customer_id = p_customer AND p.id = u.id;
+  END IF;
+  IF jsonb_array_length(p_changes->'insertPurchases') + jsonb_array_length(p_changes->'updatePurchases') > 0 THEN
+    -- The routed lookups of a purchase named by its id (a URL) or by its payment provider's references.
+    INSERT INTO customer_refs (ref, customer_id)
+    SELECT r.ref, p_customer
+      FROM (SELECT * FROM jsonb_populate_recordset(NULL::purchases, p_changes->'insertPurchases')
+            UNION ALL SELECT * FROM jsonb_populate_recordset(NULL::purchases, p_changes->'updatePurchases')) u,
+           LATERAL (VALUES ('purchase:' || u.id), ('payment:' || u.provider_ref), ('payment:' || u.payment_ref)) AS r(ref)
+     WHERE r.ref IS NOT NULL
+    ON CONFLICT (ref) DO NOTHING;
   END IF;
   IF jsonb_array_length(p_changes->'events') > 0 THEN
     -- Numbered after the customer's last event (the write sends 1, 2, 3 …); the version check above
