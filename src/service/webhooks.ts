@@ -96,6 +96,14 @@ export async function redeliver(ctx: ServiceContext, eventId: string, endpointId
   return deliveries;
 }
 
+/** A delivery's request as it will be sent. */
+interface Prepared {
+  delivery: WebhookDelivery;
+  url: URL;
+  headers: Record<string, string>;
+  body: string;
+}
+
 export interface DeliveryOptions {
   /** Renders an event as the API shows it: the body the receiver gets. */
   render: (event: PurseEvent) => unknown;
@@ -200,28 +208,28 @@ export function startDeliveryWorker(ctx: ServiceContext, opts: DeliveryOptions):
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> = Promise.resolve();
 
-  /** Sends one delivery; what happened, to record with the rest of its batch (null: its event or endpoint is gone). */
-  const send = async (delivery: WebhookDelivery, event: PurseEvent | undefined, endpoint: WebhookEndpoint | null, deadline: AbortSignal): Promise<AttemptResult | null> => {
+  /** A delivery's request, signed and ready (null: its event or endpoint is gone). */
+  const prepare = (delivery: WebhookDelivery, event: PurseEvent | undefined, endpoint: WebhookEndpoint | null): Prepared | null => {
     if (!event || !endpoint) return null;
     const body = JSON.stringify(opts.render(event));
     const timestamp = Math.floor(Date.now() / 1000);
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': 'Purse-Webhooks/1',
+      'webhook-id': event.id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signature(endpoint.secret, event.id, timestamp, body),
+    };
+    return { delivery, url: parsedUrl(endpoint.url), headers, body };
+  };
+
+  /** Sends one prepared delivery; what happened, to record with the rest of its batch. */
+  const send = async ({ delivery, url, headers, body }: Prepared, deadline: AbortSignal): Promise<AttemptResult> => {
     let statusCode: number | null = null;
     let error: string | null = null;
     const started = performance.now();
     try {
-      statusCode = await post(
-        parsedUrl(endpoint.url),
-        {
-          'content-type': 'application/json',
-          'user-agent': 'Purse-Webhooks/1',
-          'webhook-id': event.id,
-          'webhook-timestamp': String(timestamp),
-          'webhook-signature': signature(endpoint.secret, event.id, timestamp, body),
-        },
-        body,
-        timeoutMs,
-        deadline,
-      );
+      statusCode = await post(url, headers, body, timeoutMs, deadline);
       if (statusCode < 200 || statusCode >= 300) error = `answered ${statusCode}`;
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
@@ -265,13 +273,23 @@ export function startDeliveryWorker(ctx: ServiceContext, opts: DeliveryOptions):
       // An endpoint is read once a turn, not once a delivery, and before the batch's clock starts.
       const endpointIds = [...new Set(due.map((d) => d.endpointId))];
       const endpoints = new Map(await Promise.all(endpointIds.map(async (id) => [id, await ctx.store.getWebhookEndpoint(id)] as const)));
-      // The batch is sent at once, so one timer bounds every send of it.
+      // Every request is rendered and signed first; then the batch is sent at once, so one timer,
+      // started only now, bounds every send of it with the whole timeout.
+      const ready: Prepared[] = [];
+      for (const d of due) {
+        try {
+          const r = prepare(d, turn.events.get(d.eventId), endpoints.get(d.endpointId) ?? null);
+          if (r) ready.push(r);
+        } catch (err) {
+          opts.onError?.(err);
+        }
+      }
       const deadline = new AbortController();
       setMaxListeners(MAX_CONCURRENT_SENDS + 1, deadline.signal);
       const timer = setTimeout(() => deadline.abort(), timeoutMs);
       const results = await Promise.all(
-        due.map((d) =>
-          send(d, turn.events.get(d.eventId), endpoints.get(d.endpointId) ?? null, deadline.signal).catch((err) => {
+        ready.map((r) =>
+          send(r, deadline.signal).catch((err) => {
             opts.onError?.(err);
             return null;
           }),
