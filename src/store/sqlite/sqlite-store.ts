@@ -49,8 +49,10 @@ export class SqliteStore extends SqlStore implements Store {
     this.capabilities = { multiProcess: path !== ':memory:' };
     this.writes = new GroupCommit(this.db, (customerId, load, decide) => {
       const { changes, result } = decide(this.snapshot(customerId, load));
-      this.apply(customerId, changes);
-      return result;
+      return () => {
+        this.apply(customerId, changes);
+        return result;
+      };
     }, { timeoutMs: BUSY_TIMEOUT_MS, retryMs: LOCK_RETRY_MS });
   }
 
