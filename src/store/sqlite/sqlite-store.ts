@@ -198,7 +198,7 @@ export class SqliteStore extends SqlStore implements Store {
       const r = this.sql('SELECT * FROM generations WHERE id = ?').get(id);
       if (r) generations.set(id, rows.toGeneration(r));
     }
-    for (const r of this.sql("SELECT * FROM generations WHERE customer_id = ? AND status = 'reserved' AND hold_until <= ?").all(customerId, load.now)) {
+    for (const r of this.sql("SELECT * FROM generations INDEXED BY generations_due_by_customer WHERE customer_id = ? AND status = 'reserved' AND hold_until <= ?").all(customerId, load.now)) {
       const g = rows.toGeneration(r);
       generations.set(g.id, g);
     }
@@ -270,7 +270,10 @@ export class SqliteStore extends SqlStore implements Store {
   async readBalance(customerId: string, now: number) {
     const read = this.db.transaction(() => {
       const grants = this.sql('SELECT * FROM grants WHERE customer_id = ? AND remaining > 0 AND voided_at IS NULL').all(customerId).map(rows.toGrant);
-      const held = this.sql("SELECT COALESCE(SUM(cost), 0) AS reserved, COALESCE(MIN(hold_until), 0) AS first_due, COUNT(*) AS n FROM generations WHERE customer_id = ? AND status = 'reserved'").get(customerId)!;
+      // Named, or the planner may scan the customer's whole history in the clustered table instead of its holds.
+      const held = this.sql(
+        "SELECT COALESCE(SUM(cost), 0) AS reserved, COALESCE(MIN(hold_until), 0) AS first_due, COUNT(*) AS n FROM generations INDEXED BY generations_due_by_customer WHERE customer_id = ? AND status = 'reserved'",
+      ).get(customerId)!;
       const sub = this.sql('SELECT * FROM subscriptions WHERE customer_id = ?').get(customerId);
       return {
         grants,
