@@ -28,6 +28,10 @@ export interface PageFigures {
   perWrite: number;
   commits: number;
   writes: number;
+  /** Distinct pages in the WAL per write: what the checkpoint copies into the database file. */
+  checkpointedPerWrite: number;
+  /** The checkpoint's time per write, in microseconds (copying those pages and an fsync of the file). */
+  checkpointMicrosPerWrite: number;
   /** Frames by the table or index their page belongs to, per write. */
   byTree: Record<string, number>;
 }
@@ -70,9 +74,19 @@ async function countFrames(db: Database.Database, walPath: string, writes: numbe
     const name = names.get(p) ?? (p === 1 ? 'sqlite_schema' : 'freelist/new');
     byTree[name] = (byTree[name] ?? 0) + 1 / writes;
   }
-  db.pragma('wal_autocheckpoint = 1000');
+  const t = performance.now();
   db.pragma('wal_checkpoint(TRUNCATE)');
-  return { perCommit: pages.length / commits, perWrite: pages.length / writes, commits, writes, byTree };
+  const checkpointMicrosPerWrite = ((performance.now() - t) * 1000) / writes;
+  db.pragma('wal_autocheckpoint = 1000');
+  return {
+    perCommit: pages.length / commits,
+    perWrite: pages.length / writes,
+    commits,
+    writes,
+    checkpointedPerWrite: new Set(pages).size / writes,
+    checkpointMicrosPerWrite,
+    byTree,
+  };
 }
 
 export async function sqlitePages(opts: { lifecycles: number; clients: number[] }): Promise<{ purse: Record<number, PageFigures>; raw: PageFigures }> {
@@ -134,7 +148,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (process.env.BENCH_PAGES_JSON) console.log(JSON.stringify(figures, null, 2));
   else {
     const show = (label: string, f: PageFigures) => {
-      console.log(`${label}: ${f.perCommit.toFixed(2)} pages/commit, ${f.perWrite.toFixed(2)} pages/write (${f.writes} writes, ${f.commits} commits)`);
+      console.log(`${label}: ${f.perCommit.toFixed(2)} pages/commit, ${f.perWrite.toFixed(2)} pages/write (${f.writes} writes, ${f.commits} commits); the checkpoint copies ${f.checkpointedPerWrite.toFixed(2)} pages/write in ${f.checkpointMicrosPerWrite.toFixed(0)} µs/write`);
       for (const [name, n] of Object.entries(f.byTree).sort((a, b) => b[1] - a[1])) console.log(`  ${name.padEnd(36)} ${n.toFixed(2)}`);
     };
     for (const [clients, f] of Object.entries(figures.purse)) show(`Purse, ${clients} client(s)`, f);
