@@ -18,13 +18,15 @@ import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 
 export interface SqliteFigures {
   seconds: number;
-  sequential: { purse: number; raw: number; ratio: number };
-  concurrent: { clients: number; purse: number; opsPerCommit: number; raw: number; ratio: number };
+  /** Rates, and the process's CPU time per lifecycle in microseconds (steadier than rates on a shared machine). */
+  sequential: { purse: number; raw: number; ratio: number; purseCpuMicros: number; rawCpuMicros: number };
+  concurrent: { clients: number; purse: number; opsPerCommit: number; raw: number; ratio: number; purseCpuMicros: number; rawCpuMicros: number };
   balanceReads: { purse: number; p99ms: number; raw: number; ratio: number };
 }
 
 /** Loops `op` from `clients` concurrent callers for `seconds`; operations per second and latencies. */
-async function measure(seconds: number, clients: number, op: (i: number) => Promise<unknown>): Promise<{ rate: number; latencies: number[] }> {
+async function measure(seconds: number, clients: number, op: (i: number) => Promise<unknown>): Promise<{ rate: number; latencies: number[]; cpuMicros: number }> {
+  const cpu = process.cpuUsage();
   const until = performance.now() + seconds * 1000;
   const latencies: number[] = [];
   let seq = 0;
@@ -37,13 +39,14 @@ async function measure(seconds: number, clients: number, op: (i: number) => Prom
       }
     }),
   );
-  return { rate: latencies.length / seconds, latencies };
+  const used = process.cpuUsage(cpu);
+  return { rate: latencies.length / seconds, latencies, cpuMicros: (used.user + used.system) / Math.max(1, latencies.length) };
 }
 
 const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.99)] ?? 0;
 
 /** The baseline: a balance column and a ledger table, one UPDATE and one INSERT per operation, `perTxn` operations per transaction. */
-function rawBaseline(path: string, seconds: number, perTxn: number): { writes: number; reads: number } {
+function rawBaseline(path: string, seconds: number, perTxn: number): { writes: number; reads: number; cpuMicros: number } {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
@@ -59,11 +62,13 @@ function rawBaseline(path: string, seconds: number, perTxn: number): { writes: n
     }
   });
   let ops = 0;
+  const cpu = process.cpuUsage();
   const until = performance.now() + seconds * 1000;
   while (performance.now() < until) {
     txn(perTxn);
     ops += perTxn;
   }
+  const used = process.cpuUsage(cpu);
   let reads = 0;
   const readUntil = performance.now() + Math.min(seconds, 2) * 1000;
   while (performance.now() < readUntil) {
@@ -72,7 +77,7 @@ function rawBaseline(path: string, seconds: number, perTxn: number): { writes: n
   }
   db.close();
   // A lifecycle is two operations (reserve, complete).
-  return { writes: ops / seconds / 2, reads: reads / Math.min(seconds, 2) };
+  return { writes: ops / seconds / 2, reads: reads / Math.min(seconds, 2), cpuMicros: ((used.user + used.system) * 2) / ops };
 }
 
 export async function sqliteBench(opts: { seconds: number; clients: number }): Promise<SqliteFigures> {
@@ -102,8 +107,14 @@ export async function sqliteBench(opts: { seconds: number; clients: number }): P
     const rawGrouped = rawBaseline(join(dir, 'raw-n.db'), opts.seconds, Math.max(1, Math.round(opsPerCommit)));
     return {
       seconds: opts.seconds,
-      sequential: { purse: sequential.rate, raw: rawSequential.writes, ratio: sequential.rate / rawSequential.writes },
-      concurrent: { clients: opts.clients, purse: concurrent.rate, opsPerCommit, raw: rawGrouped.writes, ratio: concurrent.rate / rawGrouped.writes },
+      sequential: {
+        purse: sequential.rate, raw: rawSequential.writes, ratio: sequential.rate / rawSequential.writes,
+        purseCpuMicros: sequential.cpuMicros, rawCpuMicros: rawSequential.cpuMicros,
+      },
+      concurrent: {
+        clients: opts.clients, purse: concurrent.rate, opsPerCommit, raw: rawGrouped.writes, ratio: concurrent.rate / rawGrouped.writes,
+        purseCpuMicros: concurrent.cpuMicros, rawCpuMicros: rawGrouped.cpuMicros,
+      },
       balanceReads: { purse: reads.rate, p99ms: p99(reads.latencies), raw: rawSequential.reads, ratio: reads.rate / rawSequential.reads },
     };
   } finally {

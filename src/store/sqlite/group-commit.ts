@@ -11,6 +11,16 @@ interface PendingWrite {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
+/** A write whose statements failed after some of them ran: its group's transaction is rolled back. */
+class WriteFailed extends Error {
+  constructor(
+    readonly index: number,
+    override readonly cause: unknown,
+  ) {
+    super('a write of the group failed while being written');
+  }
+}
+
 /** The most writes one commit takes; more wait for the next. */
 export const MAX_GROUP = 256;
 
@@ -24,9 +34,13 @@ export interface LockWait {
 /**
  * SQLite's write engine, group commit: every write that arrives while the event
  * loop is busy joins one transaction, committed (and fsynced) once; each is
- * answered only after that commit. Each write runs under its own savepoint, so
- * one that fails is undone alone and its neighbours still commit. `step` reads
- * one write's snapshot, decides and applies it, inside the transaction.
+ * answered only after that commit. `step` reads one write's snapshot and decides
+ * it, inside the transaction, and gives back the thunk that writes the decision.
+ * A write refused while deciding has written nothing, so no write needs a
+ * savepoint of its own (each costs a statement journal of the pages it
+ * touches): in the rare case that a statement fails once a write has started
+ * writing, the whole group is rolled back, that write is answered with its
+ * error, and the others are decided again and committed without it.
  *
  * When another connection holds the write lock (the webhook thread recording a
  * batch), the group does not wait in SQLite's busy handler, which would put the
@@ -39,8 +53,6 @@ export class GroupCommit {
   private readonly pending: PendingWrite[] = [];
   private flushScheduled = false;
   private readonly stats: WriteStats = { commits: 0, writes: 0, conflicts: 0 };
-  /** One write inside the group's transaction; better-sqlite3 nests it as a savepoint. */
-  private readonly runOne: (write: PendingWrite) => unknown;
   /** The group's transaction: each write's outcome, whatever the others' were. */
   private readonly runGroup: Database.Transaction<(group: PendingWrite[]) => Outcome[]>;
   /** Whether the group's transaction began (BEGIN took the lock): a busy error before it changed nothing. */
@@ -51,18 +63,25 @@ export class GroupCommit {
 
   constructor(
     db: Database.Database,
-    step: (customerId: string, load: CustomerLoad, decide: (s: CustomerSnapshot) => Decision<unknown>) => unknown,
+    step: (customerId: string, load: CustomerLoad, decide: (s: CustomerSnapshot) => Decision<unknown>) => () => unknown,
     private readonly lockWait: LockWait,
   ) {
     this.setBusyTimeout = (ms) => void db.pragma(`busy_timeout = ${ms}`);
-    this.runOne = db.transaction((write: PendingWrite) => step(write.customerId, write.load, write.decide));
     this.runGroup = db.transaction((group: PendingWrite[]) => {
       this.began = true;
-      return group.map((write): Outcome => {
+      return group.map((write, i): Outcome => {
+        let commit: () => unknown;
         try {
-          return { ok: true, value: this.runOne(write) };
+          commit = step(write.customerId, write.load, write.decide);
         } catch (error) {
+          // Refused while deciding: nothing of this write was written.
           return { ok: false, error };
+        }
+        try {
+          return { ok: true, value: commit() };
+        } catch (error) {
+          // A statement failed halfway through a write: the whole group is undone and made again without it.
+          throw new WriteFailed(i, error);
         }
       });
     });
@@ -97,27 +116,37 @@ export class GroupCommit {
     }
     if (group.length === 0) return;
     let outcomes: Outcome[];
-    this.began = false;
-    if (!blocking) this.setBusyTimeout(0);
-    try {
-      outcomes = this.runGroup.immediate(group);
-    } catch (error) {
-      const now = Date.now();
-      if (!blocking && !this.began && (error as { code?: string }).code === 'SQLITE_BUSY' && now - (this.waitingSince ??= now) < this.lockWait.timeoutMs) {
-        // Another connection holds the write lock: nothing ran; try again shortly, with whatever joins meanwhile.
-        this.pending.unshift(...group);
-        if (!this.flushScheduled) {
-          this.flushScheduled = true;
-          setTimeout(() => this.flush(), this.lockWait.retryMs);
+    for (;;) {
+      this.began = false;
+      if (!blocking) this.setBusyTimeout(0);
+      try {
+        outcomes = this.runGroup.immediate(group);
+        break;
+      } catch (error) {
+        if (error instanceof WriteFailed) {
+          // Rolled back whole: the failed write is answered with its error, the others are decided and written again.
+          group.splice(error.index, 1)[0]!.reject(error.cause);
+          if (group.length > 0) continue;
+          this.waitingSince = null;
+          return;
         }
+        const now = Date.now();
+        if (!blocking && !this.began && (error as { code?: string }).code === 'SQLITE_BUSY' && now - (this.waitingSince ??= now) < this.lockWait.timeoutMs) {
+          // Another connection holds the write lock: nothing ran; try again shortly, with whatever joins meanwhile.
+          this.pending.unshift(...group);
+          if (!this.flushScheduled) {
+            this.flushScheduled = true;
+            setTimeout(() => this.flush(), this.lockWait.retryMs);
+          }
+          return;
+        }
+        this.waitingSince = null;
+        // The commit itself failed: nothing of the group was written.
+        for (const write of group) write.reject(error);
         return;
+      } finally {
+        if (!blocking) this.setBusyTimeout(this.lockWait.timeoutMs);
       }
-      this.waitingSince = null;
-      // The commit itself failed: nothing of the group was written.
-      for (const write of group) write.reject(error);
-      return;
-    } finally {
-      if (!blocking) this.setBusyTimeout(this.lockWait.timeoutMs);
     }
     this.waitingSince = null;
     this.stats.commits++;

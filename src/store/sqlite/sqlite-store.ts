@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Generation, Grant, Plan, Purchase, Subscription } from '../../domain/types.js';
+import type { Generation, Grant, Plan, Purchase, Subscription, Tool } from '../../domain/types.js';
 import { hasLimits, windowStarts, type SpendWindow } from '../../domain/limits.js';
 import { loadMigrations } from '../migrations.js';
 import * as rows from '../rows.js';
@@ -17,8 +17,22 @@ const BUSY_TIMEOUT_MS = 10_000;
 /** Between two tries of a transaction outside the group commit for the write lock. */
 const LOCK_RETRY_MS = 1;
 
-/** A spend window written whole: inserted, or its counter replaced. */
-const SPEND_WINDOW_UPSERT = `${namedInsert('spend_windows')} ON CONFLICT (customer_id, window_start, scope, tool_id, member_id, window_kind) DO UPDATE SET used = excluded.used`;
+/** The write path's statements, built once from the written columns (building them per write was a few per cent of its CPU). */
+const WRITE = {
+  insertGrant: namedInsert('grants'),
+  updateGrant: namedUpdate('grants'),
+  insertGeneration: namedInsert('generations'),
+  updateGeneration: namedUpdate('generations'),
+  insertLedger: namedInsert('ledger_entries'),
+  putSubscription: namedInsert('subscriptions').replace('INSERT', 'INSERT OR REPLACE'),
+  insertPurchase: namedInsert('purchases'),
+  updatePurchase: namedUpdate('purchases'),
+  insertEvent: namedInsert('events'),
+  updateCustomer: customerUpdate(),
+  insertIdempotency: namedInsert('idempotency_keys'),
+  /** A spend window written whole: inserted, or its counter replaced. */
+  putSpendWindow: `${namedInsert('spend_windows')} ON CONFLICT (customer_id, window_start, scope, tool_id, member_id, window_kind) DO UPDATE SET used = excluded.used`,
+} as const;
 
 /**
  * The embedded store: one SQLite file in WAL mode with `synchronous=FULL`, so an
@@ -34,6 +48,12 @@ export class SqliteStore extends SqlStore implements Store {
   private readonly db: Database.Database;
   private readonly cache = new Map<string, Statement>();
   private readonly writes: GroupCommit;
+  /** Tools as read, while no other connection has committed (`PRAGMA data_version`) and this one has not written one. */
+  private readonly tools = new Map<string, Tool | null>();
+  private toolsVersion: unknown = null;
+  /** Counts this connection's tool writes, so a read that a write overtook is not kept. */
+  private toolWrites = 0;
+  private readonly dataVersion: Database.Statement;
   /** Transactions this process runs outside the write engine, one at a time. */
   private transactions: Promise<unknown> = Promise.resolve();
 
@@ -47,10 +67,13 @@ export class SqliteStore extends SqlStore implements Store {
     this.db.pragma(`synchronous = ${opts.syncEachCommit === false ? 'NORMAL' : 'FULL'}`);
     this.db.pragma('foreign_keys = ON');
     this.capabilities = { multiProcess: path !== ':memory:' };
+    this.dataVersion = this.db.prepare('PRAGMA data_version').pluck();
     this.writes = new GroupCommit(this.db, (customerId, load, decide) => {
       const { changes, result } = decide(this.snapshot(customerId, load));
-      this.apply(customerId, changes);
-      return result;
+      return () => {
+        this.apply(customerId, changes);
+        return result;
+      };
     }, { timeoutMs: BUSY_TIMEOUT_MS, retryMs: LOCK_RETRY_MS });
   }
 
@@ -166,21 +189,21 @@ export class SqliteStore extends SqlStore implements Store {
 
   /** Writes one decision, inside the group's transaction; every statement is built from the written columns. */
   private apply(customerId: string, changes: CustomerChanges): void {
-    for (const g of changes.insertGrants) this.sql(namedInsert('grants')).run(rows.grantParams(g));
-    for (const g of changes.updateGrants) this.sql(namedUpdate('grants')).run(rows.grantParams(g));
-    for (const g of changes.insertGenerations) this.sql(namedInsert('generations')).run(rows.generationParams(g));
-    for (const g of changes.updateGenerations) this.sql(namedUpdate('generations')).run(rows.generationParams(g));
-    for (const e of changes.ledger) this.sql(namedInsert('ledger_entries')).run(rows.ledgerParams(e));
-    if (changes.subscription) this.sql(namedInsert('subscriptions').replace('INSERT', 'INSERT OR REPLACE')).run(rows.subscriptionParams(changes.subscription));
-    for (const p of changes.insertPurchases) this.sql(namedInsert('purchases')).run(rows.purchaseParams(p));
-    for (const p of changes.updatePurchases) this.sql(namedUpdate('purchases')).run(rows.purchaseParams(p));
+    for (const g of changes.insertGrants) this.sql(WRITE.insertGrant).run(rows.grantParams(g));
+    for (const g of changes.updateGrants) this.sql(WRITE.updateGrant).run(rows.grantParams(g));
+    for (const g of changes.insertGenerations) this.sql(WRITE.insertGeneration).run(rows.generationParams(g));
+    for (const g of changes.updateGenerations) this.sql(WRITE.updateGeneration).run(rows.generationParams(g));
+    for (const e of changes.ledger) this.sql(WRITE.insertLedger).run(rows.ledgerParams(e));
+    if (changes.subscription) this.sql(WRITE.putSubscription).run(rows.subscriptionParams(changes.subscription));
+    for (const p of changes.insertPurchases) this.sql(WRITE.insertPurchase).run(rows.purchaseParams(p));
+    for (const p of changes.updatePurchases) this.sql(WRITE.updatePurchase).run(rows.purchaseParams(p));
     if (changes.events.length > 0) {
       let seq = Number(this.sql('SELECT coalesce(max(seq), 0) AS seq FROM events WHERE customer_id = ?').get(customerId)!.seq);
-      for (const e of changes.events) this.sql(namedInsert('events')).run(rows.eventParams(e, ++seq));
+      for (const e of changes.events) this.sql(WRITE.insertEvent).run(rows.eventParams(e, ++seq));
     }
-    if (changes.customer) this.sql(customerUpdate()).run(rows.customerParams(customerId, changes.customer));
-    if (changes.idempotency) this.sql(namedInsert('idempotency_keys')).run(rows.idempotencyParams(customerId, changes.idempotency));
-    for (const w of changes.spendWindows) this.sql(SPEND_WINDOW_UPSERT).run(rows.spendWindowParams(w));
+    if (changes.customer) this.sql(WRITE.updateCustomer).run(rows.customerParams(customerId, changes.customer));
+    if (changes.idempotency) this.sql(WRITE.insertIdempotency).run(rows.idempotencyParams(customerId, changes.idempotency));
+    for (const w of changes.spendWindows) this.sql(WRITE.putSpendWindow).run(rows.spendWindowParams(w));
     if (changes.inFlightDelta !== 0) this.sql('UPDATE customers SET in_flight = in_flight + ? WHERE id = ?').run(changes.inFlightDelta, customerId);
   }
 
@@ -196,7 +219,7 @@ export class SqliteStore extends SqlStore implements Store {
       const r = this.sql('SELECT * FROM generations WHERE id = ?').get(id);
       if (r) generations.set(id, rows.toGeneration(r));
     }
-    for (const r of this.sql("SELECT * FROM generations WHERE customer_id = ? AND status = 'reserved' AND hold_until <= ?").all(customerId, load.now)) {
+    for (const r of this.sql("SELECT * FROM generations INDEXED BY generations_due_by_customer WHERE customer_id = ? AND status = 'reserved' AND hold_until <= ?").all(customerId, load.now)) {
       const g = rows.toGeneration(r);
       generations.set(g.id, g);
     }
@@ -260,6 +283,36 @@ export class SqliteStore extends SqlStore implements Store {
     };
   }
 
+  /**
+   * A reserve reads its tool's price before its transaction: kept in memory until another
+   * connection (another process, the webhook thread) commits anything, or this one writes a tool.
+   */
+  override async getTool(id: string): Promise<Tool | null> {
+    const version = this.dataVersion.get();
+    if (version !== this.toolsVersion) {
+      this.tools.clear();
+      this.toolsVersion = version;
+    }
+    let tool = this.tools.get(id);
+    if (tool === undefined) {
+      const writes = this.toolWrites;
+      tool = await super.getTool(id);
+      if (writes === this.toolWrites && version === this.toolsVersion) this.tools.set(id, tool);
+    }
+    return tool && { ...tool };
+  }
+
+  override async putTool(t: Tool): Promise<Tool> {
+    this.toolWrites++;
+    this.tools.clear();
+    try {
+      return await super.putTool(t);
+    } finally {
+      this.toolWrites++;
+      this.tools.clear();
+    }
+  }
+
   async getGeneration(id: string): Promise<Generation | null> {
     const r = this.sql('SELECT * FROM generations WHERE id = ? LIMIT 1').get(id);
     return r ? rows.toGeneration(r) : null;
@@ -290,7 +343,10 @@ export class SqliteStore extends SqlStore implements Store {
   async readBalance(customerId: string, now: number) {
     const read = this.db.transaction(() => {
       const grants = this.sql('SELECT * FROM grants WHERE customer_id = ? AND remaining > 0 AND voided_at IS NULL').all(customerId).map(rows.toGrant);
-      const held = this.sql("SELECT COALESCE(SUM(cost), 0) AS reserved, COALESCE(MIN(hold_until), 0) AS first_due, COUNT(*) AS n FROM generations WHERE customer_id = ? AND status = 'reserved'").get(customerId)!;
+      // Named, or the planner may scan the customer's whole history in the clustered table instead of its holds.
+      const held = this.sql(
+        "SELECT COALESCE(SUM(cost), 0) AS reserved, COALESCE(MIN(hold_until), 0) AS first_due, COUNT(*) AS n FROM generations INDEXED BY generations_due_by_customer WHERE customer_id = ? AND status = 'reserved'",
+      ).get(customerId)!;
       const sub = this.sql('SELECT * FROM subscriptions WHERE customer_id = ?').get(customerId);
       return {
         grants,
