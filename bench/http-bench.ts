@@ -22,7 +22,9 @@ export interface HttpFigures {
 }
 
 async function startServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/server.ts'], {
+  // BENCH_PROFILE=<dir>: the server writes a V8 CPU profile there when it stops.
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'bench/server.ts'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', PURSE_DEMO: '0', PURSE_PAYMENTS: 'sandbox', PURSE_API_KEY: KEY, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
