@@ -23,10 +23,9 @@ export function createResponseSerializerCompiler(options: { check?: boolean } = 
   return (route) => {
     const schema = route.schema as unknown;
     const zodSchema = resolveZod(schema);
-    const bySchema = zodSchema ? compiled(zodSchema) : null;
+    const fast = zodSchema ? compiled(zodSchema) : null;
     const slow = zodSerializerCompiler(route as never) as Serialize;
-    if (!bySchema) return slow;
-    const fast = bySchema;
+    if (!fast) return slow;
     if (!options.check) return fast;
     return (data) => {
       const want = slow(data);
@@ -60,12 +59,21 @@ function compiled(schema: z.ZodType): Serialize | null {
     // Compiled on the first answer, not at start: most apps never answer most routes.
     let built: Serialize | null = null;
     const forFastJson = forFastJsonStringify(json);
-    serialize = (data) => (built ??= fastJson(forFastJson as never) as Serialize)(data);
+    serialize = (data) => (built ??= build(schema, forFastJson))(data);
   } catch {
     serialize = null;
   }
   cache.set(schema, serialize);
   return serialize;
+}
+
+/** fast-json-stringify's code for `json`; zod's encode and JSON.stringify if it cannot compile it. */
+function build(schema: z.ZodType, json: unknown): Serialize {
+  try {
+    return fastJson(json as never) as Serialize;
+  } catch {
+    return (data) => JSON.stringify(z.encode(schema, data as never));
+  }
 }
 
 /** The zod schema of a response: itself, or in the `{properties}` form fastify-type-provider-zod also takes. */
