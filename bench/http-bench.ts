@@ -5,7 +5,7 @@
  */
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,13 +16,15 @@ const KEY = 'sk_bench_key';
 export interface HttpFigures {
   connections: number;
   seconds: number;
-  purse: { requestsPerSecond: number; lifecyclesPerSecond: number; p50: number; p99: number; errors: number; non2xx: number };
-  baseline: { requestsPerSecond: number; p50: number; p99: number };
+  purse: { requestsPerSecond: number; lifecyclesPerSecond: number; p50: number; p99: number; errors: number; non2xx: number; cpuMicrosPerRequest: number | null };
+  baseline: { requestsPerSecond: number; p50: number; p99: number; cpuMicrosPerRequest: number | null };
   ratio: number;
 }
 
 async function startServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/server.ts'], {
+  // BENCH_PROFILE=<dir>: the server writes a V8 CPU profile there when it stops.
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'bench/server.ts'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', PURSE_DEMO: '0', PURSE_PAYMENTS: 'sandbox', PURSE_API_KEY: KEY, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -36,7 +38,31 @@ async function startServer(env: Record<string, string>) {
     });
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
   });
-  return { url, stop: () => new Promise<void>((r) => { child.once('exit', () => r()); child.kill('SIGTERM'); }) };
+  return { url, cpuMs: () => cpuMs(child.pid!), stop: () => new Promise<void>((r) => { child.once('exit', () => r()); child.kill('SIGTERM'); }) };
+}
+
+/**
+ * CPU time (user + system, every thread) the server process has used, from
+ * /proc (Linux; null elsewhere): per request it is a steadier measure than
+ * requests per second on a shared machine.
+ */
+function cpuMs(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** Runs `opts` against the server and adds the server's CPU time per request. */
+async function measured(server: { cpuMs(): number | null }, opts: autocannon.Options) {
+  const before = server.cpuMs();
+  const result = await run(opts);
+  const after = server.cpuMs();
+  const cpuMicrosPerRequest = before === null || after === null ? null : Math.round(((after - before) * 1000) / result.requests.total);
+  return { result, cpuMicrosPerRequest };
 }
 
 async function api(url: string, method: string, path: string, body: unknown) {
@@ -93,14 +119,14 @@ export async function httpBench(opts: { seconds: number; connections: number; da
     // Warm both paths, then measure them back to back.
     await run({ ...lifecycle, duration: 2 });
     await run({ ...echo, duration: 2 });
-    const purse = await run(lifecycle);
-    const baseline = await run(echo);
+    const { result: purse, cpuMicrosPerRequest: purseCpu } = await measured(server, lifecycle);
+    const { result: baseline, cpuMicrosPerRequest: baselineCpu } = await measured(server, echo);
     const rps = purse.requests.average;
     return {
       connections: opts.connections,
       seconds: opts.seconds,
-      purse: { requestsPerSecond: rps, lifecyclesPerSecond: rps / 2, p50: purse.latency.p50, p99: purse.latency.p99, errors: purse.errors, non2xx: purse.non2xx },
-      baseline: { requestsPerSecond: baseline.requests.average, p50: baseline.latency.p50, p99: baseline.latency.p99 },
+      purse: { requestsPerSecond: rps, lifecyclesPerSecond: rps / 2, p50: purse.latency.p50, p99: purse.latency.p99, errors: purse.errors, non2xx: purse.non2xx, cpuMicrosPerRequest: purseCpu },
+      baseline: { requestsPerSecond: baseline.requests.average, p50: baseline.latency.p50, p99: baseline.latency.p99, cpuMicrosPerRequest: baselineCpu },
       ratio: rps / baseline.requests.average,
     };
   } finally {

@@ -61,11 +61,12 @@ row('SQLite WAL pages per write, 1 client (a write a commit)', pages.purse[1]!.p
 row('SQLite WAL pages per write, 50 clients (group commit)', pages.purse[50]!.perWrite.toFixed(2), `${pages.raw.perWrite.toFixed(2)} raw (1 op/txn)`, pages.purse[50]!.perWrite / pages.raw.perWrite, '');
 row('Balance reads/s (SQLite, in-process)', `${fmt(sqlite.balanceReads.purse)} (p99 ${sqlite.balanceReads.p99ms.toFixed(3)} ms)`, `${fmt(sqlite.balanceReads.raw)} raw SELECT`, sqlite.balanceReads.ratio, '');
 
+const cpu = (micros: number | null) => (micros === null ? '' : `, ${micros} µs server CPU/req`);
 const http = await httpBench({ seconds: Math.max(seconds, 5), connections: 50 });
 row(
   'HTTP lifecycles/s, 50 connections (SQLite)',
-  `${fmt(http.purse.lifecyclesPerSecond)} (${fmt(http.purse.requestsPerSecond)} req/s, p50 ${http.purse.p50} ms, p99 ${http.purse.p99} ms)`,
-  `${fmt(http.baseline.requestsPerSecond)} req/s trivial POST (p99 ${http.baseline.p99} ms)`,
+  `${fmt(http.purse.lifecyclesPerSecond)} (${fmt(http.purse.requestsPerSecond)} req/s, p50 ${http.purse.p50} ms, p99 ${http.purse.p99} ms${cpu(http.purse.cpuMicrosPerRequest)})`,
+  `${fmt(http.baseline.requestsPerSecond)} req/s trivial POST (p99 ${http.baseline.p99} ms${cpu(http.baseline.cpuMicrosPerRequest)})`,
   http.ratio,
   '≥ 0.6× req/s, p99 ≤ 10 ms',
 );

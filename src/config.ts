@@ -33,6 +33,8 @@ export interface Config {
   autoTopUp?: { pollMs: number; cooldownSeconds: number };
   /** The refund policy of tools without their own, over the built-in one (PURSE_REFUND_POLICY). */
   refundPolicy?: RefundPolicyOverride;
+  /** Tests: every answer is also serialized by zod, and an answer whose bytes differ from the compiled serializer's fails (see http/serializer.ts). */
+  checkSerialization?: boolean;
 }
 
 /**

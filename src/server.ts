@@ -64,6 +64,7 @@ export async function createPurse(config: Config, opts: { store?: Store; logger?
     demo: config.demo,
     corsOrigins: config.corsOrigins,
     webRoot: WEB_ROOT,
+    checkSerialization: config.checkSerialization,
   });
   const sweeper = startSweeper(ctx, {
     intervalMs: config.sweepSeconds * 1000,

@@ -44,6 +44,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     corsOrigins: [],
     sessionWritesPerMinute: 60,
     metricsPort: null,
+    checkSerialization: true,
     ...overrides,
   };
 }

@@ -1,20 +1,21 @@
-import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
-import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { errors } from '../service/errors.js';
 import { newId } from '../service/ids.js';
 import { addRequestHooks } from './hooks.js';
 import { limitSessionWrites } from './session-limit.js';
 import { registerCors } from './cors.js';
 import { landingPage } from './landing.js';
+import { addSecurityHeaders } from './security-headers.js';
 import type { RouteDeps } from './deps.js';
 import { sendError } from './errors.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { createResponseSerializerCompiler } from './serializer.js';
 import { API_TAGS, markOptionalBody, withErrorExamples, withOptionalBodies, withoutUnusedSchemas } from './openapi.js';
 import { alertRoutes } from './routes/alerts.js';
 import { limitRoutes } from './routes/limits.js';
@@ -42,6 +43,8 @@ export interface AppOptions extends Omit<RouteDeps, 'metrics'> {
   metrics?: Metrics;
   /** Writes one customer's sessions may make per minute; 0 or unset: no limit. */
   sessionWritesPerMinute?: number;
+  /** Every answer also serialized by zod and compared to the compiled serializer's bytes (tests). */
+  checkSerialization?: boolean;
 }
 
 /** Requests larger than this are refused with 413 before they are parsed. */
@@ -81,10 +84,10 @@ export async function buildApp(options: AppOptions) {
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(createResponseSerializerCompiler({ check: options.checkSerialization }));
   app.decorateRequest('principal', null);
 
-  await app.register(fastifyHelmet, {
+  addSecurityHeaders(app, {
     contentSecurityPolicy: { directives: CSP_DIRECTIVES },
     referrerPolicy: { policy: 'no-referrer' },
   });

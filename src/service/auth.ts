@@ -37,13 +37,20 @@ export interface AuthConfig {
   sessionSecret: Buffer;
 }
 
+/** The hash of PURSE_API_KEY, made once (the last key asked for) instead of on every request. */
+let envKey: { key: string; hash: Buffer } | null = null;
+function envKeyHash(key: string): Buffer {
+  if (envKey?.key !== key) envKey = { key, hash: Buffer.from(sha256(key)) };
+  return envKey.hash;
+}
+
 /** Resolves a bearer token to a principal, or refuses it. */
 export async function authenticate(ctx: ServiceContext, config: AuthConfig, token: string | undefined): Promise<Principal> {
   if (!token) throw errors.unauthorized();
   if (token.startsWith(SESSION_PREFIX)) return withMember(ctx, verifySession(config, token, ctx.clock.now()));
   if (token.startsWith(SECRET_PREFIX)) {
     const hash = sha256(token);
-    if (config.envApiKey && timingSafeEqual(Buffer.from(hash), Buffer.from(sha256(config.envApiKey)))) return { kind: 'secret', keyId: 'env' };
+    if (config.envApiKey && timingSafeEqual(Buffer.from(hash), envKeyHash(config.envApiKey))) return { kind: 'secret', keyId: 'env' };
     const record = await ctx.store.findApiKeyByHash(hash);
     if (record && record.revokedAt === null) return { kind: 'secret', keyId: record.id };
   }
