@@ -40,18 +40,18 @@ const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memo
 console.log(`Purse bench — ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}; ${seconds} s per measurement\n`);
 
 const sqlite = await sqliteBench({ seconds, clients: 50 });
-const cpu = (purse: number, raw: number) => `; CPU ${fmt(purse)} µs against ${fmt(raw)} µs a lifecycle`;
+const lifecycleCpu = (purse: number, raw: number) => `; CPU ${fmt(purse)} µs against ${fmt(raw)} µs a lifecycle`;
 row(
   'SQLite in-process lifecycles/s, 1 client',
   fmt(sqlite.sequential.purse),
-  `${fmt(sqlite.sequential.raw)} raw (1 op/txn)${cpu(sqlite.sequential.purseCpuMicros, sqlite.sequential.rawCpuMicros)}`,
+  `${fmt(sqlite.sequential.raw)} raw (1 op/txn)${lifecycleCpu(sqlite.sequential.purseCpuMicros, sqlite.sequential.rawCpuMicros)}`,
   sqlite.sequential.ratio,
   '≥ 0.6×',
 );
 row(
   `SQLite in-process lifecycles/s, 50 clients (${fmt(sqlite.concurrent.opsPerCommit)} writes/commit)`,
   fmt(sqlite.concurrent.purse),
-  `${fmt(sqlite.concurrent.raw)} raw (same ops/txn)${cpu(sqlite.concurrent.purseCpuMicros, sqlite.concurrent.rawCpuMicros)}`,
+  `${fmt(sqlite.concurrent.raw)} raw (same ops/txn)${lifecycleCpu(sqlite.concurrent.purseCpuMicros, sqlite.concurrent.rawCpuMicros)}`,
   sqlite.concurrent.ratio,
   '≥ 0.25×',
 );
@@ -61,12 +61,12 @@ row('SQLite WAL pages per write, 1 client (a write a commit)', pages.purse[1]!.p
 row('SQLite WAL pages per write, 50 clients (group commit)', pages.purse[50]!.perWrite.toFixed(2), `${pages.raw.perWrite.toFixed(2)} raw (1 op/txn)`, pages.purse[50]!.perWrite / pages.raw.perWrite, '');
 row('Balance reads/s (SQLite, in-process)', `${fmt(sqlite.balanceReads.purse)} (p99 ${sqlite.balanceReads.p99ms.toFixed(3)} ms)`, `${fmt(sqlite.balanceReads.raw)} raw SELECT`, sqlite.balanceReads.ratio, '');
 
-const cpu = (micros: number | null) => (micros === null ? '' : `, ${micros} µs server CPU/req`);
+const serverCpu = (micros: number | null) => (micros === null ? '' : `, ${micros} µs server CPU/req`);
 const http = await httpBench({ seconds: Math.max(seconds, 5), connections: 50 });
 row(
   'HTTP lifecycles/s, 50 connections (SQLite)',
-  `${fmt(http.purse.lifecyclesPerSecond)} (${fmt(http.purse.requestsPerSecond)} req/s, p50 ${http.purse.p50} ms, p99 ${http.purse.p99} ms${cpu(http.purse.cpuMicrosPerRequest)})`,
-  `${fmt(http.baseline.requestsPerSecond)} req/s trivial POST (p99 ${http.baseline.p99} ms${cpu(http.baseline.cpuMicrosPerRequest)})`,
+  `${fmt(http.purse.lifecyclesPerSecond)} (${fmt(http.purse.requestsPerSecond)} req/s, p50 ${http.purse.p50} ms, p99 ${http.purse.p99} ms${serverCpu(http.purse.cpuMicrosPerRequest)})`,
+  `${fmt(http.baseline.requestsPerSecond)} req/s trivial POST (p99 ${http.baseline.p99} ms${serverCpu(http.baseline.cpuMicrosPerRequest)})`,
   http.ratio,
   '≥ 0.6× req/s, p99 ≤ 10 ms',
 );
