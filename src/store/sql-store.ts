@@ -480,7 +480,7 @@ export abstract class SqlStore implements SqlRunner {
       const endpoints = (await tx.all(W.enabledEndpoints)).map(toEndpoint);
       const take = endpoints.length === 0 ? MAX_EVENTS_MARKED : limit - due.length;
       const columns = endpoints.length === 0 ? 'customer_id, seq' : '*';
-      const fresh = await tx.all(`/* cross-shard: the delivery worker’s outbox, bounded by its batch */ SELECT ${columns} FROM events WHERE dispatched = 0 ORDER BY created_at LIMIT ?${this.dialect.skipLocked()}`, [take]);
+      const fresh = await this.takeUndispatched(tx, columns, take);
       for (const r of fresh) {
         if (endpoints.length > 0) {
           const e = rows.toEvent(r);
@@ -496,6 +496,11 @@ export abstract class SqlStore implements SqlRunner {
       }
       return { deliveries: due, events, dispatched: fresh.length };
     });
+  }
+
+  /** The outbox's oldest undispatched events (`columns` of each, at most `take`), each held by this worker: those another holds are skipped. */
+  protected async takeUndispatched(tx: SqlRunner, columns: string, take: number): Promise<Row[]> {
+    return tx.all(`/* cross-shard: the delivery worker’s outbox, bounded by its batch */ SELECT ${columns} FROM events WHERE dispatched = 0 ORDER BY created_at LIMIT ?${this.dialect.skipLocked()}`, [take]);
   }
 
   /** A batch of attempts and their deliveries' new states; an endpoint's run of successes is written once. */
