@@ -492,8 +492,11 @@ export abstract class SqlStore implements SqlRunner {
             due.push(delivery);
           }
         }
-        await tx.run(W.markDispatched, [r.customer_id, r.seq]);
       }
+      // Marked one customer at a time: one statement each, on one shard.
+      const seqs = new Map<string, number[]>();
+      for (const r of fresh) seqs.set(r.customer_id as string, [...(seqs.get(r.customer_id as string) ?? []), Number(r.seq)]);
+      for (const [customerId, theirs] of seqs) await tx.run(W.markDispatched(theirs.length), [customerId, ...theirs]);
       return { deliveries: due, events, dispatched: fresh.length };
     });
   }

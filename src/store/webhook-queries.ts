@@ -30,7 +30,8 @@ export const WEBHOOK_SQL = {
      ORDER BY d.next_attempt_at LIMIT ?`,
   insertDelivery: `INSERT INTO webhook_deliveries (id, endpoint_id, event_id, customer_id, status, attempts, next_attempt_at, locked_until, created_at, updated_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  markDispatched: 'UPDATE events SET dispatched = 1 WHERE customer_id = ? AND seq = ?',
+  /** Marks `n` of one customer's events dispatched (customer, then their seqs). */
+  markDispatched: (n: number) => `UPDATE events SET dispatched = 1 WHERE customer_id = ? AND seq IN (${Array.from({ length: n }, () => '?').join(', ')})`,
   updateDelivery: 'UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, locked_until = ?, updated_at = ? WHERE id = ?',
   insertAttempt: `INSERT INTO webhook_attempts (id, delivery_id, endpoint_id, event_id, attempt, status_code, error, latency_ms, at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
