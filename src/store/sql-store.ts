@@ -494,7 +494,7 @@ export abstract class SqlStore implements SqlRunner {
       const endpoints = (await tx.all(W.enabledEndpoints)).map(toEndpoint);
       const take = endpoints.length === 0 ? MAX_EVENTS_MARKED : limit - due.length;
       const columns = endpoints.length === 0 ? 'customer_id, seq' : '*';
-      const fresh = await tx.all(`/* cross-shard: the delivery worker’s outbox, bounded by its batch */ SELECT ${columns} FROM events WHERE dispatched = 0 ORDER BY created_at LIMIT ?${this.dialect.skipLocked()}`, [take]);
+      const fresh = await this.takeUndispatched(tx, columns, take);
       const made: WebhookDelivery[] = [];
       if (endpoints.length > 0) {
         for (const r of fresh) {
@@ -506,10 +506,24 @@ export abstract class SqlStore implements SqlRunner {
         }
       }
       await insertDeliveries(tx, made);
-      for (const part of chunks(fresh, ROWS_A_STATEMENT)) await tx.run(manyRows.markDispatched(part.length), part.flatMap((r) => [r.customer_id, r.seq]));
+      // Marked one customer at a time: one statement each, on one shard.
+      const seqs = new Map<string, number[]>();
+      for (const r of fresh) {
+        const theirs = seqs.get(r.customer_id as string);
+        if (theirs) theirs.push(Number(r.seq));
+        else seqs.set(r.customer_id as string, [Number(r.seq)]);
+      }
+      for (const [customerId, theirs] of seqs) {
+        for (const part of chunks(theirs, ROWS_A_STATEMENT)) await tx.run(W.markDispatched(part.length), [customerId, ...part]);
+      }
       due.push(...made);
       return { deliveries: due, events, dispatched: fresh.length };
     });
+  }
+
+  /** The outbox's oldest undispatched events (`columns` of each, at most `take`), each held by this worker: those another holds are skipped. */
+  protected async takeUndispatched(tx: SqlRunner, columns: string, take: number): Promise<Row[]> {
+    return tx.all(`/* cross-shard: the delivery worker’s outbox, bounded by its batch */ SELECT ${columns} FROM events WHERE dispatched = 0 ORDER BY created_at LIMIT ?${this.dialect.skipLocked()}`, [take]);
   }
 
   /** A batch of attempts and their deliveries' new states; an endpoint's run of successes is written once. */

@@ -28,9 +28,9 @@ export const WEBHOOK_SQL = {
     SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
      WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.locked_until IS NULL OR d.locked_until <= ?) AND e.status = 'enabled'
      ORDER BY d.next_attempt_at LIMIT ?`,
+  /** Marks `n` of one customer's events dispatched (customer, then their seqs): one shard each on Citus. */
+  markDispatched: (n: number) => `UPDATE events SET dispatched = 1 WHERE customer_id = ? AND seq IN (${Array.from({ length: n }, () => '?').join(', ')})`,
   updateDelivery: 'UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, locked_until = ?, updated_at = ? WHERE id = ?',
-  insertAttempt: `INSERT INTO webhook_attempts (id, delivery_id, endpoint_id, event_id, attempt, status_code, error, latency_ms, at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   endpointSucceeded: 'UPDATE webhook_endpoints SET consecutive_failures = 0, failing_since = NULL WHERE id = ?',
   /** A failed attempt: counted, and the endpoint disabled after `max` in a row or a failing run as long as the window. */
   endpointFailed: `UPDATE webhook_endpoints SET consecutive_failures = consecutive_failures + 1, failing_since = coalesce(failing_since, ?),
@@ -62,8 +62,6 @@ export const manyRows = {
   /** Deliveries that succeeded: one attempt more each, done and let go (the worker holds each, so its count is the one it read). */
   deliveriesSucceeded: (n: number) =>
     `UPDATE webhook_deliveries SET status = 'succeeded', attempts = attempts + 1, locked_until = NULL, updated_at = ? WHERE id IN (${Array.from({ length: n }, () => '?').join(', ')})`,
-  /** Events fanned out, named by their key (customer, seq). */
-  markDispatched: (n: number) => `UPDATE events SET dispatched = 1 WHERE (customer_id, seq) IN (VALUES ${Array.from({ length: n }, () => '(?, CAST(? AS BIGINT))').join(', ')})`,
 };
 
 /** `?` placeholders as PostgreSQL's numbered ones. */

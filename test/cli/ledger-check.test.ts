@@ -119,25 +119,25 @@ describe('the ledger check', () => {
 
   it('fails and names the customer when a cent of recognised revenue is lost', async () => {
     const charge = (await p.ctx.store.listLedger(payer, { limit: 10 })).find((e) => e.type === 'charge')!;
-    await corruptLedger('UPDATE ledger_entries SET money = money - 1 WHERE id = $1', [charge.id]);
+    await corruptLedger('UPDATE ledger_entries SET money = money - 1 WHERE id = $1 AND customer_id = $2', [charge.id, payer]);
     try {
       const { code, out } = await ledgerCheck(databaseUrl);
       expect(code).toBe(1);
       expect(out).toContain(`of ${payer}: entries moved 332 of its money, its basis says 333 for 1 credits consumed`);
       expect(out).toContain(`MISMATCH customer ${payer}, usd: paid in 1000 ≠ revenue 332 + breakage 0 + refunds 0 + deferred 667`);
     } finally {
-      await corruptLedger('UPDATE ledger_entries SET money = money + 1 WHERE id = $1', [charge.id]);
+      await corruptLedger('UPDATE ledger_entries SET money = money + 1 WHERE id = $1 AND customer_id = $2', [charge.id, payer]);
     }
     expect((await p.ctx.store.audit()).problems).toEqual([]);
   });
 
   it('fails when a hold moves money, and when consumed credits drift from the ledger', async () => {
     const reserve = (await p.ctx.store.listLedger(payer, { limit: 10 })).find((e) => e.type === 'reserve')!;
-    await corruptLedger('UPDATE ledger_entries SET money = 5 WHERE id = $1', [reserve.id]);
+    await corruptLedger('UPDATE ledger_entries SET money = 5 WHERE id = $1 AND customer_id = $2', [reserve.id, payer]);
     try {
       expect((await p.ctx.store.audit()).problems).toEqual([expect.stringContaining(`ledger entry ${reserve.id} (reserve 1) moves money 5`)]);
     } finally {
-      await corruptLedger('UPDATE ledger_entries SET money = 0 WHERE id = $1', [reserve.id]);
+      await corruptLedger('UPDATE ledger_entries SET money = 0 WHERE id = $1 AND customer_id = $2', [reserve.id, payer]);
     }
     const grant = (await p.ctx.store.listGrants(payer))[0]!;
     await corrupt('UPDATE grants SET consumed = 3 WHERE id = $1', [grant.id]);

@@ -152,6 +152,17 @@ describe('the purse command', () => {
     expect((await purse(p.databaseUrl, 'ledger', 'check')).code).toBe(0);
   });
 
+  it('distribute refuses SQLite and a PostgreSQL without Citus; on Citus it finds everything in place', async () => {
+    const answer = await purse(p.databaseUrl, 'distribute');
+    if (!ON_POSTGRES) {
+      expect(answer).toMatchObject({ code: 1, err: expect.stringContaining('distribute needs PostgreSQL with Citus') });
+    } else if (!process.env.PURSE_TEST_CITUS_WORKERS) {
+      expect(answer).toMatchObject({ code: 1, err: expect.stringContaining('this database has no Citus extension') });
+    } else {
+      expect(answer).toMatchObject({ code: 0, out: expect.stringContaining('0 done now, 19 already in place.') });
+    }
+  });
+
   it('answers an unknown command or option with the usage and exit code 2', async () => {
     expect((await purse(p.databaseUrl, 'frobnicate')).code).toBe(2);
     expect((await purse(p.databaseUrl, 'customers', 'find', 'x', '--bogus')).code).toBe(2);

@@ -28,7 +28,7 @@ it('a checked-out client whose connection the server ends fails its work, and th
   const pid = Number((await held.client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
   await held.client.query('BEGIN');
   const ended = new Promise((resolve) => held.client.once('end', resolve));
-  await store.pool.query('SELECT pg_terminate_backend($1)', [pid]);
+  await store.pool.query('SELECT pg_terminate_backend($1::integer)', [pid]);
   await ended;
   await expect(held.client.query('SELECT 1')).rejects.toThrow();
   held.release();

@@ -67,7 +67,7 @@ async function schemaProblems(): Promise<{ customerTables: string[]; problems: s
     if (!uniques.some((u) => u.primary)) problems.push(`${table} has no primary key`);
     for (const u of uniques) if (!u.columns.includes(column)) problems.push(`${table}: unique key ${u.index} (${u.columns}) lacks ${column}`);
   }
-  const fks = (await client.query("SELECT conrelid::regclass::text AS table, conname FROM pg_constraint WHERE contype = 'f'")).rows;
+  const fks = (await client.query("SELECT conrelid::regclass::text AS table, conname FROM pg_constraint WHERE contype = 'f' AND connamespace = 'public'::regnamespace")).rows;
   for (const fk of fks) problems.push(`${fk.table}: foreign key ${fk.conname}`);
   // Citus refuses triggers on distributed tables unless told; only the documented one is allowed.
   const triggers = (await client.query('SELECT tgrelid::regclass::text AS table, tgname FROM pg_trigger WHERE NOT tgisinternal')).rows;

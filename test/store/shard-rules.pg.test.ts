@@ -30,8 +30,13 @@ export function shardProblems(sql: string): string[] {
       continue;
     }
     const alias = next && !NOT_ALIAS.has(next.toLowerCase()) ? next : table;
+    // The condition must be in the table's own query level: up to the next SELECT, UNION or FROM
+    // (an UPDATE's FROM names its source rows, so an UPDATE reads on to its WHERE).
+    const rest = sql.slice(m.index! + m[0].length - (next ? next.length : 0));
+    const end = rest.search(verb!.toUpperCase() === 'UPDATE' ? /\b(SELECT|UNION|INSERT)\b/i : /\b(SELECT|UNION|FROM)\b/i);
+    const scope = end < 0 ? rest : rest.slice(0, end);
     const named = new RegExp(`(?:\\b(?:${alias}|${table})\\.|(?<![.\\w]))${column}\\s*=\\s*(?:\\?|\\$\\d+|p_customer\\b|ANY\\s*\\(\\s*\\$\\d+)`, 'i');
-    if (!named.test(sql)) problems.push(`${verb!.toUpperCase()} ${table} without ${alias}.${column} = <value>`);
+    if (!named.test(scope)) problems.push(`${verb!.toUpperCase()} ${table} without ${alias}.${column} = <value>`);
   }
   return problems;
 }
@@ -94,6 +99,10 @@ describe('every statement on a distributed table reaches one shard, or says it c
       'JOIN generations without g.customer_id = <value>',
     ]);
     expect(shardProblems("SELECT * FROM purchases p WHERE p.id = ANY($7::text[])")).toEqual(['FROM purchases without p.customer_id = <value>']);
+    // Another table's filter does not count for this one.
+    expect(shardProblems('SELECT (SELECT 1 FROM grants WHERE customer_id = $1), (SELECT json_agg(p) FROM purchases p WHERE p.id = ANY($2::text[]))')).toEqual([
+      'FROM purchases without p.customer_id = <value>',
+    ]);
     expect(shardProblems('INSERT INTO ledger_entries (id, type) VALUES (?, ?)')).toEqual(['INSERT INTO ledger_entries without customer_id']);
     expect(shardProblems('UPDATE customers SET name = ? WHERE email = ?')).toEqual(['UPDATE customers without customers.id = <value>']);
     expect(shardProblems('/* shard: fine */ SELECT * FROM events WHERE id = ?')).toEqual(['FROM events without events.customer_id = <value>']);

@@ -22,9 +22,12 @@ type Row = Record<string, unknown>;
  */
 export const SNAPSHOT_SQL = `
 WITH gens AS (
-  -- Every open hold while the customer has few ($10), so the write engine can keep them (customer-cache.ts).
-  SELECT * FROM generations WHERE customer_id = $1
-     AND (id = ANY($2::text[]) OR (status = 'reserved' AND (hold_until <= $4 OR (SELECT in_flight FROM customers WHERE id = $1) <= $10)))
+  SELECT * FROM generations WHERE customer_id = $1 AND id = ANY($2::text[])
+  UNION
+  -- The holds that are due; and every open hold while the customer has few ($10), so the write
+  -- engine can keep them all (customer-cache.ts).
+  SELECT * FROM generations WHERE customer_id = $1 AND status = 'reserved'
+     AND (hold_until <= $4 OR (SELECT in_flight FROM customers WHERE id = $1) <= $10)
 ), sub AS (
   SELECT * FROM subscriptions WHERE customer_id = $1
 ), c AS (
@@ -351,12 +354,14 @@ const MAX_ID_RACE_RETRIES = 3;
 
 /**
  * A unique violation of generation_ids' key. Citus reports it from a shard, under
- * the shard's name (`generation_ids_pkey_102302`) and with no constraint field,
- * so the message is read as well.
+ * the shard's name (`generation_ids_pkey_102302`) and with no constraint field —
+ * and when the insert went from the node running purse_apply to another node, with
+ * code XX000 rather than 23505 — so the message is read as well.
  */
 function isGenerationIdTaken(error: unknown): boolean {
   const e = error as { code?: string; constraint?: string; message?: string };
-  return e?.code === '23505' && /^generation_ids_pkey(_\d+)?$/.test(e.constraint || /"(generation_ids_pkey[^"]*)"/.exec(e.message ?? '')?.[1] || '');
+  if (e?.code === '23505' && /^generation_ids_pkey(_\d+)?$/.test(e.constraint ?? '')) return true;
+  return (e?.code === '23505' || e?.code === 'XX000') && /^duplicate key value violates unique constraint "generation_ids_pkey(_\d+)?"/.test(e.message ?? '');
 }
 
 interface MergedLoad {

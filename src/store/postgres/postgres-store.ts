@@ -210,6 +210,34 @@ export class PostgresStore extends SqlStore implements Store {
     return r ? (r.customer_id as string) : null;
   }
 
+  /**
+   * On Citus a statement that locks rows must name one shard: the outbox's
+   * events are found across shards without a lock, then held one customer at a
+   * time (skipping those another worker holds).
+   */
+  protected override async takeUndispatched(tx: SqlRunner, columns: string, take: number): Promise<Row[]> {
+    if (!(await this.distributed())) return super.takeUndispatched(tx, columns, take);
+    const found = await tx.all('/* cross-shard: the delivery worker’s outbox, bounded by its batch */ SELECT customer_id, seq FROM events WHERE dispatched = 0 ORDER BY created_at LIMIT ?', [take]);
+    const byCustomer = new Map<string, number[]>();
+    for (const r of found) byCustomer.set(r.customer_id as string, [...(byCustomer.get(r.customer_id as string) ?? []), Number(r.seq)]);
+    const held: Row[] = [];
+    for (const [customerId, seqs] of byCustomer) {
+      held.push(...(await tx.all(`SELECT ${columns}, created_at AS taken_at FROM events WHERE customer_id = ? AND seq = ANY(CAST(? AS bigint[])) AND dispatched = 0 FOR UPDATE SKIP LOCKED`, [customerId, seqs])));
+    }
+    return held.sort((a, b) => Number(a.taken_at) - Number(b.taken_at));
+  }
+
+  private isDistributed: Promise<boolean> | undefined;
+
+  /** Whether this database's events are distributed by Citus (`purse distribute` ran before the server started). */
+  private distributed(): Promise<boolean> {
+    this.isDistributed ??= (async () => {
+      if ((await this.one("SELECT to_regclass('pg_dist_partition') IS NOT NULL AS citus"))?.citus !== true) return false;
+      return (await this.one("SELECT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = to_regclass('events')) AS distributed"))?.distributed === true;
+    })();
+    return this.isDistributed;
+  }
+
   async readBalance(customerId: string, now: number) {
     const r = (await this.one(
       `SELECT
