@@ -24,10 +24,12 @@ export const SNAPSHOT_SQL = `
 WITH gens AS (
   SELECT * FROM generations WHERE customer_id = $1 AND id = ANY($2::text[])
   UNION
-  -- The holds that are due; and every open hold while the customer has few ($10), so the write
-  -- engine can keep them all (customer-cache.ts).
-  SELECT * FROM generations WHERE customer_id = $1 AND status = 'reserved'
-     AND (hold_until <= $4 OR (SELECT in_flight FROM customers WHERE id = $1) <= $10)
+  SELECT * FROM generations WHERE customer_id = $1 AND status = 'reserved' AND hold_until <= $4
+  UNION
+  -- Every open hold while the customer has few ($10), so the write engine can keep them all
+  -- (customer-cache.ts). A branch of its own: the test runs once, before the scan, and the due
+  -- holds above keep reading only the index's due end however many holds are open.
+  SELECT * FROM generations WHERE customer_id = $1 AND status = 'reserved' AND (SELECT in_flight FROM customers WHERE id = $1) <= $10
 ), sub AS (
   SELECT * FROM subscriptions WHERE customer_id = $1
 ), c AS (

@@ -34,11 +34,7 @@ export class PostgresStore extends SqlStore implements Store {
     true: 'true',
   };
   readonly pool: pg.Pool;
-  /** The customer write engine's connections (see the constructor). */
-  writePool: pg.Pool;
-  private writes: CustomerBatches;
-  /** Settled once the write engine's connections are chosen (generic plans, or custom ones on Citus). */
-  private readonly writesReady: Promise<void>;
+  private readonly writes: CustomerBatches;
   /** Shared queries with their `?` turned into `$1, $2 …`, converted once each. */
   private readonly texts = new Map<string, string>();
 
@@ -49,38 +45,14 @@ export class PostgresStore extends SqlStore implements Store {
    */
   constructor(connectionString: string, opts: { max?: number; onIdleError?: (err: Error) => void; syncEachCommit?: boolean } = {}) {
     super();
-    const max = opts.max ?? 10;
-    const sync = opts.syncEachCommit === false ? ' -c synchronous_commit=off' : '';
-    // Reads and the other writes: plans are made for each call's values, since a plan cached
-    // while a table was small (a fresh database) would otherwise keep scanning it whole long
-    // after it has grown.
-    this.pool = new pg.Pool({ connectionString, max: Math.max(2, Math.ceil(max / 2)), types, options: `-c plan_cache_mode=force_custom_plan${sync}` });
+    // Plans are made for each call's values: a plan cached while a table was small (a fresh
+    // database) would otherwise keep scanning it whole long after it has grown. purse_apply's own
+    // statements, which read every table by its key, keep one plan each (purse_apply.sql).
+    this.pool = new pg.Pool({ connectionString, max: opts.max ?? 10, types, options: `-c plan_cache_mode=force_custom_plan${opts.syncEachCommit === false ? ' -c synchronous_commit=off' : ''}` });
     // An idle connection the server closed (a restart, a failover) is dropped from the pool;
     // the next query opens a new one. Without a listener the error would end the process.
     this.pool.on('error', (err) => opts.onIdleError?.(err));
-    const writePool = (planMode: string) => {
-      const created = new pg.Pool({ connectionString, max, types, options: `-c plan_cache_mode=${planMode}${sync}` });
-      created.on('error', (err) => opts.onIdleError?.(err));
-      return created;
-    };
-    // The write engine's own connections keep one plan per statement: the snapshot and
-    // purse_apply's statements read every customer table by its key, so their generic plans
-    // use the key's index even on an empty database (test/store/generic-plans.pg.test.ts), and
-    // planning the snapshot anew cost more than running it (1.0–1.5 ms against 0.6 ms).
-    this.writePool = writePool('force_generic_plan');
-    this.writes = new CustomerBatches(this.writePool);
-    // Not on Citus, which routes a statement to its shard only once it sees the customer's value
-    // ("could not create distributed plan" from a generic one): there they are planned each call.
-    this.writesReady = this.one("SELECT to_regclass('pg_dist_partition') IS NOT NULL AS citus").then(
-      async (r) => {
-        if (r?.citus !== true) return;
-        const generic = this.writePool;
-        this.writePool = writePool('force_custom_plan');
-        this.writes = new CustomerBatches(this.writePool);
-        await generic.end();
-      },
-      () => {},
-    );
+    this.writes = new CustomerBatches(this.pool);
   }
 
   private text(sql: string): string {
@@ -179,12 +151,11 @@ export class PostgresStore extends SqlStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.writesReady;
-    await Promise.all([this.pool.end(), this.writePool.end()]);
+    await this.pool.end();
   }
 
   transact<R>(customerId: string, load: CustomerLoad, decide: (s: CustomerSnapshot) => Decision<R>): Promise<R> {
-    return this.writesReady.then(() => this.writes.transact(customerId, load, decide));
+    return this.writes.transact(customerId, load, decide);
   }
 
   writeStats(): WriteStats {

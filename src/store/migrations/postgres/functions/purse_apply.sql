@@ -7,6 +7,13 @@
 CREATE OR REPLACE FUNCTION purse_apply(p_customer text, p_version bigint, p_changes jsonb) RETURNS boolean
 LANGUAGE plpgsql AS $$
 BEGIN
+  -- This function's statements read and write every table by its key, so each keeps one plan
+  -- (test/store/generic-plans.pg.test.ts checks them on an empty database) instead of being
+  -- planned again on every call as the session's other queries are. Not on Citus, which routes a
+  -- statement to its shard only once it sees the customer's value.
+  IF to_regclass('pg_dist_partition') IS NULL THEN
+    PERFORM set_config('plan_cache_mode', 'force_generic_plan', true);
+  END IF;
   -- A write decided on plans read before this call (the write engine's kept state) holds only
   -- while their rows are as they were then; checked before anything is written.
   IF p_changes ? 'plans' AND EXISTS (
