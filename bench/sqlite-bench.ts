@@ -8,13 +8,8 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { putTool } from '../src/service/catalog.js';
-import { systemClock } from '../src/service/clock.js';
-import type { ServiceContext } from '../src/service/context.js';
-import { getBalance, putCustomer } from '../src/service/customers.js';
-import { complete, reserve } from '../src/service/generations.js';
-import { grantCredits } from '../src/service/grants.js';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { getBalance } from '../src/service/customers.js';
+import { BENCH_CUSTOMERS, sqlitePurse } from './sqlite-purse.js';
 
 export interface SqliteFigures {
   seconds: number;
@@ -82,26 +77,14 @@ function rawBaseline(path: string, seconds: number, perTxn: number): { writes: n
 
 export async function sqliteBench(opts: { seconds: number; clients: number }): Promise<SqliteFigures> {
   const dir = mkdtempSync(join(tmpdir(), 'purse-bench-sqlite-'));
-  const store = new SqliteStore(join(dir, 'purse.db'));
+  const { store, ctx, lifecycle } = await sqlitePurse(join(dir, 'purse.db'));
   try {
-    await store.migrate();
-    const ctx: ServiceContext = { store, clock: systemClock };
-    await putTool(ctx, 'bench-tool', { name: 'Bench', credits: 1 });
-    const customers = 100;
-    for (let i = 0; i < customers; i++) {
-      await putCustomer(ctx, `c${i}`, {});
-      await grantCredits(ctx, `c${i}`, { amount: 1_000_000_000, source: 'bonus', reason: 'bench' });
-    }
-    const lifecycle = async (i: number) => {
-      const gen = await reserve(ctx, { customerId: `c${i % customers}`, toolId: 'bench-tool' });
-      await complete(ctx, gen.body.id, {});
-    };
     await measure(1, opts.clients, lifecycle); // warm-up
     const sequential = await measure(opts.seconds, 1, lifecycle);
     const before = store.writeStats();
     const concurrent = await measure(opts.seconds, opts.clients, lifecycle);
     const opsPerCommit = (store.writeStats().writes - before.writes) / Math.max(1, store.writeStats().commits - before.commits);
-    const reads = await measure(Math.min(opts.seconds, 3), 1, (i) => getBalance(ctx, `c${i % customers}`));
+    const reads = await measure(Math.min(opts.seconds, 3), 1, (i) => getBalance(ctx, `c${i % BENCH_CUSTOMERS}`));
 
     const rawSequential = rawBaseline(join(dir, 'raw-1.db'), opts.seconds, 1);
     const rawGrouped = rawBaseline(join(dir, 'raw-n.db'), opts.seconds, Math.max(1, Math.round(opsPerCommit)));

@@ -14,13 +14,7 @@ import Database from 'better-sqlite3';
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { putTool } from '../src/service/catalog.js';
-import { systemClock } from '../src/service/clock.js';
-import type { ServiceContext } from '../src/service/context.js';
-import { putCustomer } from '../src/service/customers.js';
-import { complete, reserve } from '../src/service/generations.js';
-import { grantCredits } from '../src/service/grants.js';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { sqlitePurse } from './sqlite-purse.js';
 
 export interface PageFigures {
   /** WAL frames (pages) per commit, and per write (a reserve or a complete). */
@@ -92,27 +86,14 @@ async function countFrames(db: Database.Database, walPath: string, writes: numbe
 export async function sqlitePages(opts: { lifecycles: number; clients: number[] }): Promise<{ purse: Record<number, PageFigures>; raw: PageFigures }> {
   const dir = mkdtempSync(join(tmpdir(), 'purse-bench-pages-'));
   const path = join(dir, 'purse.db');
-  const store = new SqliteStore(path);
+  const { store, lifecycle } = await sqlitePurse(path);
   const db = (store as unknown as { db: Database.Database }).db;
   try {
-    await store.migrate();
-    const ctx: ServiceContext = { store, clock: systemClock };
-    await putTool(ctx, 'bench-tool', { name: 'Bench', credits: 1 });
-    const customers = 100;
-    for (let i = 0; i < customers; i++) {
-      await putCustomer(ctx, `c${i}`, {});
-      await grantCredits(ctx, `c${i}`, { amount: 1_000_000_000, source: 'bonus', reason: 'bench' });
-    }
     let seq = 0;
-    const lifecycle = async () => {
-      const i = seq++;
-      const gen = await reserve(ctx, { customerId: `c${i % customers}`, toolId: 'bench-tool' });
-      await complete(ctx, gen.body.id, {});
-    };
     const run = async (clients: number, n: number) => {
       let left = n;
       await Promise.all(Array.from({ length: clients }, async () => {
-        while (left-- > 0) await lifecycle();
+        while (left-- > 0) await lifecycle(seq++);
       }));
     };
     // Warm: the tables hold some history, as a live database does.

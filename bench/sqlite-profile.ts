@@ -8,24 +8,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { putTool } from '../src/service/catalog.js';
-import { systemClock } from '../src/service/clock.js';
-import type { ServiceContext } from '../src/service/context.js';
-import { putCustomer } from '../src/service/customers.js';
-import { complete, reserve } from '../src/service/generations.js';
-import { grantCredits } from '../src/service/grants.js';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { sqlitePurse } from './sqlite-purse.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'purse-prof-'));
-const store = new SqliteStore(join(dir, 'purse.db'));
-await store.migrate();
-const ctx: ServiceContext = { store, clock: systemClock };
-await putTool(ctx, 'bench-tool', { name: 'Bench', credits: 1 });
-const customers = 100;
-for (let i = 0; i < customers; i++) {
-  await putCustomer(ctx, `c${i}`, {});
-  await grantCredits(ctx, `c${i}`, { amount: 1_000_000_000, source: 'bonus', reason: 'bench' });
-}
+const { store, lifecycle } = await sqlitePurse(join(dir, 'purse.db'));
 const clients = Number(process.env.CLIENTS ?? 50);
 const n = Number(process.env.N ?? 20_000);
 let seq = 0;
@@ -33,11 +19,7 @@ const cpu = process.cpuUsage();
 const started = performance.now();
 await Promise.all(
   Array.from({ length: clients }, async () => {
-    while (seq < n) {
-      const i = seq++;
-      const gen = await reserve(ctx, { customerId: `c${i % customers}`, toolId: 'bench-tool' });
-      await complete(ctx, gen.body.id, {});
-    }
+    while (seq < n) await lifecycle(seq++);
   }),
 );
 const seconds = (performance.now() - started) / 1000;

@@ -13,15 +13,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { view } from '../src/http/views.js';
-import { putTool } from '../src/service/catalog.js';
-import { systemClock } from '../src/service/clock.js';
-import type { ServiceContext } from '../src/service/context.js';
-import { putCustomer } from '../src/service/customers.js';
-import { complete, reserve } from '../src/service/generations.js';
 import { grantCredits } from '../src/service/grants.js';
 import { createEndpoint, startDeliveryWorker } from '../src/service/webhooks.js';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { startDeliveryThread } from '../src/delivery-thread.js';
+import { BENCH_CUSTOMERS, sqlitePurse } from './sqlite-purse.js';
 
 export interface WebhookFigures {
   seconds: number;
@@ -85,15 +80,7 @@ const until = async (ok: () => Promise<boolean>, ms: number) => {
 /** A Purse in this process on its own SQLite file: 100 customers with plenty of credits, one tool, its delivery worker running. */
 async function setup(dir: string, name: string) {
   const path = join(dir, `${name}.db`);
-  const store = new SqliteStore(path);
-  await store.migrate();
-  const ctx: ServiceContext = { store, clock: systemClock };
-  await putTool(ctx, 'bench-tool', { name: 'Bench', credits: 1 });
-  const customers = 100;
-  for (let i = 0; i < customers; i++) {
-    await putCustomer(ctx, `c${i}`, {});
-    await grantCredits(ctx, `c${i}`, { amount: 1_000_000_000, source: 'bonus', reason: 'bench' });
-  }
+  const { store, ctx, lifecycle } = await sqlitePurse(path);
   const reader = new Database(path, { readonly: true });
   const outstanding = reader.prepare("SELECT (SELECT COUNT(*) FROM events WHERE dispatched = 0) + (SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending') AS n");
   // As a server runs it: in a thread of its own (in this event loop only where a thread cannot start).
@@ -102,11 +89,8 @@ async function setup(dir: string, name: string) {
   let worker: Awaited<ReturnType<typeof startWorker>> | null = await startWorker();
   return {
     ctx,
-    lifecycle: async (i: number) => {
-      const gen = await reserve(ctx, { customerId: `c${i % customers}`, toolId: 'bench-tool' });
-      await complete(ctx, gen.body.id, {});
-    },
-    grant: (i: number) => grantCredits(ctx, `c${i % customers}`, { amount: 1, source: 'bonus', reason: 'backlog' }),
+    lifecycle,
+    grant: (i: number) => grantCredits(ctx, `c${i % BENCH_CUSTOMERS}`, { amount: 1, source: 'bonus', reason: 'backlog' }),
     /** Events not yet fanned out plus deliveries not yet made. */
     outstanding: () => (outstanding.get() as { n: number }).n,
     /** Has the worker look for work now rather than at its next poll. */
