@@ -63,10 +63,13 @@ export async function buyPack(ctx: ServiceContext, customerId: string, packId: s
     const work = begin(snapshot, customerId, now, ctx.alerts);
     const again = replayed<Purchase>(work, snapshot, key, hash);
     if (again) return again;
-    work.addPurchase(purchase);
-    if (start.paid) markPaid(work, purchase, null);
-    else Object.assign(purchase, { providerRef: start.providerRef, checkoutUrl: start.checkoutUrl });
-    const body = { ...purchase };
+    // A copy: a store may decide a write more than once (on a fresh snapshot), and each time must
+    // start from the pending purchase, not from one an earlier, discarded decision marked paid.
+    const bought = { ...purchase };
+    work.addPurchase(bought);
+    if (start.paid) markPaid(work, bought, null);
+    else Object.assign(bought, { providerRef: start.providerRef, checkoutUrl: start.checkoutUrl });
+    const body = { ...bought };
     return work.finish({ statusCode: 201, body, replayed: false }, key ? { key, requestHash: hash, statusCode: 201, response: body } : undefined);
   });
 }
