@@ -12,18 +12,6 @@ import type { ApiKeyRecord, AttemptResult, AuditReport, DeliveryTurn, DisableRul
 
 /** The most events one delivery turn marks dispatched when no endpoint is enabled to send them to. */
 const MAX_EVENTS_MARKED = 1_000;
-/** Rows one statement writes at most: ten parameters a row stays well under SQLite's limit of 32,766. */
-const ROWS_A_STATEMENT = 500;
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const parts: T[][] = [];
-  for (let i = 0; i < items.length; i += size) parts.push(items.slice(i, i + size));
-  return parts;
-}
-
-async function insertDeliveries(tx: SqlRunner, deliveries: readonly WebhookDelivery[]): Promise<void> {
-  for (const part of chunks(deliveries, ROWS_A_STATEMENT)) await tx.run(manyRows.insertDeliveries(part.length), part.flatMap(deliveryParams));
-}
 import {
   attemptParams,
   deliveryParams,
@@ -38,6 +26,30 @@ import {
 } from './webhook-queries.js';
 
 export type Row = Record<string, unknown>;
+
+/** Rows one statement writes at most: ten parameters a row stays well under SQLite's limit of 32,766. */
+const ROWS_A_STATEMENT = 500;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const parts: T[][] = [];
+  for (let i = 0; i < items.length; i += size) parts.push(items.slice(i, i + size));
+  return parts;
+}
+
+/** `rows`' `value`s grouped by their customer (`customer_id`), in the order met: one statement a customer, one shard each on Citus. */
+export function byCustomer<V>(rows: readonly Row[], value: (r: Row) => V): Map<string, V[]> {
+  const groups = new Map<string, V[]>();
+  for (const r of rows) {
+    const group = groups.get(r.customer_id as string);
+    if (group) group.push(value(r));
+    else groups.set(r.customer_id as string, [value(r)]);
+  }
+  return groups;
+}
+
+async function insertDeliveries(tx: SqlRunner, deliveries: readonly WebhookDelivery[]): Promise<void> {
+  for (const part of chunks(deliveries, ROWS_A_STATEMENT)) await tx.run(manyRows.insertDeliveries(part.length), part.flatMap(deliveryParams));
+}
 
 /** The three primitives every shared query is written over; SQL uses `?` placeholders. */
 export interface SqlRunner {
@@ -507,13 +519,7 @@ export abstract class SqlStore implements SqlRunner {
       }
       await insertDeliveries(tx, made);
       // Marked one customer at a time: one statement each, on one shard.
-      const seqs = new Map<string, number[]>();
-      for (const r of fresh) {
-        const theirs = seqs.get(r.customer_id as string);
-        if (theirs) theirs.push(Number(r.seq));
-        else seqs.set(r.customer_id as string, [Number(r.seq)]);
-      }
-      for (const [customerId, theirs] of seqs) {
+      for (const [customerId, theirs] of byCustomer(fresh, (r) => Number(r.seq))) {
         for (const part of chunks(theirs, ROWS_A_STATEMENT)) await tx.run(W.markDispatched(part.length), [customerId, ...part]);
       }
       due.push(...made);

@@ -3,6 +3,7 @@ import type { Customer, Generation, Grant, Purchase, Subscription } from '../../
 import { windowKey, windowStarts, type SpendWindow } from '../../domain/limits.js';
 import { RowChanges } from '../row-changes.js';
 import * as rows from '../rows.js';
+import { byCustomer } from '../sql-store.js';
 import type { CustomerChanges, CustomerLoad, CustomerSnapshot, Decision, IdempotencyRecord, WriteStats } from '../store.js';
 import { isHoldDue } from '../../domain/expiry.js';
 import { checkout } from './checkout.js';
@@ -294,10 +295,7 @@ export class CustomerBatches {
 
   /** The generations among `ids` that other customers hold, each read on its owner's shard. */
   private async foreignGenerations(db: pg.Pool | pg.PoolClient, customerId: string, ids: string[]): Promise<Generation[]> {
-    const owners = new Map<string, string[]>();
-    for (const r of (await db.query(FOREIGN_OWNERS_SQL, [ids, customerId])).rows) {
-      owners.set(r.customer_id, [...(owners.get(r.customer_id) ?? []), r.id]);
-    }
+    const owners = byCustomer((await db.query(FOREIGN_OWNERS_SQL, [ids, customerId])).rows, (r) => r.id as string);
     const found: Generation[] = [];
     for (const [owner, theirs] of owners) found.push(...(await db.query(FOREIGN_GENERATIONS_SQL, [owner, theirs])).rows.map(rows.toGeneration));
     return found;

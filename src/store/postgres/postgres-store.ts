@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { Generation, Grant, Purchase, Subscription } from '../../domain/types.js';
 import { loadMigrations, loadRepeatable, splitStatements } from '../migrations.js';
 import * as rows from '../rows.js';
-import { SqlStore, type Row, type SqlDialect, type SqlRunner } from '../sql-store.js';
+import { byCustomer, SqlStore, type Row, type SqlDialect, type SqlRunner } from '../sql-store.js';
 import type { CustomerLoad, CustomerSnapshot, Decision, Store, StoreCapabilities, WriteStats } from '../store.js';
 import { numbered } from '../webhook-queries.js';
 import { checkout } from './checkout.js';
@@ -208,10 +208,8 @@ export class PostgresStore extends SqlStore implements Store {
   protected override async takeUndispatched(tx: SqlRunner, columns: string, take: number): Promise<Row[]> {
     if (!(await this.distributed())) return super.takeUndispatched(tx, columns, take);
     const found = await tx.all('/* cross-shard: the delivery worker’s outbox, bounded by its batch */ SELECT customer_id, seq FROM events WHERE dispatched = 0 ORDER BY created_at LIMIT ?', [take]);
-    const byCustomer = new Map<string, number[]>();
-    for (const r of found) byCustomer.set(r.customer_id as string, [...(byCustomer.get(r.customer_id as string) ?? []), Number(r.seq)]);
     const held: Row[] = [];
-    for (const [customerId, seqs] of byCustomer) {
+    for (const [customerId, seqs] of byCustomer(found, (r) => Number(r.seq))) {
       held.push(...(await tx.all(`SELECT ${columns}, created_at AS taken_at FROM events WHERE customer_id = ? AND seq = ANY(CAST(? AS bigint[])) AND dispatched = 0 FOR UPDATE SKIP LOCKED`, [customerId, seqs])));
     }
     return held.sort((a, b) => Number(a.taken_at) - Number(b.taken_at));
