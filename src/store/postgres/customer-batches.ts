@@ -21,7 +21,7 @@ type Row = Record<string, unknown>;
  * looked for here: purse_apply's insert into generation_ids refuses it, and the
  * write is decided again with {@link FOREIGN_GENERATIONS_SQL} (the slow path).
  */
-export const SNAPSHOT_SQL = `
+const SNAPSHOT_SQL = `
 WITH gens AS (
   SELECT * FROM generations WHERE customer_id = $1 AND id = ANY($2::text[])
   UNION
