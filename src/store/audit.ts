@@ -11,7 +11,7 @@ export interface AuditInput {
   ledgerByGeneration: Iterable<{ customerId: string; generationId: string; reserved: number; spent: number }>;
   entries: number;
   /** Entries whose deltas do not match their type, or that move money where their type moves none. */
-  malformedEntries: Iterable<{ id: number; type: string; amount: number; availableDelta: number; reservedDelta: number; money: number }>;
+  malformedEntries: Iterable<{ id: number; customerId: string; type: string; amount: number; availableDelta: number; reservedDelta: number; money: number }>;
 }
 
 /** One grant's entries summed: credits, and the money they moved by entry type (`revenue`: charges and refunds). */
@@ -95,16 +95,16 @@ export function compareWithLedger(input: AuditInput): AuditReport {
   for (const e of input.malformedEntries) {
     const effect = ENTRY_EFFECTS[e.type as EntryType];
     if (!effect || e.availableDelta !== effect.available * e.amount || e.reservedDelta !== effect.reserved * e.amount) {
-      problems.push(`ledger entry ${e.id} (${e.type} ${e.amount}) carries deltas ${e.availableDelta}/${e.reservedDelta}`);
+      problems.push(`ledger entry ${e.id} of ${e.customerId} (${e.type} ${e.amount}) carries deltas ${e.availableDelta}/${e.reservedDelta}`);
     }
-    if (e.money !== 0 && (e.type === 'reserve' || e.type === 'release')) problems.push(`ledger entry ${e.id} (${e.type} ${e.amount}) moves money ${e.money}`);
+    if (e.money !== 0 && (e.type === 'reserve' || e.type === 'release')) problems.push(`ledger entry ${e.id} of ${e.customerId} (${e.type} ${e.amount}) moves money ${e.money}`);
   }
   return { customers: customers.size, grants, entries: input.entries, problems };
 }
 
 /** SQL that picks entries whose deltas disagree with their type, or holds that move money; the same in both dialects. */
 export const MALFORMED_ENTRIES_SQL = `/* cross-shard: the ledger check reads every customer */ 
-  SELECT id, type, amount, available_delta, reserved_delta, money FROM ledger_entries
+  SELECT id, customer_id, type, amount, available_delta, reserved_delta, money FROM ledger_entries
   WHERE (money <> 0 AND type IN ('reserve', 'release'))
      OR available_delta <> amount * CASE type WHEN 'grant' THEN 1 WHEN 'release' THEN 1 WHEN 'refund' THEN 1
                                                 WHEN 'charge' THEN 0 ELSE -1 END

@@ -400,7 +400,7 @@ export abstract class SqlStore implements SqlRunner {
         ).map((r) => ({ customerId: r.customer_id as string, generationId: r.generation_id as string, reserved: num(r.reserved), spent: num(r.spent) })),
         entries: num((await tx.all('/* cross-shard: the ledger check reads every customer */ SELECT COUNT(*) AS n FROM ledger_entries'))[0]!.n),
         malformedEntries: (await tx.all(MALFORMED_ENTRIES_SQL)).map((r) => ({
-          id: num(r.id), type: r.type as string, amount: num(r.amount), availableDelta: num(r.available_delta), reservedDelta: num(r.reserved_delta), money: num(r.money),
+          id: num(r.id), customerId: r.customer_id as string, type: r.type as string, amount: num(r.amount), availableDelta: num(r.available_delta), reservedDelta: num(r.reserved_delta), money: num(r.money),
         })),
       });
     });

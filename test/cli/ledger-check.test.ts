@@ -135,7 +135,7 @@ describe('the ledger check', () => {
     const reserve = (await p.ctx.store.listLedger(payer, { limit: 10 })).find((e) => e.type === 'reserve')!;
     await corruptLedger('UPDATE ledger_entries SET money = 5 WHERE id = $1 AND customer_id = $2', [reserve.id, payer]);
     try {
-      expect((await p.ctx.store.audit()).problems).toEqual([expect.stringContaining(`ledger entry ${reserve.id} (reserve 1) moves money 5`)]);
+      expect((await p.ctx.store.audit()).problems).toEqual([expect.stringContaining(`ledger entry ${reserve.id} of ${payer} (reserve 1) moves money 5`)]);
     } finally {
       await corruptLedger('UPDATE ledger_entries SET money = 0 WHERE id = $1 AND customer_id = $2', [reserve.id, payer]);
     }
