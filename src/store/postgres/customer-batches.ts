@@ -125,7 +125,8 @@ export class CustomerBatches {
 
   /** Decides and writes one batch; settles every write in it, never throws. */
   private async runBatch(customerId: string, batch: PendingWrite[]): Promise<void> {
-    if (await this.runOnKeptState(customerId, batch)) return;
+    const load = mergeLoads(batch.map((w) => w.load));
+    if (await this.runOnKeptState(customerId, batch, load)) return;
     // Set once purse_apply found a named generation id held by another customer: from then on the
     // snapshot also reads the ids' owners, so the decision sees the id taken.
     let idTaken = false;
@@ -138,7 +139,7 @@ export class CustomerBatches {
           await client.query('BEGIN');
           await client.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [customerId]);
         }
-        const loaded = await this.snapshot(client ?? this.pool, customerId, mergeLoads(batch.map((w) => w.load)), idTaken);
+        const loaded = await this.snapshot(client ?? this.pool, customerId, load, idTaken);
         const { outcomes, changes, end } = decideInTurn(loaded, batch);
         let applied = true;
         if (loaded.version !== null && changes !== null) {
@@ -195,10 +196,10 @@ export class CustomerBatches {
    * moved on (another process, a change outside the engine, a presumed-new id or
    * key that was not): the batch is then decided on a snapshot, as without a state.
    */
-  private async runOnKeptState(customerId: string, batch: PendingWrite[]): Promise<boolean> {
+  private async runOnKeptState(customerId: string, batch: PendingWrite[], load: MergedLoad): Promise<boolean> {
     const entry = this.cache?.get(customerId);
     if (!entry || !batch.every((w) => covers(entry, w.load))) return false;
-    const loaded = loadedFrom(customerId, entry, mergeLoads(batch.map((w) => w.load)));
+    const loaded = loadedFrom(customerId, entry, load);
     const confirmed = batch.map((w) => ({
       ...w,
       decide: (s: CustomerSnapshot) => {
