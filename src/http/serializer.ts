@@ -24,9 +24,9 @@ export function createResponseSerializerCompiler(options: { check?: boolean } = 
     const schema = route.schema as unknown;
     const zodSchema = resolveZod(schema);
     const fast = zodSchema ? compiled(zodSchema) : null;
+    if (fast && !options.check) return fast;
     const slow = zodSerializerCompiler(route as never) as Serialize;
     if (!fast) return slow;
-    if (!options.check) return fast;
     return (data) => {
       const want = slow(data);
       const got = fast(data);
