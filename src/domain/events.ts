@@ -1,3 +1,5 @@
+import { DAY_MS, HOUR_MS } from './time.js';
+
 /**
  * Events: what an app is told about a change (Rule 14). Each is written in the
  * same transaction as the change that causes it, in the order the customer's
@@ -65,7 +67,6 @@ export function isDepletion(before: number, after: number): boolean {
   return before > 0 && after === 0;
 }
 
-const DAY_MS = 86_400_000;
 
 /** When a grant expiring at `expiresAt` is announced, or null (never expires, or announcements off). */
 export function expiryWarningAt(expiresAt: number | null, days: number): number | null {
@@ -125,9 +126,9 @@ export function endpointWants(endpoint: Pick<WebhookEndpoint, 'events' | 'status
 }
 
 /** How long deliveries to a failing endpoint are retried, and after which it is disabled. */
-export const RETRY_WINDOW_MS = 3 * 86_400_000;
+export const RETRY_WINDOW_MS = 3 * DAY_MS;
 /** The longest wait between two attempts. */
-export const RETRY_MAX_DELAY_MS = 12 * 3_600_000;
+export const RETRY_MAX_DELAY_MS = 12 * HOUR_MS;
 
 /**
  * The wait before attempt `attempt + 1` after `attempt` failed: `baseMs` doubled

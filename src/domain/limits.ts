@@ -1,3 +1,5 @@
+import { DAY_MS } from './time.js';
+
 /**
  * Spend limits and the in-flight cap (Rule 16): what a customer may reserve per
  * UTC day and month, in total and per tool, and how many holds it may have open.
@@ -53,7 +55,6 @@ export type LimitRefusal =
   | { kind: 'spend'; scope: SpendScope; toolId?: string; memberId?: string; window: SpendWindowKind; limit: number; used: number; required: number }
   | { kind: 'in_flight'; limit: number; inFlight: number };
 
-const DAY_MS = 86_400_000;
 
 /** The UTC day and month windows `at` falls in. */
 export function windowStarts(at: number): Record<SpendWindowKind, number> {

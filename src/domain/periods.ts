@@ -1,8 +1,9 @@
+import { DAY_MS } from './time.js';
+
 /** How often a plan issues its credits. */
 export type Period = 'day' | 'week' | 'month' | 'year';
 export const PERIODS: readonly Period[] = ['day', 'week', 'month', 'year'];
 
-const DAY_MS = 86_400_000;
 
 function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month + 1, 0)).getUTCDate();

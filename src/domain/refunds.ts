@@ -1,4 +1,5 @@
 import { windowStarts } from './limits.js';
+import { HOUR_MS } from './time.js';
 
 /**
  * Refunds that follow the cause (Rule 18): why a generation failed, how much of
@@ -90,7 +91,6 @@ export function policyRule(reason: FailureReason, percent: number): string {
   return `refund_policy:${reason}:${percent}`;
 }
 
-const HOUR_MS = 3_600_000;
 
 /** Until when a generation completed at `settledAt` may be reported bad. */
 export function reportDeadline(settledAt: number, windowHours: number): number {

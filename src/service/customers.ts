@@ -1,3 +1,4 @@
+import { DAY_MS } from '../domain/time.js';
 import { summarizeBalance, type BreakdownLine } from '../domain/balance.js';
 import { hasExpired } from '../domain/consumption.js';
 import type { Customer, LedgerEntry, Subscription } from '../domain/types.js';
@@ -53,7 +54,7 @@ function soonestExpiry(lines: readonly BreakdownLine[], now: number, days: numbe
   const dated = lines.filter((l): l is BreakdownLine & { expiresAt: number } => l.expiresAt !== null && l.expiresAt > now);
   if (dated.length === 0 || days <= 0) return null;
   const first = Math.min(...dated.map((l) => l.expiresAt));
-  if (first - now > days * 86_400_000) return null;
+  if (first - now > days * DAY_MS) return null;
   return { credits: dated.filter((l) => l.expiresAt === first).reduce((sum, l) => sum + l.available, 0), expiresAt: first };
 }
 

@@ -1,3 +1,4 @@
+import { DAY_MS } from '../domain/time.js';
 import { createHash } from 'node:crypto';
 import type { CustomerSnapshot, Decision } from '../store/store.js';
 import type { CustomerWork } from './customer-work.js';
@@ -28,7 +29,7 @@ function canonicalJson(value: unknown): string {
  * Returns how many records it forgot.
  */
 export async function pruneIdempotency(ctx: ServiceContext, days: number): Promise<number> {
-  const before = ctx.clock.now() - days * 86_400_000;
+  const before = ctx.clock.now() - days * DAY_MS;
   let total = 0;
   for (;;) {
     const n = await ctx.store.pruneIdempotency(before, 1000);

@@ -13,8 +13,8 @@ import { getPack } from './plans.js';
 import type { Answer } from './results.js';
 import { readPage } from './paging.js';
 import { packGrantId } from '../domain/grant-ids.js';
+import { DAY_MS } from '../domain/time.js';
 
-const DAY_MS = 86_400_000;
 
 /**
  * Buys a pack (Rule 10). The sandbox pays at once and the add-on grant is made in

@@ -1,6 +1,6 @@
 import type { ServiceContext } from './context.js';
+import { DAY_MS } from '../domain/time.js';
 
-const DAY_MS = 86_400_000;
 
 export interface DailyCredits {
   date: string;

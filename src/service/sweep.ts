@@ -1,9 +1,10 @@
+import { HOUR_MS } from '../domain/time.js';
 import type { ServiceContext } from './context.js';
 import { catchUpCustomer } from './customers.js';
 import { pruneIdempotency } from './idempotency.js';
 
 /** How often, at most, the sweeper forgets expired idempotency records. */
-const PRUNE_EVERY_MS = 3_600_000;
+const PRUNE_EVERY_MS = HOUR_MS;
 
 /**
  * The background half of Rule 7: finds customers with holds that ran out or

@@ -3,8 +3,8 @@ import { errors } from '../../service/errors.js';
 import * as reports from '../../service/reports.js';
 import type { RouteDeps, ZodApp } from '../deps.js';
 import { IsoTime, commonErrors, json } from '../schemas.js';
+import { DAY_MS } from '../../domain/time.js';
 
-const DAY_MS = 86_400_000;
 const Range = z.strictObject({ from: IsoTime.optional(), to: IsoTime.optional() });
 
 /** [from, to): the last 30 days by default; at most 400 days. */
