@@ -79,6 +79,14 @@ row(
   webhooks.lifecycles.ratio,
   '≥ 0.9×',
 );
+const loadedPart = webhooks.lifecycles.whileLoaded;
+row(
+  '… of which while the clients ran (catch-up after: with / without an endpoint)',
+  `${fmt(loadedPart.withEndpoint)} (${fmt(Math.round(loadedPart.catchUpSeconds.withEndpoint * 1000))} / ${fmt(Math.round(loadedPart.catchUpSeconds.without * 1000))} ms)`,
+  `${fmt(loadedPart.without)} without an endpoint`,
+  loadedPart.ratio,
+  '',
+);
 row(
   'Webhook events delivered/s to a local receiver (SQLite)',
   `${fmt(webhooks.delivery.perSecond)} (${fmt(webhooks.delivery.cpuMicrosPerEvent)} µs CPU each)`,

@@ -18,6 +18,18 @@ import { createEndpoint, startDeliveryWorker } from '../src/service/webhooks.js'
 import { startDeliveryThread } from '../src/delivery-thread.js';
 import { BENCH_CUSTOMERS, sqlitePurse } from './sqlite-purse.js';
 
+/**
+ * Where the ratio's loss goes: lifecycles/s while the clients ran (the worker
+ * working beside the API), against the same without an endpoint, and the time
+ * from the load's end until the worker had caught up, summed over the slices.
+ */
+export interface WhileLoaded {
+  without: number;
+  withEndpoint: number;
+  ratio: number;
+  catchUpSeconds: { without: number; withEndpoint: number };
+}
+
 export interface WebhookFigures {
   seconds: number;
   clients: number;
@@ -27,7 +39,7 @@ export interface WebhookFigures {
    * the endpoint, the events delivered for them, the most events not yet sent
    * when the load stopped, and this process's CPU time per lifecycle.
    */
-  lifecycles: { without: number; withEndpoint: number; ratio: number; lifecycles: number; delivered: number; behind: number; cpuMicrosEach: { without: number; withEndpoint: number } };
+  lifecycles: { without: number; withEndpoint: number; ratio: number; lifecycles: number; delivered: number; behind: number; cpuMicrosEach: { without: number; withEndpoint: number }; whileLoaded: WhileLoaded };
   /** A backlog of `events` events delivered by one worker to the local receiver. */
   delivery: { events: number; seconds: number; perSecond: number; cpuMicrosPerEvent: number };
 }
@@ -131,6 +143,8 @@ export async function webhooksBench(opts: { seconds: number; clients: number; ba
     const done = { without: 0, withEndpoint: 0 };
     const took = { without: 0, withEndpoint: 0 };
     const cpuMicros = { without: 0, withEndpoint: 0 };
+    const loaded = { without: 0, withEndpoint: 0 };
+    const catchUp = { without: 0, withEndpoint: 0 };
     let behind = 0;
     const sentBefore = await receiver.count();
     for (const turn of Array.from({ length: PAIRS }, () => ['without', 'withEndpoint'] as const).flat()) {
@@ -138,9 +152,12 @@ export async function webhooksBench(opts: { seconds: number; clients: number; ba
       const cpu = process.cpuUsage();
       const started = performance.now();
       done[turn] += (await measure(slice, opts.clients, purse.lifecycle)) * slice;
+      const loadEnded = performance.now();
+      loaded[turn] += (loadEnded - started) / 1000;
       if (turn === 'withEndpoint') behind = Math.max(behind, purse.outstanding());
       purse.wake();
       await until(async () => purse.outstanding() === 0, 120_000);
+      catchUp[turn] += (performance.now() - loadEnded) / 1000;
       took[turn] += (performance.now() - started) / 1000;
       const used = process.cpuUsage(cpu);
       cpuMicros[turn] += used.user + used.system;
@@ -177,6 +194,12 @@ export async function webhooksBench(opts: { seconds: number; clients: number; ba
         delivered,
         behind,
         cpuMicrosEach: { without: cpuMicros.without / done.without, withEndpoint: cpuMicros.withEndpoint / done.withEndpoint },
+        whileLoaded: {
+          without: done.without / loaded.without,
+          withEndpoint: done.withEndpoint / loaded.withEndpoint,
+          ratio: done.withEndpoint / loaded.withEndpoint / (done.without / loaded.without),
+          catchUpSeconds: catchUp,
+        },
       },
       delivery: { events: opts.backlog, seconds, perSecond: opts.backlog / seconds, cpuMicrosPerEvent: (used.user + used.system) / opts.backlog },
     };
