@@ -28,9 +28,9 @@ import {
 export type Row = Record<string, unknown>;
 
 /** Rows one statement writes at most: ten parameters a row stays well under SQLite's limit of 32,766. */
-const ROWS_A_STATEMENT = 500;
+export const ROWS_A_STATEMENT = 500;
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
+export function chunks<T>(items: readonly T[], size: number): T[][] {
   const parts: T[][] = [];
   for (let i = 0; i < items.length; i += size) parts.push(items.slice(i, i + size));
   return parts;
@@ -488,19 +488,21 @@ export abstract class SqlStore implements SqlRunner {
     const none = { deliveries: [], events: new Map(), dispatched: 0 };
     // A cheap look first, so an idle worker takes no write lock.
     if (sent.length === 0 && (limit === 0 || ((await this.all(W.anyUndispatched)).length === 0 && (await this.all(W.anyDue, [now, now])).length === 0))) return none;
-    return this.inTransaction(async (tx) => {
+    // The write lock is held for the statements alone: the events' rows are read in the
+    // transaction and made into events (their data parsed) after it.
+    const turn = await this.inTransaction(async (tx) => {
       await this.recordAttempts(tx, sent, disable);
-      if (limit === 0) return none;
+      if (limit === 0) return null;
       const lockedUntil = now + leaseMs;
       const due = (await tx.all(`${W.claimDue}${this.dialect.skipLocked('d')}) RETURNING *`, [lockedUntil, now, now, limit])).map(toDelivery);
       // The events of retried deliveries, by id; the fan-out below reads its own whole.
-      const events = new Map<string, PurseEvent>();
+      const eventRows = new Map<string, Row>();
       for (const d of due) {
-        if (events.has(d.eventId)) continue;
+        if (eventRows.has(d.eventId)) continue;
         const r = await tx.all('/* cross-shard: an event named by id alone (operator API, delivery worker), one row */ SELECT * FROM events WHERE id = ? LIMIT 1', [d.eventId]);
-        if (r[0]) events.set(d.eventId, rows.toEvent(r[0]));
+        if (r[0]) eventRows.set(d.eventId, r[0]);
       }
-      if (due.length >= limit) return { deliveries: due, events, dispatched: 0 };
+      if (due.length >= limit) return { deliveries: due, eventRows, dispatched: 0 };
       // The outbox's fan-out: each new delivery is made already held by this worker. With no
       // endpoint enabled, events are only marked, a larger batch at a time (and not read whole).
       const endpoints = (await tx.all(W.enabledEndpoints)).map(toEndpoint);
@@ -510,21 +512,28 @@ export abstract class SqlStore implements SqlRunner {
       const made: WebhookDelivery[] = [];
       if (endpoints.length > 0) {
         for (const r of fresh) {
-          const e = rows.toEvent(r);
-          events.set(e.id, e);
+          eventRows.set(r.id as string, r);
           for (const endpoint of endpoints) {
-            if (endpointWants(endpoint, e.type)) made.push({ ...newDelivery(endpoint.id, e.id, e.customerId, now), lockedUntil });
+            if (endpointWants(endpoint, r.type as EventType)) made.push({ ...newDelivery(endpoint.id, r.id as string, r.customer_id as string, now), lockedUntil });
           }
         }
       }
       await insertDeliveries(tx, made);
-      // Marked one customer at a time: one statement each, on one shard.
-      for (const [customerId, theirs] of byCustomer(fresh, (r) => Number(r.seq))) {
-        for (const part of chunks(theirs, ROWS_A_STATEMENT)) await tx.run(W.markDispatched(part.length), [customerId, ...part]);
-      }
+      await this.markDispatched(tx, fresh);
       due.push(...made);
-      return { deliveries: due, events, dispatched: fresh.length };
+      return { deliveries: due, eventRows, dispatched: fresh.length };
     });
+    if (!turn) return none;
+    const events = new Map<string, PurseEvent>();
+    for (const [id, r] of turn.eventRows) events.set(id, rows.toEvent(r));
+    return { deliveries: turn.deliveries, events, dispatched: turn.dispatched };
+  }
+
+  /** Marks a turn's events dispatched (each row's `customer_id` and `seq`): one statement per customer, so one shard each on Citus. */
+  protected async markDispatched(tx: SqlRunner, events: readonly Row[]): Promise<void> {
+    for (const [customerId, theirs] of byCustomer(events, (r) => Number(r.seq))) {
+      for (const part of chunks(theirs, ROWS_A_STATEMENT)) await tx.run(W.markDispatched(part.length), [customerId, ...part]);
+    }
   }
 
   /** The outbox's oldest undispatched events (`columns` of each, at most `take`), each held by this worker: those another holds are skipped. */

@@ -5,7 +5,7 @@ import type { Generation, Grant, Plan, Purchase, Subscription, Tool } from '../.
 import { hasLimits, windowStarts, type SpendWindow } from '../../domain/limits.js';
 import { loadMigrations } from '../migrations.js';
 import * as rows from '../rows.js';
-import { SqlStore, type Row, type SqlDialect, type SqlRunner } from '../sql-store.js';
+import { chunks, ROWS_A_STATEMENT, SqlStore, type Row, type SqlDialect, type SqlRunner } from '../sql-store.js';
 import type { CustomerChanges, CustomerLoad, CustomerSnapshot, Decision, Store, StoreCapabilities, WriteStats } from '../store.js';
 import { customerUpdate, namedInsert, namedUpdate } from '../written-sql.js';
 import { GroupCommit } from './group-commit.js';
@@ -148,6 +148,17 @@ export class SqliteStore extends SqlStore implements Store {
         this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       }
       await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
+    }
+  }
+
+  /**
+   * One database, no shards: a turn's events are marked by one statement,
+   * rather than one per customer, while the delivery worker holds the write lock
+   * the API's writes wait for.
+   */
+  protected override async markDispatched(tx: SqlRunner, events: readonly Row[]): Promise<void> {
+    for (const part of chunks(events, ROWS_A_STATEMENT)) {
+      await tx.run(`UPDATE events SET dispatched = 1 WHERE (customer_id, seq) IN (VALUES ${part.map(() => '(?, ?)').join(', ')})`, part.flatMap((r) => [r.customer_id, r.seq]));
     }
   }
 
