@@ -71,7 +71,7 @@ row(
   '≥ 0.6× req/s, p99 ≤ 10 ms',
 );
 
-const webhooks = await webhooksBench({ seconds, clients: 50, backlog: Number(process.env.BENCH_WEBHOOK_BACKLOG ?? 5_000) });
+const webhooks = await webhooksBench({ seconds, clients: 50, backlog: Number(process.env.BENCH_WEBHOOK_BACKLOG ?? 20_000) });
 row(
   'SQLite in-process lifecycles/s, 50 clients, one webhook endpoint taking every type',
   `${fmt(webhooks.lifecycles.withEndpoint)} (${fmt(webhooks.lifecycles.delivered)} events delivered)`,
