@@ -48,8 +48,13 @@ BEGIN
   END IF;
   IF jsonb_array_length(p_changes->'insertGenerations') > 0 THEN
     -- The id's owner first: a generation id another customer holds stops the whole write here.
-    INSERT INTO generation_ids (id, customer_id)
-    SELECT id, customer_id FROM jsonb_populate_recordset(NULL::generations, p_changes->'insertGenerations');
+    -- Unless the write engine claimed the ids for this customer before the call, each in its own
+    -- transaction (on Citus: the id's row is on the id's shard, and written here it would make
+    -- the commit a two-phase one across nodes).
+    IF NOT p_changes ? 'generationIdsClaimed' THEN
+      INSERT INTO generation_ids (id, customer_id)
+      SELECT id, customer_id FROM jsonb_populate_recordset(NULL::generations, p_changes->'insertGenerations');
+    END IF;
     INSERT INTO generations ({{generations.insert}})
     SELECT {{generations.insert}} FROM jsonb_populate_recordset(NULL::generations, p_changes->'insertGenerations');
   END IF;
