@@ -92,10 +92,12 @@ export class CustomerBatches {
     private readonly pool: pg.Pool,
     private readonly cache: CustomerCache | null = new CustomerCache(KEPT_CUSTOMERS),
     /**
-     * Whether a new generation's id is claimed in its own transaction before the
-     * write (see {@link claimGenerationIds}); asked once per write, answered once per store.
+     * Whether the database is distributed by Citus (asked once per write, answered
+     * once per store): a new generation's id is then claimed in its own transaction
+     * before the write ({@link claimGenerationIds}), and purse_apply writes one row
+     * per statement (see purse_apply.sql).
      */
-    private readonly claimsIds: () => Promise<boolean> = async () => false,
+    private readonly distributed: () => Promise<boolean> = async () => false,
   ) {}
 
   /** How many writes each `purse_apply` carried, and how many decisions were made again. */
@@ -151,8 +153,9 @@ export class CustomerBatches {
         const loaded = await this.snapshot(client ?? this.pool, customerId, mergeLoads(batch.map((w) => w.load)), idTaken);
         // Under the row lock the ids are written by purse_apply in its transaction, as on plain
         // PostgreSQL: a claim would need a second connection while this one is held.
-        const claims = client === null && (await this.claimsIds());
-        const { outcomes, changes, end, newGenerationIds } = decideInTurn(loaded, batch, claims);
+        const distributed = await this.distributed();
+        const claims = distributed && client === null;
+        const { outcomes, changes, end, newGenerationIds } = decideInTurn(loaded, batch, { idsClaimed: claims, oneRowEach: distributed });
         let applied = true;
         if (loaded.version !== null && changes !== null) {
           if (claims && !(await this.claimGenerationIds(customerId, newGenerationIds))) {
@@ -224,8 +227,8 @@ export class CustomerBatches {
         return decision;
       },
     }));
-    const claims = await this.claimsIds();
-    const { outcomes, changes, end, newGenerationIds } = decideInTurn(loaded, confirmed, claims);
+    const claims = await this.distributed();
+    const { outcomes, changes, end, newGenerationIds } = decideInTurn(loaded, confirmed, { idsClaimed: claims, oneRowEach: claims });
     if (changes === null || outcomes.some((o) => !o.ok)) return false;
     let applied = false;
     try {
@@ -459,12 +462,20 @@ function mergeLoads(loads: CustomerLoad[]): MergedLoad {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
+/** How purse_apply is to write a batch on Citus (both false on one database). */
+interface WriteMode {
+  /** The new generations' ids are claimed already: purse_apply leaves generation_ids alone. */
+  idsClaimed: boolean;
+  /** One row per statement, each routed straight to the customer's shard. */
+  oneRowEach: boolean;
+}
+
 /**
  * Decides each write of a batch on the state the writes before it left, and
  * gathers everything they changed into one `purse_apply` argument (null when
  * nothing changed). Rows changed twice are written once, as they ended.
  */
-function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[], idsClaimed = false): { outcomes: Outcome[]; changes: string | null; end: EndState; newGenerationIds: string[] } {
+function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[], mode: WriteMode = { idsClaimed: false, oneRowEach: false }): { outcomes: Outcome[]; changes: string | null; end: EndState; newGenerationIds: string[] } {
   const grants = new Map(loaded.grants.map((g) => [g.id, g]));
   const generations = new Map(loaded.generations.map((g) => [g.id, g]));
   const purchases = new Map(loaded.purchases.map((p) => [p.id, p]));
@@ -569,7 +580,8 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[], idsClaimed 
     // A decision on plans read before this batch holds only while they are unchanged (purse_apply compares).
     ...(loaded.fromCache && Object.keys(loaded.planRows).length > 0 ? { plans: loaded.planRows } : {}),
     // The new generations' ids are claimed before this call (claimGenerationIds): purse_apply leaves them.
-    ...(idsClaimed && newGenerationIds.length > 0 ? { generationIdsClaimed: true } : {}),
+    ...(mode.idsClaimed && newGenerationIds.length > 0 ? { generationIdsClaimed: true } : {}),
+    ...(mode.oneRowEach ? { oneRowEach: true } : {}),
   });
   return { outcomes, changes, end, newGenerationIds };
 }

@@ -52,7 +52,7 @@ export class PostgresStore extends SqlStore implements Store {
     // An idle connection the server closed (a restart, a failover) is dropped from the pool;
     // the next query opens a new one. Without a listener the error would end the process.
     this.pool.on('error', (err) => opts.onIdleError?.(err));
-    // On Citus a new generation's id is claimed on its own shard before the write (CustomerBatches.claimGenerationIds).
+    // On Citus a new generation’s id is claimed on its own shard before the write, and purse_apply writes one row per statement.
     this.writes = new CustomerBatches(this.pool, undefined, () => this.distributed());
   }
 
@@ -220,8 +220,9 @@ export class PostgresStore extends SqlStore implements Store {
 
   /**
    * Whether this database's events are distributed by Citus (`purse distribute` ran
-   * before the server started): the outbox is then held one customer at a time, and a
-   * new generation's id is claimed in its own transaction before the write.
+   * before the server started): the outbox is then held one customer at a time, a new
+   * generation's id is claimed in its own transaction before the write, and purse_apply
+   * writes one row per statement.
    */
   protected distributed(): Promise<boolean> {
     this.isDistributed ??= (async () => {
