@@ -37,12 +37,16 @@ function workerUrl(worker: string, name: string): string {
   return u.toString();
 }
 
-/** Makes a fresh database for one test file and returns its URL and how to drop it. */
-export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+/**
+ * Makes a fresh database for one test file and returns its URL and how to drop it.
+ * `distributed: false` makes a plain one even on a Citus coordinator (bench/citus-bench.ts
+ * compares the two on one instance).
+ */
+export async function createTestDatabase(opts: { distributed?: boolean } = {}): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `purse_test_${randomBytes(6).toString('hex')}`;
   await onServer(ADMIN_URL, [`CREATE DATABASE ${name}`]);
   const url = withDatabase(ADMIN_URL, name);
-  if (CITUS_WORKERS.length > 0) await distributedDatabase(name, url);
+  if (opts.distributed ?? CITUS_WORKERS.length > 0) await distributedDatabase(name, url);
   return {
     url,
     async drop() {

@@ -81,7 +81,7 @@ export async function reserve(ctx: ServiceContext, input: ReserveInput): Promise
     const work = begin(snapshot, input.customerId, now, ctx.alerts);
     const again = replayed<Generation>(work, snapshot, key, hash);
     if (again) return again;
-    if (snapshot.generations.some((g) => g.id === id)) throw errors.idempotencyConflict(key);
+    if (snapshot.generations.some((g) => g.id === id) || snapshot.generationIdsTaken?.includes(id)) throw errors.idempotencyConflict(key);
     // A removed member can no longer reserve; its history stays.
     const member = memberId === undefined ? null : (work.members.get(memberId) ?? null);
     if (memberId !== undefined && (!member || member.removedAt !== null)) throw errors.memberNotFound(input.customerId, memberId, member !== null);

@@ -90,6 +90,12 @@ export interface CustomerSnapshot {
   spendWindows: SpendWindow[] | null;
   /** The team members named in the load (removed ones too); absent when none was named. */
   members?: Member[];
+  /**
+   * Generation ids named in the load that another customer holds with no generation
+   * yet: a store that claims ids before writing them (PostgreSQL on Citus) may find
+   * one claimed whose write is in flight or was lost. Taken all the same.
+   */
+  generationIdsTaken?: string[];
 }
 
 /** The first answer to a write, kept so that a retry gets it again (Rule 12). */

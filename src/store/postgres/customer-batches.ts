@@ -67,6 +67,11 @@ const FOREIGN_GENERATIONS_SQL = 'SELECT * FROM generations WHERE customer_id = $
 
 const APPLY_SQL = 'SELECT purse_apply($1, $2, $3::jsonb) AS ok';
 
+/** Claims a new generation id for its customer, alone in its transaction: one row on the id's shard. */
+const CLAIM_GENERATION_ID_SQL = 'INSERT INTO generation_ids (id, customer_id) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING';
+/** Who holds a generation id the claim found taken. */
+const GENERATION_ID_OWNER_SQL = 'SELECT customer_id FROM generation_ids WHERE id = $1';
+
 /**
  * PostgreSQL's write engine. A customer-scoped write is two round trips and
  * holds no lock between them: one statement reads the snapshot, one function
@@ -86,6 +91,13 @@ export class CustomerBatches {
   constructor(
     private readonly pool: pg.Pool,
     private readonly cache: CustomerCache | null = new CustomerCache(KEPT_CUSTOMERS),
+    /**
+     * Whether the database is distributed by Citus (asked once per write, answered
+     * once per store): a new generation's id is then claimed in its own transaction
+     * before the write ({@link claimGenerationIds}), and purse_apply writes one row
+     * per statement (see purse_apply.sql).
+     */
+    private readonly distributed: () => Promise<boolean> = async () => false,
   ) {}
 
   /** How many writes each `purse_apply` carried, and how many decisions were made again. */
@@ -140,9 +152,17 @@ export class CustomerBatches {
           await client.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [customerId]);
         }
         const loaded = await this.snapshot(client ?? this.pool, customerId, load, idTaken);
-        const { outcomes, changes, end } = decideInTurn(loaded, batch);
+        // Under the row lock the ids are written by purse_apply in its transaction, as on plain
+        // PostgreSQL: a claim would need a second connection while this one is held.
+        const distributed = await this.distributed();
+        const claims = distributed && client === null;
+        const { outcomes, changes, end, newGenerationIds } = decideInTurn(loaded, batch, { idsClaimed: claims, oneRowEach: distributed });
         let applied = true;
         if (loaded.version !== null && changes !== null) {
+          if (claims && !(await this.claimGenerationIds(customerId, newGenerationIds))) {
+            idTaken = true;
+            continue;
+          }
           const res = await (client ?? this.pool).query({ name: 'purse_apply', text: APPLY_SQL, values: [customerId, loaded.version, changes] });
           applied = res.rows[0]?.ok === true;
           if (applied) {
@@ -208,11 +228,14 @@ export class CustomerBatches {
         return decision;
       },
     }));
-    const { outcomes, changes, end } = decideInTurn(loaded, confirmed);
+    const claims = await this.distributed();
+    const { outcomes, changes, end, newGenerationIds } = decideInTurn(loaded, confirmed, { idsClaimed: claims, oneRowEach: claims });
     if (changes === null || outcomes.some((o) => !o.ok)) return false;
     let applied = false;
     try {
-      applied = (await this.pool.query({ name: 'purse_apply', text: APPLY_SQL, values: [customerId, entry.version, changes] })).rows[0]?.ok === true;
+      if (!claims || (await this.claimGenerationIds(customerId, newGenerationIds))) {
+        applied = (await this.pool.query({ name: 'purse_apply', text: APPLY_SQL, values: [customerId, entry.version, changes] })).rows[0]?.ok === true;
+      }
     } catch {
       // Written nothing (one statement): the snapshot path decides again and reports what is wrong.
     }
@@ -226,6 +249,25 @@ export class CustomerBatches {
     this.keep(customerId, loaded, end, entry.version + 1);
     batch.forEach((w, i) => w.resolve((outcomes[i] as { ok: true; value: unknown }).value));
     return true;
+  }
+
+  /**
+   * Claims each new generation id for the customer before the write, one statement
+   * (one shard, its own transaction) per id; false when another customer holds one.
+   * On Citus the id's row lives on the id's shard, usually not the customer's node:
+   * written by purse_apply it made every reservation a two-phase commit. A claim
+   * whose write then fails or never comes is kept, owned by the same customer: it
+   * may still use the id, and a lookup by the id finds no generation (404); to
+   * any other customer the id stays taken (the snapshot reads its owner).
+   */
+  private async claimGenerationIds(customerId: string, ids: string[]): Promise<boolean> {
+    const owners = await Promise.all(
+      ids.map(async (id) => {
+        if ((await this.pool.query(CLAIM_GENERATION_ID_SQL, [id, customerId])).rowCount === 1) return customerId;
+        return (await this.pool.query(GENERATION_ID_OWNER_SQL, [id])).rows[0]?.customer_id as string | undefined;
+      }),
+    );
+    return owners.every((owner) => owner === customerId);
   }
 
   /** Keeps the customer as a batch left it at `version`, while its open holds are few and all known. */
@@ -274,7 +316,8 @@ export class CustomerBatches {
     const read = (r.generations as Row[]).map(rows.toGeneration);
     const generations = read.filter((g) => named.has(g.id) || isHoldDue(g, load.now));
     const otherHolds = read.filter((g) => !named.has(g.id) && !isHoldDue(g, load.now));
-    if (idTaken && load.generationIds.length > 0) generations.push(...(await this.foreignGenerations(db, customerId, load.generationIds)));
+    const foreign = idTaken && load.generationIds.length > 0 ? await this.foreignGenerations(db, customerId, load.generationIds) : null;
+    if (foreign) generations.push(...foreign.generations);
     return {
       customerId,
       version: r.customer ? Number(r.customer.version) : null,
@@ -287,6 +330,7 @@ export class CustomerBatches {
       purchases: (r.purchases as Row[]).map(rows.toPurchase),
       spendWindows: r.spend_windows ? (r.spend_windows as Row[]).map(rows.toSpendWindow) : null,
       members: (r.members as Row[]).map(rows.toMember),
+      ...(foreign && foreign.claimedOnly.length > 0 ? { generationIdsTaken: foreign.claimedOnly } : {}),
       planRows: Object.fromEntries((r.plans as Row[]).map((p) => [p.id as string, p])),
       allHolds: r.all_holds === true,
       otherHolds,
@@ -294,12 +338,20 @@ export class CustomerBatches {
     };
   }
 
-  /** The generations among `ids` that other customers hold, each read on its owner's shard. */
-  private async foreignGenerations(db: pg.Pool | pg.PoolClient, customerId: string, ids: string[]): Promise<Generation[]> {
+  /**
+   * The generations among `ids` that other customers hold, each read on its owner's
+   * shard, and the ids they hold with no generation (claimed, its write in flight or lost).
+   */
+  private async foreignGenerations(db: pg.Pool | pg.PoolClient, customerId: string, ids: string[]): Promise<{ generations: Generation[]; claimedOnly: string[] }> {
     const owners = byCustomer((await db.query(FOREIGN_OWNERS_SQL, [ids, customerId])).rows, (r) => r.id as string);
-    const found: Generation[] = [];
-    for (const [owner, theirs] of owners) found.push(...(await db.query(FOREIGN_GENERATIONS_SQL, [owner, theirs])).rows.map(rows.toGeneration));
-    return found;
+    const generations: Generation[] = [];
+    const claimedOnly: string[] = [];
+    for (const [owner, theirs] of owners) {
+      const found = (await db.query(FOREIGN_GENERATIONS_SQL, [owner, theirs])).rows.map(rows.toGeneration);
+      generations.push(...found);
+      claimedOnly.push(...theirs.filter((id) => !found.some((g) => g.id === id)));
+    }
+    return { generations, claimedOnly };
   }
 
 }
@@ -411,12 +463,20 @@ function mergeLoads(loads: CustomerLoad[]): MergedLoad {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
+/** How purse_apply is to write a batch on Citus (both false on one database). */
+interface WriteMode {
+  /** The new generations' ids are claimed already: purse_apply leaves generation_ids alone. */
+  idsClaimed: boolean;
+  /** One row per statement, each routed straight to the customer's shard. */
+  oneRowEach: boolean;
+}
+
 /**
  * Decides each write of a batch on the state the writes before it left, and
  * gathers everything they changed into one `purse_apply` argument (null when
  * nothing changed). Rows changed twice are written once, as they ended.
  */
-function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes: Outcome[]; changes: string | null; end: EndState } {
+function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[], mode: WriteMode = { idsClaimed: false, oneRowEach: false }): { outcomes: Outcome[]; changes: string | null; end: EndState; newGenerationIds: string[] } {
   const grants = new Map(loaded.grants.map((g) => [g.id, g]));
   const generations = new Map(loaded.generations.map((g) => [g.id, g]));
   const purchases = new Map(loaded.purchases.map((p) => [p.id, p]));
@@ -456,6 +516,7 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes
       purchases: [...purchases.values()],
       spendWindows: windows ? [...windows.values()] : null,
       members: loaded.members,
+      ...(loaded.generationIdsTaken ? { generationIdsTaken: loaded.generationIdsTaken } : {}),
     };
     let decision: Decision<unknown>;
     try {
@@ -501,7 +562,8 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes
     subscription,
     spendWindows: windows ? [...windows.values()] : null,
   };
-  if (nothing) return { outcomes, changes: null, end };
+  if (nothing) return { outcomes, changes: null, end, newGenerationIds: [] };
+  const newGenerationIds = written.generations.inserted.map((g) => g.id);
   const changes = JSON.stringify({
     insertGrants: written.grants.inserted.map(rows.grantParams),
     updateGrants: written.grants.updated.map(rows.grantParams),
@@ -518,8 +580,11 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[]): { outcomes
     ...(customerChanged ? { customer: rows.customerParams(loaded.customerId, customerChanged) } : {}),
     // A decision on plans read before this batch holds only while they are unchanged (purse_apply compares).
     ...(loaded.fromCache && Object.keys(loaded.planRows).length > 0 ? { plans: loaded.planRows } : {}),
+    // The new generations' ids are claimed before this call (claimGenerationIds): purse_apply leaves them.
+    ...(mode.idsClaimed && newGenerationIds.length > 0 ? { generationIdsClaimed: true } : {}),
+    ...(mode.oneRowEach ? { oneRowEach: true } : {}),
   });
-  return { outcomes, changes, end };
+  return { outcomes, changes, end, newGenerationIds };
 }
 
 /** The customer as a batch left it, had it been written. */

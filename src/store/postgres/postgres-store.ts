@@ -52,7 +52,8 @@ export class PostgresStore extends SqlStore implements Store {
     // An idle connection the server closed (a restart, a failover) is dropped from the pool;
     // the next query opens a new one. Without a listener the error would end the process.
     this.pool.on('error', (err) => opts.onIdleError?.(err));
-    this.writes = new CustomerBatches(this.pool);
+    // On Citus a new generation’s id is claimed on its own shard before the write, and purse_apply writes one row per statement.
+    this.writes = new CustomerBatches(this.pool, undefined, () => this.distributed());
   }
 
   private text(sql: string): string {
@@ -217,8 +218,13 @@ export class PostgresStore extends SqlStore implements Store {
 
   private isDistributed: Promise<boolean> | undefined;
 
-  /** Whether this database's events are distributed by Citus (`purse distribute` ran before the server started). */
-  private distributed(): Promise<boolean> {
+  /**
+   * Whether this database's events are distributed by Citus (`purse distribute` ran
+   * before the server started): the outbox is then held one customer at a time, a new
+   * generation's id is claimed in its own transaction before the write, and purse_apply
+   * writes one row per statement.
+   */
+  protected distributed(): Promise<boolean> {
     this.isDistributed ??= (async () => {
       if ((await this.one("SELECT to_regclass('pg_dist_partition') IS NOT NULL AS citus"))?.citus !== true) return false;
       return (await this.one("SELECT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = to_regclass('events')) AS distributed"))?.distributed === true;
