@@ -19,6 +19,7 @@ import {
   endpointParams,
   manyRows,
   newDelivery,
+  placeholders,
   toAttempt,
   toDelivery,
   toEndpoint,
@@ -134,7 +135,7 @@ export abstract class SqlStore implements SqlRunner {
 
   async readSpendWindows(customerId: string, starts: readonly number[]): Promise<SpendWindow[]> {
     if (starts.length === 0) return [];
-    return (await this.all(`SELECT * FROM spend_windows WHERE customer_id = ? AND window_start IN (${starts.map(() => '?').join(', ')})`, [customerId, ...starts])).map(rows.toSpendWindow);
+    return (await this.all(`SELECT * FROM spend_windows WHERE customer_id = ? AND window_start IN (${placeholders(starts.length)})`, [customerId, ...starts])).map(rows.toSpendWindow);
   }
 
   async pendingTopUps(limit: number): Promise<Purchase[]> {

@@ -29,7 +29,7 @@ export const WEBHOOK_SQL = {
      WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.locked_until IS NULL OR d.locked_until <= ?) AND e.status = 'enabled'
      ORDER BY d.next_attempt_at LIMIT ?`,
   /** Marks `n` of one customer's events dispatched (customer, then their seqs): one shard each on Citus. */
-  markDispatched: (n: number) => `UPDATE events SET dispatched = 1 WHERE customer_id = ? AND seq IN (${Array.from({ length: n }, () => '?').join(', ')})`,
+  markDispatched: (n: number) => `UPDATE events SET dispatched = 1 WHERE customer_id = ? AND seq IN (${placeholders(n)})`,
   updateDelivery: 'UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, locked_until = ?, updated_at = ? WHERE id = ?',
   endpointSucceeded: 'UPDATE webhook_endpoints SET consecutive_failures = 0, failing_since = NULL WHERE id = ?',
   /** A failed attempt: counted, and the endpoint disabled after `max` in a row or a failing run as long as the window. */
@@ -42,9 +42,14 @@ export const WEBHOOK_SQL = {
   listAttempts: 'SELECT * FROM webhook_attempts WHERE endpoint_id = ? AND (at, id) < (?, ?) ORDER BY at DESC, id DESC LIMIT ?',
 } as const;
 
+/** `n` placeholders: `?, ?, ?`. */
+export function placeholders(n: number): string {
+  return Array.from({ length: n }, () => '?').join(', ');
+}
+
 /** `count` rows of `width` placeholders each: `(?, ?), (?, ?)`. */
-function tuples(width: number, count: number): string {
-  const row = `(${Array.from({ length: width }, () => '?').join(', ')})`;
+export function tuples(width: number, count: number): string {
+  const row = `(${placeholders(width)})`;
   return Array.from({ length: count }, () => row).join(', ');
 }
 
@@ -61,7 +66,7 @@ export const manyRows = {
     `INSERT INTO webhook_attempts (id, delivery_id, endpoint_id, event_id, attempt, status_code, error, latency_ms, at) VALUES ${tuples(9, n)}`,
   /** Deliveries that succeeded: one attempt more each, done and let go (the worker holds each, so its count is the one it read). */
   deliveriesSucceeded: (n: number) =>
-    `UPDATE webhook_deliveries SET status = 'succeeded', attempts = attempts + 1, locked_until = NULL, updated_at = ? WHERE id IN (${Array.from({ length: n }, () => '?').join(', ')})`,
+    `UPDATE webhook_deliveries SET status = 'succeeded', attempts = attempts + 1, locked_until = NULL, updated_at = ? WHERE id IN (${placeholders(n)})`,
 };
 
 /** `?` placeholders as PostgreSQL's numbered ones. */

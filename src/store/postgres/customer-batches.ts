@@ -138,7 +138,8 @@ export class CustomerBatches {
   /** Decides and writes one batch; settles every write in it, never throws. */
   private async runBatch(customerId: string, batch: PendingWrite[]): Promise<void> {
     const load = mergeLoads(batch.map((w) => w.load));
-    if (await this.runOnKeptState(customerId, batch, load)) return;
+    const distributed = await this.distributed();
+    if (await this.runOnKeptState(customerId, batch, load, distributed)) return;
     // Set once purse_apply found a named generation id held by another customer: from then on the
     // snapshot also reads the ids' owners, so the decision sees the id taken.
     let idTaken = false;
@@ -154,7 +155,6 @@ export class CustomerBatches {
         const loaded = await this.snapshot(client ?? this.pool, customerId, load, idTaken);
         // Under the row lock the ids are written by purse_apply in its transaction, as on plain
         // PostgreSQL: a claim would need a second connection while this one is held.
-        const distributed = await this.distributed();
         const claims = distributed && client === null;
         const { outcomes, changes, end, newGenerationIds } = decideInTurn(loaded, batch, { idsClaimed: claims, oneRowEach: distributed });
         let applied = true;
@@ -216,7 +216,7 @@ export class CustomerBatches {
    * moved on (another process, a change outside the engine, a presumed-new id or
    * key that was not): the batch is then decided on a snapshot, as without a state.
    */
-  private async runOnKeptState(customerId: string, batch: PendingWrite[], load: MergedLoad): Promise<boolean> {
+  private async runOnKeptState(customerId: string, batch: PendingWrite[], load: MergedLoad, distributed: boolean): Promise<boolean> {
     const entry = this.cache?.get(customerId);
     if (!entry || !batch.every((w) => covers(entry, w.load))) return false;
     const loaded = loadedFrom(customerId, entry, load);
@@ -228,12 +228,11 @@ export class CustomerBatches {
         return decision;
       },
     }));
-    const claims = await this.distributed();
-    const { outcomes, changes, end, newGenerationIds } = decideInTurn(loaded, confirmed, { idsClaimed: claims, oneRowEach: claims });
+    const { outcomes, changes, end, newGenerationIds } = decideInTurn(loaded, confirmed, { idsClaimed: distributed, oneRowEach: distributed });
     if (changes === null || outcomes.some((o) => !o.ok)) return false;
     let applied = false;
     try {
-      if (!claims || (await this.claimGenerationIds(customerId, newGenerationIds))) {
+      if (!distributed || (await this.claimGenerationIds(customerId, newGenerationIds))) {
         applied = (await this.pool.query({ name: 'purse_apply', text: APPLY_SQL, values: [customerId, entry.version, changes] })).rows[0]?.ok === true;
       }
     } catch {

@@ -7,6 +7,7 @@ import { loadMigrations } from '../migrations.js';
 import * as rows from '../rows.js';
 import { chunks, ROWS_A_STATEMENT, SqlStore, type Row, type SqlDialect, type SqlRunner } from '../sql-store.js';
 import type { CustomerChanges, CustomerLoad, CustomerSnapshot, Decision, Store, StoreCapabilities, WriteStats } from '../store.js';
+import { tuples } from '../webhook-queries.js';
 import { customerUpdate, namedInsert, namedUpdate } from '../written-sql.js';
 import { GroupCommit } from './group-commit.js';
 
@@ -158,7 +159,7 @@ export class SqliteStore extends SqlStore implements Store {
    */
   protected override async markDispatched(tx: SqlRunner, events: readonly Row[]): Promise<void> {
     for (const part of chunks(events, ROWS_A_STATEMENT)) {
-      await tx.run(`UPDATE events SET dispatched = 1 WHERE (customer_id, seq) IN (VALUES ${part.map(() => '(?, ?)').join(', ')})`, part.flatMap((r) => [r.customer_id, r.seq]));
+      await tx.run(`UPDATE events SET dispatched = 1 WHERE (customer_id, seq) IN (VALUES ${tuples(2, part.length)})`, part.flatMap((r) => [r.customer_id, r.seq]));
     }
   }
 
@@ -354,7 +355,7 @@ export class SqliteStore extends SqlStore implements Store {
   async readBalance(customerId: string, now: number) {
     const read = this.db.transaction(() => {
       const grants = this.sql('SELECT * FROM grants WHERE customer_id = ? AND remaining > 0 AND voided_at IS NULL').all(customerId).map(rows.toGrant);
-      // Named, or the planner may scan the customer's whole history in the clustered table instead of its holds.
+      // Named, or the planner may walk the customer's whole history (generations_newest) instead of its open holds.
       const held = this.sql(
         "SELECT COALESCE(SUM(cost), 0) AS reserved, COALESCE(MIN(hold_until), 0) AS first_due, COUNT(*) AS n FROM generations INDEXED BY generations_due_by_customer WHERE customer_id = ? AND status = 'reserved'",
       ).get(customerId)!;
