@@ -16,6 +16,7 @@ import { view } from '../src/http/views.js';
 import { grantCredits } from '../src/service/grants.js';
 import { createEndpoint, startDeliveryWorker } from '../src/service/webhooks.js';
 import { startDeliveryThread } from '../src/delivery-thread.js';
+import { outboxPath } from '../src/store/sqlite/sqlite-store.js';
 import { BENCH_CUSTOMERS, sqlitePurse } from './sqlite-purse.js';
 
 /**
@@ -93,8 +94,13 @@ const until = async (ok: () => Promise<boolean>, ms: number) => {
 async function setup(dir: string, name: string) {
   const path = join(dir, `${name}.db`);
   const { store, ctx, lifecycle } = await sqlitePurse(path);
+  // The events are in the ledger's file; the deliveries, and how far the fan-out has read the events, in the outbox's.
   const reader = new Database(path, { readonly: true });
-  const outstanding = reader.prepare("SELECT (SELECT COUNT(*) FROM events WHERE dispatched = 0) + (SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending') AS n");
+  const outboxReader = new Database(outboxPath(path), { readonly: true });
+  const place = outboxReader.prepare('SELECT event_rowid AS n FROM fanout');
+  const pending = outboxReader.prepare("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = 'pending'");
+  const undispatched = reader.prepare('SELECT COUNT(*) AS n FROM events WHERE rowid > ?');
+  const count = (stmt: Database.Statement, ...params: unknown[]) => (stmt.get(...params) as { n: number }).n;
   // As a server runs it: in a thread of its own (in this event loop only where a thread cannot start).
   const startWorker = async (pollMs?: number) =>
     (await startDeliveryThread(`sqlite:${path}`, pollMs === undefined ? {} : { pollMs }, (m) => console.error(m))) ??
@@ -105,7 +111,7 @@ async function setup(dir: string, name: string) {
     lifecycle,
     grant: (i: number) => grantCredits(ctx, `c${i % BENCH_CUSTOMERS}`, { amount: 1, source: 'bonus', reason: 'backlog' }),
     /** Events not yet fanned out plus deliveries not yet made. */
-    outstanding: () => (outstanding.get() as { n: number }).n,
+    outstanding: () => count(pending) + count(undispatched, count(place)),
     /** Has the worker look for work now rather than at its next poll. */
     wake: () => worker?.wake(),
     /** Starts a worker; with `pollMs`, it first looks for work at `wake()` or that much later. */
@@ -117,6 +123,7 @@ async function setup(dir: string, name: string) {
     async close() {
       await worker?.stop();
       reader.close();
+      outboxReader.close();
       await store.close();
     },
   };

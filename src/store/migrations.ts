@@ -11,8 +11,8 @@ export interface Migration {
   sql: string;
 }
 
-/** Reads the migrations of one adapter (`sqlite` or `postgres`) in version order. */
-export function loadMigrations(dialect: 'sqlite' | 'postgres'): Migration[] {
+/** Reads the migrations of one adapter (`sqlite` or `postgres`, or SQLite's outbox file) in version order. */
+export function loadMigrations(dialect: 'sqlite' | 'sqlite-outbox' | 'postgres'): Migration[] {
   const dir = join(fileURLToPath(new URL('.', import.meta.url)), 'migrations', dialect);
   return readdirSync(dir)
     .filter((f) => /^\d{4}_[\w-]+\.sql$/.test(f))

@@ -9,9 +9,6 @@ import { decodeAttemptCursor, decodeEventCursor, decodeGenerationCursor } from '
 import type { AppliedMigration } from './migrations.js';
 import * as rows from './rows.js';
 import type { ApiKeyRecord, AttemptResult, AuditReport, DeliveryTurn, DisableRule, EventFilter, Page } from './store.js';
-
-/** The most events one delivery turn marks dispatched when no endpoint is enabled to send them to. */
-const MAX_EVENTS_MARKED = 1_000;
 import {
   attemptParams,
   deliveryParams,
@@ -25,6 +22,11 @@ import {
   toEndpoint,
   WEBHOOK_SQL as W,
 } from './webhook-queries.js';
+
+/** The most events one delivery turn marks dispatched when no endpoint is enabled to send them to. */
+const MAX_EVENTS_MARKED = 1_000;
+/** An event named by its id alone (the operator's API, the delivery worker's retries). */
+const EVENT_BY_ID = '/* cross-shard: an event named by id alone (operator API, delivery worker), one row */ SELECT * FROM events WHERE id = ? LIMIT 1';
 
 export type Row = Record<string, unknown>;
 
@@ -86,6 +88,21 @@ export abstract class SqlStore implements SqlRunner {
   protected abstract inTransaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T>;
   /** Runs `work` on one consistent read-only view of the whole database. */
   protected abstract inReadSnapshot<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T>;
+
+  /**
+   * Where the delivery worker's own tables are (webhook endpoints, deliveries,
+   * attempts): in the database itself, unless an adapter keeps them apart
+   * (SQLite: a file of their own, so sending events never takes the ledger's
+   * write lock).
+   */
+  protected get outbox(): SqlRunner {
+    return this;
+  }
+
+  /** Runs `work` in one write transaction on {@link outbox}'s tables (and, where they share it, the rest). */
+  protected inOutboxTransaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    return this.inTransaction(work);
+  }
 
   protected async one(sql: string, params: readonly unknown[] = []): Promise<Row | null> {
     return (await this.all(sql, params))[0] ?? null;
@@ -455,32 +472,32 @@ export abstract class SqlStore implements SqlRunner {
   }
 
   async getEvent(id: string): Promise<PurseEvent | null> {
-    const r = await this.one('/* cross-shard: an event named by id alone (operator API, delivery worker), one row */ SELECT * FROM events WHERE id = ? LIMIT 1', [id]);
+    const r = await this.one(EVENT_BY_ID, [id]);
     return r ? rows.toEvent(r) : null;
   }
 
   async putWebhookEndpoint(e: WebhookEndpoint): Promise<void> {
-    await this.run(W.upsertEndpoint, endpointParams(e));
+    await this.outbox.run(W.upsertEndpoint, endpointParams(e));
   }
 
   async getWebhookEndpoint(id: string): Promise<WebhookEndpoint | null> {
-    const r = await this.one(W.getEndpoint, [id]);
+    const [r] = await this.outbox.all(W.getEndpoint, [id]);
     return r ? toEndpoint(r) : null;
   }
 
   async listWebhookEndpoints(): Promise<WebhookEndpoint[]> {
-    return (await this.all(W.listEndpoints)).map(toEndpoint);
+    return (await this.outbox.all(W.listEndpoints)).map(toEndpoint);
   }
 
   async deleteWebhookEndpoint(id: string): Promise<boolean> {
-    return this.inTransaction(async (tx) => {
+    return this.inOutboxTransaction(async (tx) => {
       await tx.run(W.dropPendingOf, [id]);
       return (await tx.run(W.deleteEndpoint, [id])) > 0;
     });
   }
 
   async enqueueDeliveries(deliveries: WebhookDelivery[]): Promise<void> {
-    await this.inTransaction(async (tx) => {
+    await this.inOutboxTransaction(async (tx) => {
       await insertDeliveries(tx, deliveries);
     });
   }
@@ -488,19 +505,20 @@ export abstract class SqlStore implements SqlRunner {
   async deliveryTurn(sent: AttemptResult[], now: number, limit: number, leaseMs: number, disable: DisableRule): Promise<DeliveryTurn> {
     const none = { deliveries: [], events: new Map(), dispatched: 0 };
     // A cheap look first, so an idle worker takes no write lock.
-    if (sent.length === 0 && (limit === 0 || ((await this.all(W.anyUndispatched)).length === 0 && (await this.all(W.anyDue, [now, now])).length === 0))) return none;
+    if (sent.length === 0 && (limit === 0 || (!(await this.anyUndispatched()) && (await this.outbox.all(W.anyDue, [now, now])).length === 0))) return none;
     // The write lock is held for the statements alone: the events' rows are read in the
     // transaction and made into events (their data parsed) after it.
-    const turn = await this.inTransaction(async (tx) => {
+    const turn = await this.inOutboxTransaction(async (tx) => {
       await this.recordAttempts(tx, sent, disable);
       if (limit === 0) return null;
       const lockedUntil = now + leaseMs;
       const due = (await tx.all(`${W.claimDue}${this.dialect.skipLocked('d')}) RETURNING *`, [lockedUntil, now, now, limit])).map(toDelivery);
       // The events of retried deliveries, by id; the fan-out below reads its own whole.
       const eventRows = new Map<string, Row>();
+      const events = this.eventsIn(tx);
       for (const d of due) {
         if (eventRows.has(d.eventId)) continue;
-        const r = await tx.all('/* cross-shard: an event named by id alone (operator API, delivery worker), one row */ SELECT * FROM events WHERE id = ? LIMIT 1', [d.eventId]);
+        const r = await events.all(EVENT_BY_ID, [d.eventId]);
         if (r[0]) eventRows.set(d.eventId, r[0]);
       }
       if (due.length >= limit) return { deliveries: due, eventRows, dispatched: 0 };
@@ -519,15 +537,31 @@ export abstract class SqlStore implements SqlRunner {
           }
         }
       }
-      await insertDeliveries(tx, made);
+      const inserted = await this.insertFannedOut(tx, made);
       await this.markDispatched(tx, fresh);
-      due.push(...made);
+      due.push(...inserted);
       return { deliveries: due, eventRows, dispatched: fresh.length };
     });
     if (!turn) return none;
     const events = new Map<string, PurseEvent>();
     for (const [id, r] of turn.eventRows) events.set(id, rows.toEvent(r));
     return { deliveries: turn.deliveries, events, dispatched: turn.dispatched };
+  }
+
+  /** Whether any event waits for its deliveries to be made (the idle worker's look, outside a transaction). */
+  protected async anyUndispatched(): Promise<boolean> {
+    return (await this.all(W.anyUndispatched)).length > 0;
+  }
+
+  /** Where a delivery turn running in `tx` reads events: the same transaction, where the outbox shares the database. */
+  protected eventsIn(tx: SqlRunner): SqlRunner {
+    return tx;
+  }
+
+  /** Writes a turn's new deliveries, held by this worker, and answers those written: all, since their events were not yet dispatched. */
+  protected async insertFannedOut(tx: SqlRunner, made: WebhookDelivery[]): Promise<WebhookDelivery[]> {
+    await insertDeliveries(tx, made);
+    return made;
   }
 
   /** Marks a turn's events dispatched (each row's `customer_id` and `seq`): one statement per customer, so one shard each on Citus. */
@@ -566,6 +600,6 @@ export abstract class SqlStore implements SqlRunner {
 
   async listWebhookAttempts(endpointId: string, page: Page): Promise<WebhookAttempt[]> {
     const c = decodeAttemptCursor(page.before);
-    return (await this.all(W.listAttempts, [endpointId, c?.at ?? Number.MAX_SAFE_INTEGER, c?.id ?? '', page.limit])).map(toAttempt);
+    return (await this.outbox.all(W.listAttempts, [endpointId, c?.at ?? Number.MAX_SAFE_INTEGER, c?.id ?? '', page.limit])).map(toAttempt);
   }
 }

@@ -180,13 +180,24 @@ describe.skipIf(ON_POSTGRES)('purse backup and restore on SQLite', () => {
       await fetch(`${other.url}/v1/customers/${customerId}`, { method: 'PUT', headers, body: JSON.stringify({ name: 'Fresh' }) });
       const grant = await fetch(`${other.url}/v1/customers/${customerId}/grants`, { method: 'POST', headers, body: JSON.stringify({ amount: 42, source: 'bonus', reason: 'welcome' }) });
       expect(grant.status).toBe(201);
+      const endpoint = await fetch(`${other.url}/v1/webhook-endpoints`, { method: 'POST', headers, body: JSON.stringify({ url: 'http://127.0.0.1:9/hooks' }) });
+      expect(endpoint.status).toBe(201);
+      const { id: endpointId, secret } = (await endpoint.json()) as { id: string; secret: string };
       const backupFile = join(dir, 'fresh-backup.db');
       expect((await purse(fresh, 'backup', backupFile)).code).toBe(0);
+      // The delivery worker's file (endpoints and their secrets) is copied beside the ledger's, owner-only too.
+      expect(statSync(`${backupFile}-outbox`).mode & 0o777).toBe(0o600);
       const restoredUrl = `sqlite:${join(dir, 'fresh-restored.db')}`;
       expect((await purse(restoredUrl, 'restore', backupFile)).code).toBe(0);
       const shown = await purse(restoredUrl, 'customers', 'show', customerId);
       expect(shown.code).toBe(0);
       expect(shown.out).toContain('available 42, reserved 0');
+      const outbox = new Database(`${restoredUrl.slice('sqlite:'.length)}-outbox`, { readonly: true });
+      try {
+        expect(outbox.prepare('SELECT id, secret FROM webhook_endpoints').all()).toEqual([{ id: endpointId, secret }]);
+      } finally {
+        outbox.close();
+      }
     } finally {
       await other.stop();
     }

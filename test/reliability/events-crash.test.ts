@@ -33,6 +33,7 @@ interface Outbox {
 
 const OUTBOX_SQL = {
   events: 'SELECT id, type, customer_id FROM events',
+  /** PostgreSQL's mark; SQLite's outbox keeps its place in the events instead (below). */
   undispatched: 'SELECT COUNT(*) AS n FROM events WHERE dispatched = 0',
   deliveries: 'SELECT status, COUNT(*) AS n FROM webhook_deliveries GROUP BY status',
 };
@@ -41,16 +42,25 @@ const OUTBOX_SQL = {
 async function readOutbox(url: string): Promise<Outbox> {
   let rows: Record<keyof typeof OUTBOX_SQL, Array<Record<string, any>>>;
   if (url.startsWith('sqlite:')) {
-    const db = new Database(url.slice('sqlite:'.length), { readonly: true, fileMustExist: true });
+    // SQLite keeps the delivery worker's tables and its place in the events in a file of their own.
+    const path = url.slice('sqlite:'.length);
+    const ledger = new Database(path, { readonly: true, fileMustExist: true });
+    const outbox = new Database(`${path}-outbox`, { readonly: true, fileMustExist: true });
     try {
-      db.pragma('busy_timeout = 10000');
-      rows = db.transaction(() => ({
-        events: db.prepare(OUTBOX_SQL.events).all() as Array<Record<string, any>>,
-        undispatched: db.prepare(OUTBOX_SQL.undispatched).all() as Array<Record<string, any>>,
-        deliveries: db.prepare(OUTBOX_SQL.deliveries).all() as Array<Record<string, any>>,
+      ledger.pragma('busy_timeout = 10000');
+      outbox.pragma('busy_timeout = 10000');
+      const [place, deliveries] = outbox.transaction(() => [
+        Number((outbox.prepare('SELECT event_rowid FROM fanout').get() as { event_rowid: number }).event_rowid),
+        outbox.prepare(OUTBOX_SQL.deliveries).all() as Array<Record<string, any>>,
+      ] as const)();
+      rows = ledger.transaction(() => ({
+        events: ledger.prepare(OUTBOX_SQL.events).all() as Array<Record<string, any>>,
+        undispatched: ledger.prepare('SELECT COUNT(*) AS n FROM events WHERE rowid > ?').all(place) as Array<Record<string, any>>,
+        deliveries,
       }))();
     } finally {
-      db.close();
+      ledger.close();
+      outbox.close();
     }
   } else {
     const client = new pg.Client({ connectionString: url });

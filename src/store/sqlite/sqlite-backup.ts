@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { outboxPath } from './sqlite-store.js';
 
 /**
  * Pages copied per step of SQLite's online backup: all of them. One step is one
@@ -30,18 +31,30 @@ export interface BackupSummary {
  * misses what is still in the WAL, and may catch a page half written. The copy is
  * written beside `dest` and renamed into place only once it is whole and checked,
  * so an interrupted backup never leaves a broken file under the name.
+ *
+ * The outbox's file (the webhook delivery worker's tables, `<file>-outbox`) is
+ * copied first, to `<dest>-outbox`, and the ledger's after it, so the ledger's
+ * copy holds every event the outbox's copy has fanned out: restored, the worker
+ * goes on from its place and misses no event (at worst it sends again what was
+ * sent between the two copies).
  */
 export async function backupSqlite(source: string, dest: string): Promise<BackupSummary> {
   if (!existsSync(source)) throw new BackupError(`there is no database at ${source}`);
+  if (existsSync(outboxPath(source))) await copyWhole(outboxPath(source), outboxPath(dest), inspectOutbox);
+  return { ...(await copyWhole(source, dest, inspect)), path: dest };
+}
+
+/** One file copied through the backup API to `dest`, by way of a partial file checked before it is renamed into place. */
+async function copyWhole<T>(source: string, dest: string, check: (path: string) => T): Promise<T> {
   const partial = `${dest}.partial-${process.pid}`;
   const db = new Database(source, { fileMustExist: true });
   try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     createOwnerOnly(partial);
     await db.backup(partial, { progress: () => ALL_PAGES });
-    const summary = inspect(partial);
+    const checked = check(partial);
     renameSync(partial, dest);
-    return { ...summary, path: dest };
+    return checked;
   } finally {
     db.close();
     rmSync(partial, { force: true });
@@ -52,18 +65,31 @@ export async function backupSqlite(source: string, dest: string): Promise<Backup
  * Puts a backup back at `target`, through the same backup API (so SQLite, not a
  * rename, replaces the pages and any write-ahead log of the old file). Refuses
  * while another process has `target` open — stop the server first — and, unless
- * `replace`, when `target` already exists.
+ * `replace`, when `target` already exists. A backup's outbox file
+ * (`<backup>-outbox`) is put back beside it; a backup made before Purse had one
+ * leaves the outbox at `target` as it is (the worker's place in the events is
+ * moved back to the newest event the restored ledger holds when it starts).
  */
 export async function restoreSqlite(backup: string, target: string, opts: { replace: boolean }): Promise<BackupSummary> {
   if (!existsSync(backup)) throw new BackupError(`there is no backup at ${backup}`);
   inspect(backup);
-  if (existsSync(target)) {
-    if (!opts.replace) throw new BackupError(`${target} exists; pass --force to replace it with the backup`);
-    if (inUse(target)) throw new BackupError(`${target} is open in another process; stop the server before restoring`);
-  } else if (existsSync(`${target}-wal`)) {
-    throw new BackupError(`${target}-wal is left from a database that is gone; move it away before restoring`);
+  const withOutbox = existsSync(outboxPath(backup));
+  if (withOutbox) inspectOutbox(outboxPath(backup));
+  for (const file of withOutbox ? [target, outboxPath(target)] : [target]) {
+    if (existsSync(file)) {
+      if (!opts.replace) throw new BackupError(`${file} exists; pass --force to replace it with the backup`);
+      if (inUse(file)) throw new BackupError(`${file} is open in another process; stop the server before restoring`);
+    } else if (existsSync(`${file}-wal`)) {
+      throw new BackupError(`${file}-wal is left from a database that is gone; move it away before restoring`);
+    }
   }
   mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+  if (withOutbox) await putBack(outboxPath(backup), outboxPath(target));
+  await putBack(backup, target);
+  return { ...inspect(target), path: target };
+}
+
+async function putBack(backup: string, target: string): Promise<void> {
   createOwnerOnly(target);
   const db = new Database(backup, { readonly: true, fileMustExist: true });
   try {
@@ -71,7 +97,21 @@ export async function restoreSqlite(backup: string, target: string, opts: { repl
   } finally {
     db.close();
   }
-  return { ...inspect(target), path: target };
+}
+
+/** Checks that `path` is a whole outbox file (SQLite's integrity check, and its fan-out's place). */
+function inspectOutbox(path: string): void {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const check = db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') throw new BackupError(`${path} fails SQLite's integrity check: ${String(check)}`);
+    if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fanout'").get()) throw new BackupError(`${path} is not a Purse outbox file`);
+  } catch (err) {
+    if (err instanceof BackupError) throw err;
+    throw new BackupError(`${path} is not a SQLite database: ${(err as Error).message}`);
+  } finally {
+    db.close();
+  }
 }
 
 /** Checks that `path` is a whole Purse database and counts what it holds. */

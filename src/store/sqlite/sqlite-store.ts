@@ -7,16 +7,16 @@ import { loadMigrations } from '../migrations.js';
 import * as rows from '../rows.js';
 import { chunks, ROWS_A_STATEMENT, SqlStore, type Row, type SqlDialect, type SqlRunner } from '../sql-store.js';
 import type { CustomerChanges, CustomerLoad, CustomerSnapshot, Decision, Store, StoreCapabilities, WriteStats } from '../store.js';
-import { tuples } from '../webhook-queries.js';
+import { deliveryParams, manyRows } from '../webhook-queries.js';
+import type { WebhookDelivery } from '../../domain/events.js';
 import { customerUpdate, namedInsert, namedUpdate } from '../written-sql.js';
 import { GroupCommit } from './group-commit.js';
+import { BUSY_TIMEOUT_MS, LOCK_RETRY_MS, SqliteConnection, type Statement } from './sqlite-connection.js';
 
-type Statement = Database.Statement<unknown[], Record<string, unknown>>;
-
-/** How long a write waits for another connection's write lock before it fails. */
-const BUSY_TIMEOUT_MS = 10_000;
-/** Between two tries of a transaction outside the group commit for the write lock. */
-const LOCK_RETRY_MS = 1;
+/** The outbox's file beside the database's: `purse.db` keeps its delivery worker's tables in `purse.db-outbox`. */
+export function outboxPath(path: string): string {
+  return path === ':memory:' ? ':memory:' : `${path}-outbox`;
+}
 
 /** The write path's statements, built once from the written columns (building them per write was a few per cent of its CPU). */
 const WRITE = {
@@ -40,14 +40,23 @@ const WRITE = {
  * acknowledged write survives power loss. Writers take the database lock at
  * BEGIN (IMMEDIATE), which serializes every customer's writes, across processes
  * too. The queries it shares with PostgreSQL are in {@link SqlStore}.
+ *
+ * The webhook delivery worker's tables (endpoints, deliveries, attempts, and
+ * how far the fan-out has read the events) live in a second file beside it,
+ * `<file>-outbox`, with its own write lock: a delivery turn reads the events
+ * from the ledger's file and writes only the outbox's, so sending events never
+ * holds the lock the API's writes wait for. Events are never deleted, so their
+ * rowids grow in commit order and the fan-out keeps its place as one rowid.
  */
 export class SqliteStore extends SqlStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly capabilities: StoreCapabilities;
   /** SQLite holds the whole database's write lock from BEGIN IMMEDIATE: no row locks to take or skip. */
   protected readonly dialect: SqlDialect = { forUpdate: '', skipLocked: () => '', bumpVersion: '', true: '1' };
+  private readonly main: SqliteConnection;
   private readonly db: Database.Database;
-  private readonly cache = new Map<string, Statement>();
+  /** The delivery worker's file (see above). */
+  private readonly outboxFile: SqliteConnection;
   private readonly writes: GroupCommit;
   /** Tools as read, while no other connection has committed (`PRAGMA data_version`) and this one has not written one. */
   private readonly tools = new Map<string, Tool | null>();
@@ -55,18 +64,15 @@ export class SqliteStore extends SqlStore implements Store {
   /** Counts this connection's tool writes, so a read that a write overtook is not kept. */
   private toolWrites = 0;
   private readonly dataVersion: Database.Statement;
-  /** Transactions this process runs outside the write engine, one at a time. */
-  private transactions: Promise<unknown> = Promise.resolve();
 
   /** `path` is a file path or `:memory:`; `syncEachCommit: false` only for bookkeeping that can be made again (see `openStore`). */
   constructor(path: string, opts: { syncEachCommit?: boolean } = {}) {
     super();
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${opts.syncEachCommit === false ? 'NORMAL' : 'FULL'}`);
-    this.db.pragma('foreign_keys = ON');
+    const syncEachCommit = opts.syncEachCommit !== false;
+    this.main = new SqliteConnection(path, { syncEachCommit });
+    this.db = this.main.db;
+    this.outboxFile = new SqliteConnection(outboxPath(path), { syncEachCommit });
     this.capabilities = { multiProcess: path !== ':memory:' };
     this.dataVersion = this.db.prepare('PRAGMA data_version').pluck();
     this.writes = new GroupCommit(this.db, (customerId, load, decide) => {
@@ -79,12 +85,7 @@ export class SqliteStore extends SqlStore implements Store {
   }
 
   private sql(text: string): Statement {
-    let stmt = this.cache.get(text);
-    if (!stmt) {
-      stmt = this.db.prepare(text) as Statement;
-      this.cache.set(text, stmt);
-    }
-    return stmt;
+    return this.main.sql(text);
   }
 
   async all(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
@@ -95,72 +96,59 @@ export class SqliteStore extends SqlStore implements Store {
     return this.sql(sql).run(...params).changes;
   }
 
-  /**
-   * A write transaction outside the write engine. Statements here are
-   * synchronous underneath, so `work` runs to its end without giving the event
-   * loop a turn (the group commit cannot start inside it); a chain of promises
-   * keeps this process's own transactions one at a time.
-   */
+  /** A write transaction outside the write engine (see {@link SqliteConnection.transaction}). */
   protected inTransaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    return this.exclusive('BEGIN IMMEDIATE', work);
+    return this.main.transaction('BEGIN IMMEDIATE', work, this);
   }
 
   protected inReadSnapshot<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    return this.exclusive('BEGIN DEFERRED', work);
+    return this.main.transaction('BEGIN DEFERRED', work, this);
   }
 
-  private exclusive<T>(begin: string, work: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    const run = async () => {
-      if (begin === 'BEGIN IMMEDIATE') await this.takeWriteLock();
-      else this.db.exec(begin);
-      try {
-        const result = await work(this);
-        this.db.exec('COMMIT');
-        return result;
-      } catch (err) {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
-        throw err;
-      }
-    };
-    const next = this.transactions.then(run, run);
-    this.transactions = next.catch(() => {});
-    return next;
+  protected override get outbox(): SqlRunner {
+    return this.outboxFile;
   }
 
-  /**
-   * BEGIN IMMEDIATE without SQLite's own busy wait, which sleeps the thread in
-   * growing steps (1, 2, 5 … 100 ms) while another connection holds the lock: a
-   * writer that commits without pause (the API's group commit) would keep a
-   * second one (the webhook thread) asleep. Each try here fails at once, and the
-   * next comes LOCK_RETRY_MS later, giving the event loop its turns meanwhile.
-   * The connection's busy timeout is back in force between tries, for the
-   * group commit that may run in them.
-   */
-  private async takeWriteLock(): Promise<void> {
-    const deadline = Date.now() + BUSY_TIMEOUT_MS;
-    for (;;) {
-      this.db.pragma('busy_timeout = 0');
-      try {
-        this.db.exec('BEGIN IMMEDIATE');
-        return;
-      } catch (err) {
-        if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw err;
-      } finally {
-        this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
-    }
+  protected override inOutboxTransaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    return this.outboxFile.transaction('BEGIN IMMEDIATE', work);
   }
 
-  /**
-   * One database, no shards: a turn's events are marked by one statement,
-   * rather than one per customer, while the delivery worker holds the write lock
-   * the API's writes wait for.
-   */
+  /** A delivery turn reads the events from the ledger's file, outside the outbox's transaction: committed events do not change. */
+  protected override eventsIn(): SqlRunner {
+    return this;
+  }
+
+  protected override async anyUndispatched(): Promise<boolean> {
+    const newest = Number(this.sql('SELECT coalesce(max(rowid), 0) AS n FROM events').get()!.n);
+    return newest > this.fannedOutTo();
+  }
+
+  private fannedOutTo(): number {
+    return Number(this.outboxFile.sql('SELECT event_rowid FROM fanout').get()?.event_rowid ?? 0);
+  }
+
+  /** The events after the fan-out's place, in the order they were committed (no other worker takes them: the outbox's lock is held). */
+  protected override async takeUndispatched(_tx: SqlRunner, columns: string, take: number): Promise<Row[]> {
+    return this.sql(`SELECT rowid AS event_rowid, ${columns} FROM events WHERE rowid > ? ORDER BY rowid LIMIT ?`).all(this.fannedOutTo(), take);
+  }
+
+  /** Moves the fan-out's place past a turn's events: one row of the outbox, nothing in the ledger's file. */
   protected override async markDispatched(tx: SqlRunner, events: readonly Row[]): Promise<void> {
-    for (const part of chunks(events, ROWS_A_STATEMENT)) {
-      await tx.run(`UPDATE events SET dispatched = 1 WHERE (customer_id, seq) IN (VALUES ${tuples(2, part.length)})`, part.flatMap((r) => [r.customer_id, r.seq]));
+    if (events.length === 0) return;
+    await tx.run('UPDATE fanout SET event_rowid = max(event_rowid, ?)', [Math.max(...events.map((r) => Number(r.event_rowid)))]);
+  }
+
+  /**
+   * A delivery already there (an event fanned out again after an upgrade, or an
+   * outbox restored from an older backup than the ledger's) is kept as it is,
+   * and not sent again by this turn.
+   */
+  protected override async insertFannedOut(tx: SqlRunner, made: WebhookDelivery[]): Promise<WebhookDelivery[]> {
+    const written = new Set<string>();
+    for (const part of chunks(made, ROWS_A_STATEMENT)) {
+      for (const r of await tx.all(`${manyRows.insertDeliveries(part.length)} ON CONFLICT (id) DO NOTHING RETURNING id`, part.flatMap(deliveryParams))) written.add(r.id as string);
     }
+    return written.size === made.length ? made : made.filter((d) => written.has(d.id));
   }
 
   protected async hasTable(name: string): Promise<boolean> {
@@ -168,6 +156,7 @@ export class SqliteStore extends SqlStore implements Store {
   }
 
   async migrate(): Promise<void> {
+    this.migrateOutbox();
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
     const apply = this.db.transaction(() => {
       const done = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
@@ -179,6 +168,53 @@ export class SqliteStore extends SqlStore implements Store {
     });
     // IMMEDIATE takes the write lock first, so processes starting together migrate one at a time.
     apply.immediate();
+    // A ledger restored from a backup older than its outbox: the fan-out goes on from the newest event the ledger holds.
+    const newest = Number(this.sql('SELECT coalesce(max(rowid), 0) AS n FROM events').get()!.n);
+    this.outboxFile.sql('UPDATE fanout SET event_rowid = ? WHERE event_rowid > ?').run(newest, newest);
+  }
+
+  /**
+   * The outbox file's migrations, versioned by its `user_version`, run before
+   * the ledger's: the first copies the delivery worker's rows out of the
+   * ledger's file, whose 0015 then drops them. Each file is written by its own
+   * transaction (SQLite commits attached files one by one, not as one), and the
+   * copy is made again if the ledger's drop did not follow it.
+   */
+  private migrateOutbox(): void {
+    const db = this.outboxFile.db;
+    const apply = db.transaction(() => {
+      const version = Number(db.pragma('user_version', { simple: true }));
+      for (const m of loadMigrations('sqlite-outbox')) {
+        if (m.version <= version) continue;
+        db.exec(m.sql);
+        if (m.version === 1) this.copyIntoOutbox();
+        db.pragma(`user_version = ${m.version}`);
+      }
+    });
+    // IMMEDIATE takes the outbox's write lock first, so processes starting together migrate one at a time.
+    apply.immediate();
+  }
+
+  /**
+   * Copies the webhook tables' rows from the ledger's file, where a database
+   * made before the outbox had its own file keeps them, and sets the fan-out's
+   * place: before the oldest event not yet dispatched (an event after it that
+   * was already dispatched is fanned out again, and its delivery, already
+   * there, kept), or after the newest event.
+   */
+  private copyIntoOutbox(): void {
+    const hasTable = (name: string) => this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+    const moving = hasTable('webhook_endpoints');
+    if (moving) {
+      for (const table of ['webhook_endpoints', 'webhook_deliveries', 'webhook_attempts']) {
+        const columns = (this.db.prepare(`SELECT name FROM pragma_table_info('${table}')`).all() as { name: string }[]).map((c) => c.name);
+        const insert = this.outboxFile.db.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
+        for (const row of this.db.prepare(`SELECT ${columns.join(', ')} FROM ${table}`).raw().iterate()) insert.run(...(row as unknown[]));
+      }
+    }
+    const newest = hasTable('events') ? Number((this.db.prepare('SELECT coalesce(max(rowid), 0) AS n FROM events').get() as { n: number }).n) : 0;
+    const place = moving ? Number((this.db.prepare('SELECT coalesce(min(rowid) - 1, ?) AS n FROM events WHERE dispatched = 0').get(newest) as { n: number }).n) : newest;
+    this.outboxFile.db.prepare('INSERT INTO fanout (id, event_rowid) VALUES (1, ?)').run(place);
   }
 
   /** SQLite has no repeatable SQL files. */
@@ -189,6 +225,7 @@ export class SqliteStore extends SqlStore implements Store {
   async close(): Promise<void> {
     this.writes.drain();
     this.db.close();
+    this.outboxFile.db.close();
   }
 
   transact<R>(customerId: string, load: CustomerLoad, decide: (s: CustomerSnapshot) => Decision<R>): Promise<R> {
