@@ -81,14 +81,14 @@ export class SqliteConnection implements SqlRunner {
   private async takeWriteLock(): Promise<void> {
     const deadline = Date.now() + BUSY_TIMEOUT_MS;
     for (;;) {
-      this.db.pragma('busy_timeout = 0');
+      this.sql('PRAGMA busy_timeout = 0').get();
       try {
         this.db.exec('BEGIN IMMEDIATE');
         return;
       } catch (err) {
         if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw err;
       } finally {
-        this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+        this.sql(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`).get();
       }
       await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
     }
