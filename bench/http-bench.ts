@@ -46,7 +46,7 @@ async function startServer(env: Record<string, string>) {
  * /proc (Linux; null elsewhere): per request it is a steadier measure than
  * requests per second on a shared machine.
  */
-function cpuMs(pid: number): number | null {
+export function cpuMs(pid: number): number | null {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
@@ -55,6 +55,21 @@ function cpuMs(pid: number): number | null {
   }
 }
 const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * The whole machine's busy and total CPU time so far, in clock ticks summed over
+ * its cores, from /proc/stat (Linux; null elsewhere): busy is everything but
+ * idle and waiting for the disk.
+ */
+export function machineTicks(): { busy: number; total: number } | null {
+  try {
+    const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    const total = ticks.reduce((a, b) => a + b, 0);
+    return { busy: total - ticks[3]! - ticks[4]!, total };
+  } catch {
+    return null;
+  }
+}
 
 /** Runs `opts` against the server and adds the server's CPU time per request. */
 async function measured(server: { cpuMs(): number | null }, opts: autocannon.Options) {

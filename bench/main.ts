@@ -87,6 +87,16 @@ row(
   loadedPart.ratio,
   '',
 );
+const cpuEach = webhooks.lifecycles.cpuMicrosEach;
+const busy = webhooks.lifecycles.machineBusy;
+const receiverCpu = webhooks.lifecycles.receiverCpuMicrosPerEvent;
+row(
+  '… CPU a lifecycle: this process (API + delivery thread) + the receiver; machine busy',
+  `${fmt(cpuEach.withEndpoint)} + ${receiverCpu === null ? '?' : fmt(receiverCpu)} µs; ${busy ? `${Math.round(busy.withEndpoint * 100)} %` : '?'} of the cores`,
+  `${fmt(cpuEach.without)} µs; ${busy ? `${Math.round(busy.without * 100)} %` : '?'} without an endpoint`,
+  null,
+  '',
+);
 row(
   'Webhook events delivered/s to a local receiver (SQLite)',
   `${fmt(webhooks.delivery.perSecond)} (${fmt(webhooks.delivery.cpuMicrosPerEvent)} µs CPU each)`,

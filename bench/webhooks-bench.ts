@@ -17,6 +17,7 @@ import { grantCredits } from '../src/service/grants.js';
 import { createEndpoint, startDeliveryWorker } from '../src/service/webhooks.js';
 import { startDeliveryThread } from '../src/delivery-thread.js';
 import { outboxPath } from '../src/store/sqlite/sqlite-store.js';
+import { cpuMs, machineTicks } from './http-bench.js';
 import { BENCH_CUSTOMERS, sqlitePurse } from './sqlite-purse.js';
 
 /**
@@ -40,7 +41,15 @@ export interface WebhookFigures {
    * the endpoint, the events delivered for them, the most events not yet sent
    * when the load stopped, and this process's CPU time per lifecycle.
    */
-  lifecycles: { without: number; withEndpoint: number; ratio: number; lifecycles: number; delivered: number; behind: number; cpuMicrosEach: { without: number; withEndpoint: number }; whileLoaded: WhileLoaded };
+  lifecycles: {
+    without: number; withEndpoint: number; ratio: number; lifecycles: number; delivered: number; behind: number;
+    cpuMicrosEach: { without: number; withEndpoint: number };
+    /** The receiver's CPU time (another process on the same machine) per event it took, over the slices with the endpoint. */
+    receiverCpuMicrosPerEvent: number | null;
+    /** How busy the machine's cores were over each side's slices (1 = every core all the time; Linux only). */
+    machineBusy: { without: number; withEndpoint: number } | null;
+    whileLoaded: WhileLoaded;
+  };
   /** A backlog of `events` events delivered by one worker to the local receiver. */
   delivery: { events: number; seconds: number; perSecond: number; cpuMicrosPerEvent: number };
 }
@@ -155,10 +164,14 @@ export async function webhooksBench(opts: { seconds: number; clients: number; ba
     const loaded = { without: 0, withEndpoint: 0 };
     const catchUp = { without: 0, withEndpoint: 0 };
     let behind = 0;
+    const busy = { without: 0, withEndpoint: 0 };
+    const ticks = { without: 0, withEndpoint: 0 };
     const sentBefore = await receiver.count();
+    const receiverCpuBefore = cpuMs(receiver.child.pid!);
     for (const turn of Array.from({ length: PAIRS }, () => ['without', 'withEndpoint'] as const).flat()) {
       const purse = turn === 'without' ? plain : hooked;
       const cpu = process.cpuUsage();
+      const machineBefore = machineTicks();
       const started = performance.now();
       done[turn] += (await measure(slice, opts.clients, purse.lifecycle)) * slice;
       const loadEnded = performance.now();
@@ -170,7 +183,13 @@ export async function webhooksBench(opts: { seconds: number; clients: number; ba
       took[turn] += (performance.now() - started) / 1000;
       const used = process.cpuUsage(cpu);
       cpuMicros[turn] += used.user + used.system;
+      const machineAfter = machineTicks();
+      if (machineBefore && machineAfter) {
+        busy[turn] += machineAfter.busy - machineBefore.busy;
+        ticks[turn] += machineAfter.total - machineBefore.total;
+      }
     }
+    const receiverCpuAfter = cpuMs(receiver.child.pid!);
     const without = done.without / took.without;
     const withEndpoint = done.withEndpoint / took.withEndpoint;
     const lifecycles = Math.round(done.withEndpoint);
@@ -206,6 +225,8 @@ export async function webhooksBench(opts: { seconds: number; clients: number; ba
         delivered,
         behind,
         cpuMicrosEach: { without: cpuMicros.without / done.without, withEndpoint: cpuMicros.withEndpoint / done.withEndpoint },
+        receiverCpuMicrosPerEvent: receiverCpuBefore === null || receiverCpuAfter === null ? null : ((receiverCpuAfter - receiverCpuBefore) * 1000) / Math.max(1, delivered),
+        machineBusy: ticks.without > 0 && ticks.withEndpoint > 0 ? { without: busy.without / ticks.without, withEndpoint: busy.withEndpoint / ticks.withEndpoint } : null,
         whileLoaded: {
           without: done.without / loaded.without,
           withEndpoint: done.withEndpoint / loaded.withEndpoint,
