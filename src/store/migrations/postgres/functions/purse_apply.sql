@@ -16,7 +16,7 @@ DECLARE
   one_row_each constant boolean := coalesce((p_changes->>'oneRowEach')::boolean, false);
   new_generation generations; changed_generation generations; changed_grant grants;
   new_entry ledger_entries; new_key idempotency_keys; new_event events;
-  last_id bigint; last_seq bigint; n integer := 0;
+  last_id bigint; last_seq bigint; n integer := 0; id_owner text;
 BEGIN
   -- This function's statements read and write every table by its key, so each keeps one plan
   -- (test/store/generic-plans.pg.test.ts checks them on an empty database) instead of being
@@ -69,10 +69,25 @@ BEGIN
   END IF;
   IF jsonb_array_length(p_changes->'insertGenerations') > 0 THEN
     -- The id's owner first: a generation id another customer holds stops the whole write here.
-    -- Unless the write engine claimed the ids for this customer before the call, each in its own
-    -- transaction (on Citus: the id's row is on the id's shard, and written here it would make
-    -- the commit a two-phase one across nodes).
-    IF NOT p_changes ? 'generationIdsClaimed' THEN
+    IF p_changes ? 'generationIdsClaimed' THEN
+      -- On Citus: the ids listed were claimed for this customer before the call, each in its own
+      -- transaction on the id's node (written here, a row on another node than the customer's
+      -- would make the commit a two-phase one). The others' rows are on this node: written here,
+      -- one row each, still one node's commit. The customer's own earlier claim (a write lost
+      -- after it) is its to use, as the claim before the call would find it.
+      FOR new_generation IN SELECT * FROM jsonb_populate_recordset(NULL::generations, p_changes->'insertGenerations') g
+                             WHERE NOT (p_changes->'generationIdsClaimed') ? g.id LOOP
+        INSERT INTO generation_ids (id, customer_id) VALUES (new_generation.id, p_customer) ON CONFLICT (id) DO NOTHING;
+        -- (Two tests, so that the owner is read only when the id was there already.)
+        IF NOT FOUND THEN
+          SELECT customer_id INTO id_owner FROM generation_ids WHERE id = new_generation.id;
+          IF id_owner IS DISTINCT FROM p_customer THEN
+            RAISE unique_violation USING MESSAGE = 'duplicate key value violates unique constraint "generation_ids_pkey"',
+                                         CONSTRAINT = 'generation_ids_pkey';
+          END IF;
+        END IF;
+      END LOOP;
+    ELSE
       INSERT INTO generation_ids (id, customer_id)
       SELECT id, customer_id FROM jsonb_populate_recordset(NULL::generations, p_changes->'insertGenerations');
     END IF;
