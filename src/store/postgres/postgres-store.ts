@@ -222,6 +222,30 @@ export class PostgresStore extends SqlStore implements Store {
     return held.sort((a, b) => Number(a.taken_at) - Number(b.taken_at));
   }
 
+  /**
+   * On Citus, events no endpoint will be sent are marked one customer at a time, each
+   * customer's in one statement and transaction of its own on the node holding its
+   * shard (held with SKIP LOCKED, as in the turn's transaction): through the
+   * coordinator, in the turn's transaction, each customer was two statements there and
+   * the turn a two-phase commit across the nodes. Nothing else is written with them, so
+   * nothing needs them in the turn's transaction.
+   */
+  protected override async markUnsent(tx: SqlRunner, take: number): Promise<number> {
+    if (!(await this.distributed())) return super.markUnsent(tx, take);
+    const found = await tx.all('/* cross-shard: the delivery worker’s outbox, bounded by its batch */ SELECT customer_id, seq FROM events WHERE dispatched = 0 ORDER BY created_at LIMIT ?', [take]);
+    await this.nodes.fresh();
+    let marked = 0;
+    for (const [customerId, seqs] of byCustomer(found, (r) => Number(r.seq))) {
+      const res = await this.nodes.poolFor('customers', customerId).query(
+        `UPDATE events SET dispatched = 1 WHERE customer_id = $1 AND seq IN
+           (SELECT seq FROM events WHERE customer_id = $1 AND seq = ANY($2::bigint[]) AND dispatched = 0 FOR UPDATE SKIP LOCKED)`,
+        [customerId, seqs],
+      );
+      marked += res.rowCount ?? 0;
+    }
+    return marked;
+  }
+
   private isDistributed: Promise<boolean> | undefined;
 
   /**
