@@ -47,9 +47,15 @@ BEGIN
       END IF;
     END LOOP;
   END IF;
-  -- The customer's open holds move with its version, in the same statement.
-  UPDATE customers SET version = version + 1, in_flight = in_flight + coalesce((p_changes->>'inFlightDelta')::integer, 0)
-   WHERE id = p_customer AND version = p_version;
+  -- The customer's open holds, its last ledger entry id and its last event seq move with its
+  -- version, in the same statement; the write's entries and events are numbered after the last
+  -- ones, in the order the write lists them: an order no shard move changes.
+  UPDATE customers SET version = version + 1, in_flight = in_flight + coalesce((p_changes->>'inFlightDelta')::integer, 0),
+         last_ledger_id = last_ledger_id + jsonb_array_length(coalesce(p_changes->'ledger', '[]')),
+         last_event_seq = last_event_seq + jsonb_array_length(coalesce(p_changes->'events', '[]'))
+   WHERE id = p_customer AND version = p_version
+  RETURNING last_ledger_id - jsonb_array_length(coalesce(p_changes->'ledger', '[]')), last_event_seq - jsonb_array_length(coalesce(p_changes->'events', '[]'))
+       INTO last_id, last_seq;
   IF NOT FOUND THEN
     RETURN false;
   END IF;
@@ -125,19 +131,15 @@ BEGIN
     END IF;
   END IF;
   IF jsonb_array_length(p_changes->'ledger') > 0 THEN
-    -- Numbered within the customer after its last entry, in the order the write lists them (the
-    -- version check above serializes the customer's writers): an order no shard move changes.
     IF one_row_each THEN
-      SELECT coalesce(max(id), 0) INTO last_id FROM ledger_entries WHERE customer_id = p_customer;
       FOR new_entry IN SELECT * FROM jsonb_populate_recordset(NULL::ledger_entries, p_changes->'ledger') LOOP
         n := n + 1;
         INSERT INTO ledger_entries (id, {{ledger_entries.insert}}) VALUES (last_id + n, {{ledger_entries.insert:new_entry|customer_id=p_customer}});
       END LOOP;
     ELSE
       INSERT INTO ledger_entries (id, {{ledger_entries.insert}})
-      SELECT last.id + x.n, {{ledger_entries.insert:e}}
-        FROM (SELECT coalesce(max(id), 0) AS id FROM ledger_entries WHERE customer_id = p_customer) last,
-             jsonb_array_elements(p_changes->'ledger') WITH ORDINALITY AS x(entry, n),
+      SELECT last_id + x.n, {{ledger_entries.insert:e}}
+        FROM jsonb_array_elements(p_changes->'ledger') WITH ORDINALITY AS x(entry, n),
              jsonb_populate_record(NULL::ledger_entries, x.entry) AS e;
     END IF;
   END IF;
@@ -181,18 +183,16 @@ BEGIN
     ON CONFLICT (ref) DO NOTHING;
   END IF;
   IF jsonb_array_length(p_changes->'events') > 0 THEN
-    -- Numbered after the customer's last event (the write sends 1, 2, 3 …); the version check above
-    -- serializes the writers of one customer.
+    -- Numbered after the customer's last event (last_seq, read as the version moved; the write
+    -- sends 1, 2, 3 …).
     IF one_row_each THEN
-      SELECT coalesce(max(seq), 0) INTO last_seq FROM events WHERE customer_id = p_customer;
       FOR new_event IN SELECT * FROM jsonb_populate_recordset(NULL::events, p_changes->'events') LOOP
         INSERT INTO events ({{events.insert}}) VALUES ({{events.insert:new_event|customer_id=p_customer|seq=last_seq + new_event.seq}});
       END LOOP;
     ELSE
       INSERT INTO events ({{events.insert}})
-      SELECT {{events.insert:e|seq=last.seq + e.seq}}
-        FROM (SELECT coalesce(max(seq), 0) AS seq FROM events WHERE customer_id = p_customer) last,
-             jsonb_populate_recordset(NULL::events, p_changes->'events') AS e;
+      SELECT {{events.insert:e|seq=last_seq + e.seq}}
+        FROM jsonb_populate_recordset(NULL::events, p_changes->'events') AS e;
     END IF;
   END IF;
   IF jsonb_array_length(coalesce(p_changes->'spendWindows', '[]')) > 0 THEN
