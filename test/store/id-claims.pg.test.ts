@@ -106,6 +106,20 @@ describe.each(MODES)('generation ids $mode (Citus write mode)', ({ onCustomerNod
     expect(await owners('g-bob-2')).toEqual(['bob']);
   });
 
+  it('two customers reserving one new id at once (their claims in one statement): one gets it, the other is refused', async () => {
+    const tries = await Promise.allSettled([
+      reserve(ctx, { id: 'g-race', customerId: 'alice', toolId: 'img' }),
+      reserve(ctx, { id: 'g-race', customerId: 'bob', toolId: 'img' }),
+      ...['alice', 'bob'].map((customerId, i) => reserve(ctx, { id: `g-race-${i}`, customerId, toolId: 'img' })),
+    ]);
+    const [a, b] = tries;
+    expect([a, b].filter((t) => t.status === 'fulfilled')).toHaveLength(1);
+    expect([a, b].filter((t) => t.status === 'rejected').map((t) => (t as PromiseRejectedResult).reason.code)).toEqual(['idempotency_conflict']);
+    expect(await owners('g-race')).toHaveLength(1);
+    expect(await generationRows('g-race')).toBe(1);
+    expect(tries.slice(2).every((t) => t.status === 'fulfilled')).toBe(true);
+  });
+
   it('a crash between the claim and the write loses nothing: the id finds no generation, and the retry reserves', async () => {
     const available = (await getBalance(ctx, 'alice')).available;
     crashing = true;
