@@ -14,7 +14,7 @@
  *
  * BENCH_SECONDS (15) per measured run, BENCH_ROUNDS (2), BENCH_APPLY_CALLS (200) of each kind.
  */
-import type pg from 'pg';
+import pg from 'pg';
 import { createTestDatabase } from '../test/pg.js';
 import { putTool } from '../src/service/catalog.js';
 import { systemClock } from '../src/service/clock.js';
@@ -50,12 +50,14 @@ async function applyTimes(url: string): Promise<{ reserve: number[]; complete: n
   await grantCredits(ctx, 'apply-0', { amount: 1_000_000_000, source: 'bonus', reason: 'bench' });
   const times = { reserve: [] as number[], complete: [] as number[] };
   let into: number[] | null = null;
-  const query = store.pool.query.bind(store.pool) as (...args: unknown[]) => Promise<unknown>;
-  (store.pool as { query: unknown }).query = async (...args: unknown[]) => {
-    if ((args[0] as pg.QueryConfig).name !== 'purse_apply' || into === null) return query(...args);
+  // Timed on every pool: on Citus the call goes straight to the customer's node (citus-nodes.ts).
+  const proto = pg.Pool.prototype as unknown as { query: (...args: unknown[]) => Promise<unknown> };
+  const query = proto.query;
+  proto.query = async function (this: pg.Pool, ...args: unknown[]) {
+    if ((args[0] as pg.QueryConfig).name !== 'purse_apply' || into === null) return query.apply(this, args);
     const start = performance.now();
     try {
-      return await query(...args);
+      return await query.apply(this, args);
     } finally {
       into.push(performance.now() - start);
     }
@@ -70,6 +72,7 @@ async function applyTimes(url: string): Promise<{ reserve: number[]; complete: n
     }
     return times;
   } finally {
+    proto.query = query;
     await store.close();
   }
 }

@@ -4,7 +4,7 @@ import { Pool } from 'undici';
 import { RETRY_WINDOW_MS, retryDelayMs, type EventType, type PurseEvent, type WebhookAttempt, type WebhookDelivery, type WebhookEndpoint } from '../domain/events.js';
 import { decodeAttemptCursor, encodeAttemptCursor } from '../store/cursor.js';
 import { newDelivery } from '../store/webhook-queries.js';
-import type { AttemptResult } from '../store/store.js';
+import { MAX_EVENTS_MARKED, type AttemptResult } from '../store/store.js';
 import type { ServiceContext } from './context.js';
 import { errors } from './errors.js';
 import { getEvent } from './events.js';
@@ -282,6 +282,13 @@ export function startDeliveryWorker(ctx: ServiceContext, opts: DeliveryOptions):
 
   /** Whether the last round found work: while it does, the worker looks again soon rather than at the idle poll. */
   let found = false;
+  /**
+   * Whether the last turn that found events found no endpoint enabled, and only marked them
+   * dispatched: the worker then looks at the idle poll, a full batch at a time, and a write's
+   * events do not wake it (marking them sooner sends nothing sooner). The first round that
+   * finds an endpoint enabled, within one idle poll of its creation, makes it eager again.
+   */
+  let onlyMarking = false;
   const round = async (): Promise<void> => {
     // One transaction a turn: the batch just sent is recorded as the next one is taken.
     let sent: AttemptResult[] = [];
@@ -291,6 +298,12 @@ export function startDeliveryWorker(ctx: ServiceContext, opts: DeliveryOptions):
       const due = turn.deliveries;
       if (due.length === 0 && turn.dispatched === 0) return;
       found = true;
+      onlyMarking = turn.noEndpoint === true && due.length === 0;
+      if (onlyMarking) {
+        if (turn.dispatched < MAX_EVENTS_MARKED) return;
+        sent = [];
+        continue;
+      }
       // An endpoint is read once a turn, not once a delivery, and before the batch's clock starts.
       const endpointIds = [...new Set(due.map((d) => d.endpointId))];
       const endpoints = new Map(await Promise.all(endpointIds.map(async (id) => [id, await ctx.store.getWebhookEndpoint(id)] as const)));
@@ -342,14 +355,16 @@ export function startDeliveryWorker(ctx: ServiceContext, opts: DeliveryOptions):
         busy = false;
         // Events arrive in bursts: a worker that just sent some looks again within BUSY_POLL_MS, so
         // it keeps pace with the writes instead of letting a second's worth pile up.
-        schedule(again ? 0 : found ? Math.min(BUSY_POLL_MS, pollMs) : pollMs);
+        schedule(again ? 0 : found && !onlyMarking ? Math.min(BUSY_POLL_MS, pollMs) : pollMs);
         again = false;
       });
   }
   schedule(pollMs);
   return {
     /** Looks for work now rather than at the next poll (after a write that made events). */
-    wake: () => schedule(0),
+    wake: () => {
+      if (!onlyMarking) schedule(0);
+    },
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);

@@ -8,7 +8,7 @@ import { compareWithLedger, MALFORMED_ENTRIES_SQL } from './audit.js';
 import { decodeAttemptCursor, decodeEventCursor, decodeGenerationCursor } from './cursor.js';
 import type { AppliedMigration } from './migrations.js';
 import * as rows from './rows.js';
-import type { ApiKeyRecord, AttemptResult, AuditReport, DeliveryTurn, DisableRule, EventFilter, Page } from './store.js';
+import { MAX_EVENTS_MARKED, type ApiKeyRecord, type AttemptResult, type AuditReport, type DeliveryTurn, type DisableRule, type EventFilter, type Page } from './store.js';
 import {
   attemptParams,
   deliveryParams,
@@ -23,8 +23,6 @@ import {
   WEBHOOK_SQL as W,
 } from './webhook-queries.js';
 
-/** The most events one delivery turn marks dispatched when no endpoint is enabled to send them to. */
-const MAX_EVENTS_MARKED = 1_000;
 /** An event named by its id alone (the operator's API, the delivery worker's retries). */
 const EVENT_BY_ID = '/* cross-shard: an event named by id alone (operator API, delivery worker), one row */ SELECT * FROM events WHERE id = ? LIMIT 1';
 
@@ -525,16 +523,13 @@ export abstract class SqlStore implements SqlRunner {
       // The outbox's fan-out: each new delivery is made already held by this worker. With no
       // endpoint enabled, events are only marked, a larger batch at a time (and not read whole).
       const endpoints = (await tx.all(W.enabledEndpoints)).map(toEndpoint);
-      const take = endpoints.length === 0 ? MAX_EVENTS_MARKED : limit - due.length;
-      const columns = endpoints.length === 0 ? 'customer_id, seq' : '*';
-      const fresh = await this.takeUndispatched(tx, columns, take);
+      if (endpoints.length === 0) return { deliveries: due, eventRows, dispatched: await this.markUnsent(tx, MAX_EVENTS_MARKED), noEndpoint: true };
+      const fresh = await this.takeUndispatched(tx, '*', limit - due.length);
       const made: WebhookDelivery[] = [];
-      if (endpoints.length > 0) {
-        for (const r of fresh) {
-          eventRows.set(r.id as string, r);
-          for (const endpoint of endpoints) {
-            if (endpointWants(endpoint, r.type as EventType)) made.push({ ...newDelivery(endpoint.id, r.id as string, r.customer_id as string, now), lockedUntil });
-          }
+      for (const r of fresh) {
+        eventRows.set(r.id as string, r);
+        for (const endpoint of endpoints) {
+          if (endpointWants(endpoint, r.type as EventType)) made.push({ ...newDelivery(endpoint.id, r.id as string, r.customer_id as string, now), lockedUntil });
         }
       }
       const inserted = await this.insertFannedOut(tx, made);
@@ -545,7 +540,17 @@ export abstract class SqlStore implements SqlRunner {
     if (!turn) return none;
     const events = new Map<string, PurseEvent>();
     for (const [id, r] of turn.eventRows) events.set(id, rows.toEvent(r));
-    return { deliveries: turn.deliveries, events, dispatched: turn.dispatched };
+    return { deliveries: turn.deliveries, events, dispatched: turn.dispatched, ...(turn.noEndpoint ? { noEndpoint: true } : {}) };
+  }
+
+  /**
+   * With no endpoint enabled, the outbox's oldest events (at most `take`) are only marked
+   * dispatched, each by one worker; answers how many. Nothing else is written with them.
+   */
+  protected async markUnsent(tx: SqlRunner, take: number): Promise<number> {
+    const fresh = await this.takeUndispatched(tx, 'customer_id, seq', take);
+    await this.markDispatched(tx, fresh);
+    return fresh.length;
   }
 
   /** Whether any event waits for its deliveries to be made (the idle worker's look, outside a transaction). */

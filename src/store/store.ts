@@ -15,7 +15,12 @@ export interface DeliveryTurn {
   /** The events of `deliveries`, read in the same transaction; one that is gone is missing. */
   events: Map<string, PurseEvent>;
   dispatched: number;
+  /** No endpoint was enabled: the events taken (at most {@link MAX_EVENTS_MARKED}) were only marked dispatched. */
+  noEndpoint?: boolean;
 }
+
+/** The most events one delivery turn marks dispatched when no endpoint is enabled to send them to. */
+export const MAX_EVENTS_MARKED = 1_000;
 
 /** When an endpoint's failures disable it, and the reason it is given. */
 export interface DisableRule {

@@ -5,13 +5,28 @@ import type { ServiceContext } from '../../src/service/context.js';
 import { getBalance, putCustomer } from '../../src/service/customers.js';
 import { complete, getGeneration, reserve } from '../../src/service/generations.js';
 import { grantCredits } from '../../src/service/grants.js';
+import { oneDatabase, type WriteRoutes } from '../../src/store/postgres/customer-batches.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { createTestDatabase } from '../pg.js';
 
-/** The store in its Citus write mode on a plain database: new generation ids are claimed before the write. */
+/**
+ * Where a new generation id's row is, as the Citus write mode sees it: on another
+ * node than the customer's (claimed before the write) or on the customer's (written
+ * by purse_apply, one row, the customer's own earlier claim taken as its own).
+ */
+const MODES = [
+  { mode: 'claimed before the write', onCustomerNode: false },
+  { mode: 'written by purse_apply on the customer’s node', onCustomerNode: true },
+] as const;
+
+/** The store in its Citus write mode on a plain database. */
 class ClaimingStore extends PostgresStore {
+  onCustomerNode = false;
   protected override distributed(): Promise<boolean> {
     return Promise.resolve(true);
+  }
+  protected override async writeRoutes(): Promise<WriteRoutes> {
+    return { ...oneDatabase(this.pool, true), onCustomerNode: () => this.onCustomerNode };
   }
 }
 
@@ -21,7 +36,7 @@ class ClaimingStore extends PostgresStore {
  * alone. A claim whose write never comes is an orphan of that customer: it may
  * still use the id; to anyone else the id is taken, as a written one is.
  */
-describe('generation ids claimed before the write (Citus write mode)', () => {
+describe.each(MODES)('generation ids $mode (Citus write mode)', ({ onCustomerNode }) => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let store: ClaimingStore;
   let ctx: ServiceContext;
@@ -31,6 +46,7 @@ describe('generation ids claimed before the write (Citus write mode)', () => {
   beforeAll(async () => {
     db = await createTestDatabase({ distributed: false });
     store = new ClaimingStore(db.url);
+    store.onCustomerNode = onCustomerNode;
     await store.migrate();
     ctx = { store, clock: systemClock };
     await putTool(ctx, 'img', { name: 'Image', credits: 5 });
@@ -53,7 +69,7 @@ describe('generation ids claimed before the write (Citus write mode)', () => {
   const generationRows = async (id: string) => Number((await store.pool.query('SELECT count(*) AS n FROM generations WHERE id = $1', [id])).rows[0].n);
   const ledgerRows = async (customerId: string) => Number((await store.pool.query('SELECT count(*) AS n FROM ledger_entries WHERE customer_id = $1', [customerId])).rows[0].n);
 
-  it('claims the id, and purse_apply writes it no second time', async () => {
+  it('claims the id once, for its customer', async () => {
     const gen = await reserve(ctx, { id: 'g-1', customerId: 'alice', toolId: 'img' });
     expect(gen.statusCode).toBe(201);
     expect(await owners('g-1')).toEqual(['alice']);
@@ -90,6 +106,20 @@ describe('generation ids claimed before the write (Citus write mode)', () => {
     expect(await owners('g-bob-2')).toEqual(['bob']);
   });
 
+  it('two customers reserving one new id at once (their claims in one statement): one gets it, the other is refused', async () => {
+    const tries = await Promise.allSettled([
+      reserve(ctx, { id: 'g-race', customerId: 'alice', toolId: 'img' }),
+      reserve(ctx, { id: 'g-race', customerId: 'bob', toolId: 'img' }),
+      ...['alice', 'bob'].map((customerId, i) => reserve(ctx, { id: `g-race-${i}`, customerId, toolId: 'img' })),
+    ]);
+    const [a, b] = tries;
+    expect([a, b].filter((t) => t.status === 'fulfilled')).toHaveLength(1);
+    expect([a, b].filter((t) => t.status === 'rejected').map((t) => (t as PromiseRejectedResult).reason.code)).toEqual(['idempotency_conflict']);
+    expect(await owners('g-race')).toHaveLength(1);
+    expect(await generationRows('g-race')).toBe(1);
+    expect(tries.slice(2).every((t) => t.status === 'fulfilled')).toBe(true);
+  });
+
   it('a crash between the claim and the write loses nothing: the id finds no generation, and the retry reserves', async () => {
     const available = (await getBalance(ctx, 'alice')).available;
     crashing = true;
@@ -98,7 +128,8 @@ describe('generation ids claimed before the write (Citus write mode)', () => {
     } finally {
       crashing = false;
     }
-    expect(await owners('g-crash')).toEqual(['alice']);
+    // Claimed before the write, the claim stays (an orphan of alice's); written by purse_apply, nothing does.
+    expect(await owners('g-crash')).toEqual(onCustomerNode ? [] : ['alice']);
     await expect(getGeneration(ctx, 'g-crash')).rejects.toMatchObject({ code: 'not_found' });
     expect((await getBalance(ctx, 'alice')).available).toBe(available);
     const gen = await reserve(ctx, { id: 'g-crash', customerId: 'alice', toolId: 'img' });

@@ -91,13 +91,8 @@ export class CustomerBatches {
   constructor(
     private readonly pool: pg.Pool,
     private readonly cache: CustomerCache | null = new CustomerCache(KEPT_CUSTOMERS),
-    /**
-     * Whether the database is distributed by Citus (asked once per write, answered
-     * once per store): a new generation's id is then claimed in its own transaction
-     * before the write ({@link claimGenerationIds}), and purse_apply writes one row
-     * per statement (see purse_apply.sql).
-     */
-    private readonly distributed: () => Promise<boolean> = async () => false,
+    /** Where a batch's statements go (asked once per batch): one database, or the nodes of a Citus cluster. */
+    private readonly routes: () => Promise<WriteRoutes> = async () => oneDatabase(pool),
   ) {}
 
   /** How many writes each `purse_apply` carried, and how many decisions were made again. */
@@ -138,8 +133,10 @@ export class CustomerBatches {
   /** Decides and writes one batch; settles every write in it, never throws. */
   private async runBatch(customerId: string, batch: PendingWrite[]): Promise<void> {
     const load = mergeLoads(batch.map((w) => w.load));
-    const distributed = await this.distributed();
-    if (await this.runOnKeptState(customerId, batch, load, distributed)) return;
+    const routes = await this.routes();
+    const distributed = routes.distributed;
+    const pool = routes.customer(customerId);
+    if (await this.runOnKeptState(customerId, batch, load, routes)) return;
     // Set once purse_apply found a named generation id held by another customer: from then on the
     // snapshot also reads the ids' owners, so the decision sees the id taken.
     let idTaken = false;
@@ -152,18 +149,18 @@ export class CustomerBatches {
           await client.query('BEGIN');
           await client.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [customerId]);
         }
-        const loaded = await this.snapshot(client ?? this.pool, customerId, load, idTaken);
+        const loaded = await this.snapshot(client ?? pool, customerId, load, idTaken);
         // Under the row lock the ids are written by purse_apply in its transaction, as on plain
         // PostgreSQL: a claim would need a second connection while this one is held.
         const claims = distributed && client === null;
-        const { outcomes, changes, end, newGenerationIds } = decideInTurn(loaded, batch, { idsClaimed: claims, oneRowEach: distributed });
+        const { outcomes, changes, end, idsToClaim } = decideInTurn(loaded, batch, { claimedBefore: claims ? (id) => !routes.onCustomerNode(customerId, id) : null, oneRowEach: distributed });
         let applied = true;
         if (loaded.version !== null && changes !== null) {
-          if (claims && !(await this.claimGenerationIds(customerId, newGenerationIds))) {
+          if (claims && !(await this.claimGenerationIds(routes, customerId, idsToClaim))) {
             idTaken = true;
             continue;
           }
-          const res = await (client ?? this.pool).query({ name: 'purse_apply', text: APPLY_SQL, values: [customerId, loaded.version, changes] });
+          const res = await (client ?? pool).query({ name: 'purse_apply', text: APPLY_SQL, values: [customerId, loaded.version, changes] });
           applied = res.rows[0]?.ok === true;
           if (applied) {
             this.stats.commits++;
@@ -216,7 +213,7 @@ export class CustomerBatches {
    * moved on (another process, a change outside the engine, a presumed-new id or
    * key that was not): the batch is then decided on a snapshot, as without a state.
    */
-  private async runOnKeptState(customerId: string, batch: PendingWrite[], load: MergedLoad, distributed: boolean): Promise<boolean> {
+  private async runOnKeptState(customerId: string, batch: PendingWrite[], load: MergedLoad, routes: WriteRoutes): Promise<boolean> {
     const entry = this.cache?.get(customerId);
     if (!entry || !batch.every((w) => covers(entry, w.load))) return false;
     const loaded = loadedFrom(customerId, entry, load);
@@ -228,12 +225,13 @@ export class CustomerBatches {
         return decision;
       },
     }));
-    const { outcomes, changes, end, newGenerationIds } = decideInTurn(loaded, confirmed, { idsClaimed: distributed, oneRowEach: distributed });
+    const distributed = routes.distributed;
+    const { outcomes, changes, end, idsToClaim } = decideInTurn(loaded, confirmed, { claimedBefore: distributed ? (id) => !routes.onCustomerNode(customerId, id) : null, oneRowEach: distributed });
     if (changes === null || outcomes.some((o) => !o.ok)) return false;
     let applied = false;
     try {
-      if (!distributed || (await this.claimGenerationIds(customerId, newGenerationIds))) {
-        applied = (await this.pool.query({ name: 'purse_apply', text: APPLY_SQL, values: [customerId, entry.version, changes] })).rows[0]?.ok === true;
+      if (!distributed || (await this.claimGenerationIds(routes, customerId, idsToClaim))) {
+        applied = (await routes.customer(customerId).query({ name: 'purse_apply', text: APPLY_SQL, values: [customerId, entry.version, changes] })).rows[0]?.ok === true;
       }
     } catch {
       // Written nothing (one statement): the snapshot path decides again and reports what is wrong.
@@ -251,19 +249,22 @@ export class CustomerBatches {
   }
 
   /**
-   * Claims each new generation id for the customer before the write, one statement
-   * (one shard, its own transaction) per id; false when another customer holds one.
-   * On Citus the id's row lives on the id's shard, usually not the customer's node:
-   * written by purse_apply it made every reservation a two-phase commit. A claim
+   * Claims new generation ids for the customer before the write, one statement
+   * (one shard, its own transaction, sent to the id's node) per id; false when
+   * another customer holds one. On Citus the id's row lives on the id's shard,
+   * on another node than the customer's about half the time: written by
+   * purse_apply it made those reservations two-phase commits. (An id whose shard
+   * is on the customer's node is left to purse_apply: one node, one commit.) A claim
    * whose write then fails or never comes is kept, owned by the same customer: it
    * may still use the id, and a lookup by the id finds no generation (404); to
    * any other customer the id stays taken (the snapshot reads its owner).
    */
-  private async claimGenerationIds(customerId: string, ids: string[]): Promise<boolean> {
+  private async claimGenerationIds(routes: WriteRoutes, customerId: string, ids: string[]): Promise<boolean> {
     const owners = await Promise.all(
       ids.map(async (id) => {
-        if ((await this.pool.query(CLAIM_GENERATION_ID_SQL, [id, customerId])).rowCount === 1) return customerId;
-        return (await this.pool.query(GENERATION_ID_OWNER_SQL, [id])).rows[0]?.customer_id as string | undefined;
+        const pool = routes.generationId(id);
+        if ((await pool.query(CLAIM_GENERATION_ID_SQL, [id, customerId])).rowCount === 1) return customerId;
+        return (await pool.query(GENERATION_ID_OWNER_SQL, [id])).rows[0]?.customer_id as string | undefined;
       }),
     );
     return owners.every((owner) => owner === customerId);
@@ -462,10 +463,36 @@ function mergeLoads(loads: CustomerLoad[]): MergedLoad {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
-/** How purse_apply is to write a batch on Citus (both false on one database). */
+/**
+ * Where a batch's statements go, and how purse_apply writes it. On one database
+ * every statement goes to the one pool; on Citus (postgres-store.ts) a customer's
+ * snapshot and write go straight to the node holding its shard, and a generation
+ * id's claim to the node holding the id's row.
+ */
+export interface WriteRoutes {
+  /** Distributed by Citus: new generation ids are claimed before the write (unless on the customer's node), and purse_apply writes one row per statement. */
+  distributed: boolean;
+  /** The pool a customer's snapshot and purse_apply call go to. */
+  customer(customerId: string): pg.Pool;
+  /** The pool a generation id's claim goes to. */
+  generationId(id: string): pg.Pool;
+  /** Whether the id's row is on the customer's node: purse_apply then writes it in its own transaction, still on one node. */
+  onCustomerNode(customerId: string, id: string): boolean;
+}
+
+/** Every statement to one database. */
+export function oneDatabase(pool: pg.Pool, distributed = false): WriteRoutes {
+  return { distributed, customer: () => pool, generationId: () => pool, onCustomerNode: () => false };
+}
+
+/** How purse_apply is to write a batch on Citus (nothing claimed before, set-based, on one database). */
 interface WriteMode {
-  /** The new generations' ids are claimed already: purse_apply leaves generation_ids alone. */
-  idsClaimed: boolean;
+  /**
+   * Which new generations' ids are claimed before the call (true) and which purse_apply
+   * writes itself, one row each, taking the customer's own earlier claim as its own;
+   * null: purse_apply writes them all, set-based.
+   */
+  claimedBefore: ((id: string) => boolean) | null;
   /** One row per statement, each routed straight to the customer's shard. */
   oneRowEach: boolean;
 }
@@ -475,7 +502,7 @@ interface WriteMode {
  * gathers everything they changed into one `purse_apply` argument (null when
  * nothing changed). Rows changed twice are written once, as they ended.
  */
-function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[], mode: WriteMode = { idsClaimed: false, oneRowEach: false }): { outcomes: Outcome[]; changes: string | null; end: EndState; newGenerationIds: string[] } {
+function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[], mode: WriteMode = { claimedBefore: null, oneRowEach: false }): { outcomes: Outcome[]; changes: string | null; end: EndState; idsToClaim: string[] } {
   const grants = new Map(loaded.grants.map((g) => [g.id, g]));
   const generations = new Map(loaded.generations.map((g) => [g.id, g]));
   const purchases = new Map(loaded.purchases.map((p) => [p.id, p]));
@@ -561,8 +588,9 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[], mode: Write
     subscription,
     spendWindows: windows ? [...windows.values()] : null,
   };
-  if (nothing) return { outcomes, changes: null, end, newGenerationIds: [] };
+  if (nothing) return { outcomes, changes: null, end, idsToClaim: [] };
   const newGenerationIds = written.generations.inserted.map((g) => g.id);
+  const idsToClaim = mode.claimedBefore ? newGenerationIds.filter(mode.claimedBefore) : [];
   const changes = JSON.stringify({
     insertGrants: written.grants.inserted.map(rows.grantParams),
     updateGrants: written.grants.updated.map(rows.grantParams),
@@ -579,11 +607,11 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[], mode: Write
     ...(customerChanged ? { customer: rows.customerParams(loaded.customerId, customerChanged) } : {}),
     // A decision on plans read before this batch holds only while they are unchanged (purse_apply compares).
     ...(loaded.fromCache && Object.keys(loaded.planRows).length > 0 ? { plans: loaded.planRows } : {}),
-    // The new generations' ids are claimed before this call (claimGenerationIds): purse_apply leaves them.
-    ...(mode.idsClaimed && newGenerationIds.length > 0 ? { generationIdsClaimed: true } : {}),
+    // The ids claimed before this call (claimGenerationIds): purse_apply leaves them, and writes the others one row each.
+    ...(mode.claimedBefore && newGenerationIds.length > 0 ? { generationIdsClaimed: idsToClaim } : {}),
     ...(mode.oneRowEach ? { oneRowEach: true } : {}),
   });
-  return { outcomes, changes, end, newGenerationIds };
+  return { outcomes, changes, end, idsToClaim };
 }
 
 /** The customer as a batch left it, had it been written. */

@@ -6,7 +6,8 @@ import { byCustomer, SqlStore, type Row, type SqlDialect, type SqlRunner } from 
 import type { CustomerLoad, CustomerSnapshot, Decision, Store, StoreCapabilities, WriteStats } from '../store.js';
 import { numbered } from '../webhook-queries.js';
 import { checkout } from './checkout.js';
-import { CustomerBatches } from './customer-batches.js';
+import { CitusNodes } from './citus-nodes.js';
+import { CustomerBatches, oneDatabase, type WriteRoutes } from './customer-batches.js';
 
 /** The advisory lock key migrations run under, so processes starting together migrate one at a time. */
 const MIGRATION_LOCK = 72_617_301;
@@ -35,6 +36,8 @@ export class PostgresStore extends SqlStore implements Store {
   };
   readonly pool: pg.Pool;
   private readonly writes: CustomerBatches;
+  /** On Citus: pools to the nodes, by where the write path's shards are. */
+  private readonly nodes: CitusNodes;
   /** Shared queries with their `?` turned into `$1, $2 …`, converted once each. */
   private readonly texts = new Map<string, string>();
 
@@ -48,12 +51,14 @@ export class PostgresStore extends SqlStore implements Store {
     // Plans are made for each call's values: a plan cached while a table was small (a fresh
     // database) would otherwise keep scanning it whole long after it has grown. purse_apply's own
     // statements, which read every table by its key, keep one plan each (purse_apply.sql).
-    this.pool = new pg.Pool({ connectionString, max: opts.max ?? 10, types, options: `-c plan_cache_mode=force_custom_plan${opts.syncEachCommit === false ? ' -c synchronous_commit=off' : ''}` });
+    const poolOptions: pg.PoolConfig = { max: opts.max ?? 10, types, options: `-c plan_cache_mode=force_custom_plan${opts.syncEachCommit === false ? ' -c synchronous_commit=off' : ''}` };
+    this.pool = new pg.Pool({ connectionString, ...poolOptions });
+    this.oneDatabase = oneDatabase(this.pool);
     // An idle connection the server closed (a restart, a failover) is dropped from the pool;
     // the next query opens a new one. Without a listener the error would end the process.
     this.pool.on('error', (err) => opts.onIdleError?.(err));
-    // On Citus a new generation’s id is claimed on its own shard before the write, and purse_apply writes one row per statement.
-    this.writes = new CustomerBatches(this.pool, undefined, () => this.distributed());
+    this.nodes = new CitusNodes(this.pool, connectionString, poolOptions, opts.onIdleError);
+    this.writes = new CustomerBatches(this.pool, undefined, () => this.writeRoutes());
   }
 
   private text(sql: string): string {
@@ -152,6 +157,7 @@ export class PostgresStore extends SqlStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.nodes.close();
     await this.pool.end();
   }
 
@@ -216,6 +222,30 @@ export class PostgresStore extends SqlStore implements Store {
     return held.sort((a, b) => Number(a.taken_at) - Number(b.taken_at));
   }
 
+  /**
+   * On Citus, events no endpoint will be sent are marked one customer at a time, each
+   * customer's in one statement and transaction of its own on the node holding its
+   * shard (held with SKIP LOCKED, as in the turn's transaction): through the
+   * coordinator, in the turn's transaction, each customer was two statements there and
+   * the turn a two-phase commit across the nodes. Nothing else is written with them, so
+   * nothing needs them in the turn's transaction.
+   */
+  protected override async markUnsent(tx: SqlRunner, take: number): Promise<number> {
+    if (!(await this.distributed())) return super.markUnsent(tx, take);
+    const found = await tx.all('/* cross-shard: the delivery worker’s outbox, bounded by its batch */ SELECT customer_id, seq FROM events WHERE dispatched = 0 ORDER BY created_at LIMIT ?', [take]);
+    await this.nodes.fresh();
+    let marked = 0;
+    for (const [customerId, seqs] of byCustomer(found, (r) => Number(r.seq))) {
+      const res = await this.nodes.poolFor('customers', customerId).query(
+        `UPDATE events SET dispatched = 1 WHERE customer_id = $1 AND seq IN
+           (SELECT seq FROM events WHERE customer_id = $1 AND seq = ANY($2::bigint[]) AND dispatched = 0 FOR UPDATE SKIP LOCKED)`,
+        [customerId, seqs],
+      );
+      marked += res.rowCount ?? 0;
+    }
+    return marked;
+  }
+
   private isDistributed: Promise<boolean> | undefined;
 
   /**
@@ -230,6 +260,27 @@ export class PostgresStore extends SqlStore implements Store {
       return (await this.one("SELECT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = to_regclass('events')) AS distributed"))?.distributed === true;
     })();
     return this.isDistributed;
+  }
+
+  private readonly oneDatabase: WriteRoutes;
+  private readonly citusRoutes: WriteRoutes = {
+    distributed: true,
+    customer: (customerId) => this.nodes.poolFor('customers', customerId),
+    generationId: (id) => this.nodes.poolFor('generation_ids', id),
+    onCustomerNode: (customerId, id) => this.nodes.sameNode(customerId, id),
+  };
+
+  /**
+   * Where the write engine sends a batch's statements. On Citus a customer's snapshot
+   * and purse_apply go straight to the node holding its shard (any node with the
+   * metadata runs them; the coordinator would plan each, send it on and relay the
+   * answer), a new generation id is claimed on the node holding its row before the
+   * write, unless that is the customer's node, and purse_apply writes one row per statement.
+   */
+  protected async writeRoutes(): Promise<WriteRoutes> {
+    if (!(await this.distributed())) return this.oneDatabase;
+    await this.nodes.fresh();
+    return this.citusRoutes;
   }
 
   async readBalance(customerId: string, now: number) {

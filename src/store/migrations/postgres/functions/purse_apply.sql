@@ -16,28 +16,46 @@ DECLARE
   one_row_each constant boolean := coalesce((p_changes->>'oneRowEach')::boolean, false);
   new_generation generations; changed_generation generations; changed_grant grants;
   new_entry ledger_entries; new_key idempotency_keys; new_event events;
-  last_id bigint; last_seq bigint; n integer := 0;
+  last_id bigint; last_seq bigint; n integer := 0; id_owner text; sent_plan text; sent_plan_row jsonb; current_plan_row jsonb;
 BEGIN
   -- This function's statements read and write every table by its key, so each keeps one plan
   -- (test/store/generic-plans.pg.test.ts checks them on an empty database) instead of being
-  -- planned again on every call as the session's other queries are. Not on Citus, which routes a
-  -- statement to its shard only once it sees the customer's value.
-  IF to_regclass('pg_dist_partition') IS NULL THEN
+  -- planned again on every call as the session's other queries are. On Citus too when every
+  -- statement the call runs is one row's: Citus then keeps, per statement, a plan that finds the
+  -- shard from the customer's value as it runs, and the local shard's own plan (a worker's CPU per
+  -- lifecycle 3.1 -> 2.3 ms, bench/citus-bench.ts) — but it cannot plan a statement over the
+  -- JSON's rows that way ("could not create distributed plan"), so a call that writes new grants,
+  -- a subscription, purchases, spend windows or the customer's settings is planned per call.
+  IF to_regclass('pg_dist_partition') IS NULL
+     OR (one_row_each AND NOT p_changes ? 'customer'
+         AND jsonb_array_length(p_changes->'insertGrants') + jsonb_array_length(p_changes->'subscription')
+             + jsonb_array_length(p_changes->'insertPurchases') + jsonb_array_length(p_changes->'updatePurchases')
+             + jsonb_array_length(coalesce(p_changes->'spendWindows', '[]')) = 0
+         AND (jsonb_array_length(p_changes->'insertGenerations') = 0 OR p_changes ? 'generationIdsClaimed')) THEN
     PERFORM set_config('plan_cache_mode', 'force_generic_plan', true);
   END IF;
   -- A write decided on plans read before this call (the write engine's kept state) holds only
-  -- while their rows are as they were then; checked before anything is written.
-  -- (Two tests, so that the plans are read only when sent: one expression is planned whole, on
-  -- Citus as a distributed query, on every call.)
+  -- while their rows are as they were then; checked before anything is written, one plan at a
+  -- time (a statement of one row, which keeps its plan on Citus too).
+  -- (Tests of their own, so that the plans are read only when sent: one expression is planned
+  -- whole, on Citus as a distributed query, on every call.)
   IF p_changes ? 'plans' THEN
-    IF EXISTS (SELECT 1 FROM jsonb_each(p_changes->'plans') e LEFT JOIN plans p ON p.id = e.key
-                WHERE p.id IS NULL OR to_jsonb(p) <> e.value) THEN
-      RETURN false;
-    END IF;
+    FOR sent_plan, sent_plan_row IN SELECT key, value FROM jsonb_each(p_changes->'plans') LOOP
+      SELECT to_jsonb(p) INTO current_plan_row FROM plans p WHERE p.id = sent_plan;
+      IF current_plan_row IS DISTINCT FROM sent_plan_row THEN
+        RETURN false;
+      END IF;
+    END LOOP;
   END IF;
-  -- The customer's open holds move with its version, in the same statement.
-  UPDATE customers SET version = version + 1, in_flight = in_flight + coalesce((p_changes->>'inFlightDelta')::integer, 0)
-   WHERE id = p_customer AND version = p_version;
+  -- The customer's open holds, its last ledger entry id and its last event seq move with its
+  -- version, in the same statement; the write's entries and events are numbered after the last
+  -- ones, in the order the write lists them: an order no shard move changes.
+  UPDATE customers SET version = version + 1, in_flight = in_flight + coalesce((p_changes->>'inFlightDelta')::integer, 0),
+         last_ledger_id = last_ledger_id + jsonb_array_length(coalesce(p_changes->'ledger', '[]')),
+         last_event_seq = last_event_seq + jsonb_array_length(coalesce(p_changes->'events', '[]'))
+   WHERE id = p_customer AND version = p_version
+  RETURNING last_ledger_id - jsonb_array_length(coalesce(p_changes->'ledger', '[]')), last_event_seq - jsonb_array_length(coalesce(p_changes->'events', '[]'))
+       INTO last_id, last_seq;
   IF NOT FOUND THEN
     RETURN false;
   END IF;
@@ -69,10 +87,25 @@ BEGIN
   END IF;
   IF jsonb_array_length(p_changes->'insertGenerations') > 0 THEN
     -- The id's owner first: a generation id another customer holds stops the whole write here.
-    -- Unless the write engine claimed the ids for this customer before the call, each in its own
-    -- transaction (on Citus: the id's row is on the id's shard, and written here it would make
-    -- the commit a two-phase one across nodes).
-    IF NOT p_changes ? 'generationIdsClaimed' THEN
+    IF p_changes ? 'generationIdsClaimed' THEN
+      -- On Citus: the ids listed were claimed for this customer before the call, each in its own
+      -- transaction on the id's node (written here, a row on another node than the customer's
+      -- would make the commit a two-phase one). The others' rows are on this node: written here,
+      -- one row each, still one node's commit. The customer's own earlier claim (a write lost
+      -- after it) is its to use, as the claim before the call would find it.
+      FOR new_generation IN SELECT * FROM jsonb_populate_recordset(NULL::generations, p_changes->'insertGenerations') g
+                             WHERE NOT (p_changes->'generationIdsClaimed') ? g.id LOOP
+        INSERT INTO generation_ids (id, customer_id) VALUES (new_generation.id, p_customer) ON CONFLICT (id) DO NOTHING;
+        -- (Two tests, so that the owner is read only when the id was there already.)
+        IF NOT FOUND THEN
+          SELECT customer_id INTO id_owner FROM generation_ids WHERE id = new_generation.id;
+          IF id_owner IS DISTINCT FROM p_customer THEN
+            RAISE unique_violation USING MESSAGE = 'duplicate key value violates unique constraint "generation_ids_pkey"',
+                                         CONSTRAINT = 'generation_ids_pkey';
+          END IF;
+        END IF;
+      END LOOP;
+    ELSE
       INSERT INTO generation_ids (id, customer_id)
       SELECT id, customer_id FROM jsonb_populate_recordset(NULL::generations, p_changes->'insertGenerations');
     END IF;
@@ -98,19 +131,15 @@ BEGIN
     END IF;
   END IF;
   IF jsonb_array_length(p_changes->'ledger') > 0 THEN
-    -- Numbered within the customer after its last entry, in the order the write lists them (the
-    -- version check above serializes the customer's writers): an order no shard move changes.
     IF one_row_each THEN
-      SELECT coalesce(max(id), 0) INTO last_id FROM ledger_entries WHERE customer_id = p_customer;
       FOR new_entry IN SELECT * FROM jsonb_populate_recordset(NULL::ledger_entries, p_changes->'ledger') LOOP
         n := n + 1;
         INSERT INTO ledger_entries (id, {{ledger_entries.insert}}) VALUES (last_id + n, {{ledger_entries.insert:new_entry|customer_id=p_customer}});
       END LOOP;
     ELSE
       INSERT INTO ledger_entries (id, {{ledger_entries.insert}})
-      SELECT last.id + x.n, {{ledger_entries.insert:e}}
-        FROM (SELECT coalesce(max(id), 0) AS id FROM ledger_entries WHERE customer_id = p_customer) last,
-             jsonb_array_elements(p_changes->'ledger') WITH ORDINALITY AS x(entry, n),
+      SELECT last_id + x.n, {{ledger_entries.insert:e}}
+        FROM jsonb_array_elements(p_changes->'ledger') WITH ORDINALITY AS x(entry, n),
              jsonb_populate_record(NULL::ledger_entries, x.entry) AS e;
     END IF;
   END IF;
@@ -154,18 +183,16 @@ BEGIN
     ON CONFLICT (ref) DO NOTHING;
   END IF;
   IF jsonb_array_length(p_changes->'events') > 0 THEN
-    -- Numbered after the customer's last event (the write sends 1, 2, 3 …); the version check above
-    -- serializes the writers of one customer.
+    -- Numbered after the customer's last event (last_seq, read as the version moved; the write
+    -- sends 1, 2, 3 …).
     IF one_row_each THEN
-      SELECT coalesce(max(seq), 0) INTO last_seq FROM events WHERE customer_id = p_customer;
       FOR new_event IN SELECT * FROM jsonb_populate_recordset(NULL::events, p_changes->'events') LOOP
         INSERT INTO events ({{events.insert}}) VALUES ({{events.insert:new_event|customer_id=p_customer|seq=last_seq + new_event.seq}});
       END LOOP;
     ELSE
       INSERT INTO events ({{events.insert}})
-      SELECT {{events.insert:e|seq=last.seq + e.seq}}
-        FROM (SELECT coalesce(max(seq), 0) AS seq FROM events WHERE customer_id = p_customer) last,
-             jsonb_populate_recordset(NULL::events, p_changes->'events') AS e;
+      SELECT {{events.insert:e|seq=last_seq + e.seq}}
+        FROM jsonb_populate_recordset(NULL::events, p_changes->'events') AS e;
     END IF;
   END IF;
   IF jsonb_array_length(coalesce(p_changes->'spendWindows', '[]')) > 0 THEN
