@@ -122,6 +122,8 @@ export const SHARD_MAP_SQL = `SELECT p.logicalrelid::regclass::text AS "table", 
 
 /** How long a shard map is used before it is read again (a rebalance moves shards; a stale map costs a hop, never a wrong write). */
 export const SHARD_MAP_MAX_AGE_MS = 60_000;
+/** How long opening a connection to a node may take: a node the metadata names but Purse cannot reach is left to the coordinator, not waited for. */
+const NODE_CONNECT_TIMEOUT_MS = 3_000;
 
 /**
  * Pools to the nodes of a Citus cluster, so that a customer's write goes straight
@@ -143,14 +145,20 @@ export class CitusNodes {
     private readonly onIdleError?: (err: Error) => void,
   ) {}
 
-  /** Reads the map again when it is older than {@link SHARD_MAP_MAX_AGE_MS}; the lookups below use it as read. */
+  /**
+   * Reads the map again when it is older than {@link SHARD_MAP_MAX_AGE_MS}; the
+   * lookups below use it as read. Only the first read is waited for: later ones
+   * run beside the writes, which go on with the map they have (a stale one costs
+   * a hop), so a slow coordinator or a node that does not answer never holds a
+   * write up for more than the first read.
+   */
   fresh(): Promise<void> {
     if (performance.now() - this.readAt < SHARD_MAP_MAX_AGE_MS) return Promise.resolve();
     this.reading ??= this.read().finally(() => {
       this.readAt = performance.now();
       this.reading = null;
     });
-    return this.reading;
+    return this.readAt === -Infinity ? this.reading : Promise.resolve();
   }
 
   /** The pool of the node holding `value`'s shard of `table`, or the coordinator's. */
@@ -180,7 +188,7 @@ export class CitusNodes {
     const placements = rows.map((r) => ({ table: r.table, min: Number(r.min), max: Number(r.max), node: `${r.nodename}:${r.nodeport}` }));
     for (const node of new Set(placements.map((p) => p.node))) {
       if (this.pools.has(node)) continue;
-      const pool = new pg.Pool({ ...this.poolOptions, connectionString: nodeUrl(this.url, node) });
+      const pool = new pg.Pool({ connectionTimeoutMillis: NODE_CONNECT_TIMEOUT_MS, ...this.poolOptions, connectionString: nodeUrl(this.url, node) });
       pool.on('error', (err) => this.onIdleError?.(err));
       try {
         await pool.query('SELECT 1');
