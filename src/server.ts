@@ -12,7 +12,7 @@ import { systemClock, TestClock } from './service/clock.js';
 import type { ServiceContext } from './service/context.js';
 import { startSweeper } from './service/sweep.js';
 import { startTopUpWorker } from './service/auto-top-up.js';
-import { startDeliveryWorker } from './service/webhooks.js';
+import { startDeliveryWorker, wakeOnEvents } from './service/webhooks.js';
 import { startDeliveryThread } from './delivery-thread.js';
 import { view } from './http/views.js';
 import { openStore } from './store/open-store.js';
@@ -83,6 +83,7 @@ export async function createPurse(config: Config, opts: { store?: Store; logger?
   const thread = opts.store ? null : await startDeliveryThread(config.databaseUrl, config.webhooks ?? {}, onDeliveryError);
   app.log.info(thread ? 'webhook delivery runs in a thread of its own' : 'webhook delivery runs in the API event loop');
   const deliveries = thread ?? startDeliveryWorker(ctx, { render: view.event, ...(config.webhooks ?? {}), onError: onDeliveryError });
+  wakeOnEvents(ctx.store, deliveries);
   return {
     app,
     ctx,

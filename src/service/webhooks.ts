@@ -4,7 +4,7 @@ import { Pool } from 'undici';
 import { RETRY_WINDOW_MS, retryDelayMs, type EventType, type PurseEvent, type WebhookAttempt, type WebhookDelivery, type WebhookEndpoint } from '../domain/events.js';
 import { decodeAttemptCursor, encodeAttemptCursor } from '../store/cursor.js';
 import { newDelivery } from '../store/webhook-queries.js';
-import { MAX_EVENTS_MARKED, type AttemptResult } from '../store/store.js';
+import { MAX_EVENTS_MARKED, type AttemptResult, type Store } from '../store/store.js';
 import type { ServiceContext } from './context.js';
 import { errors } from './errors.js';
 import { getEvent } from './events.js';
@@ -207,6 +207,24 @@ function abortAfter(controller: AbortController, ms: number): () => void {
 export function signature(secret: string, id: string, timestampSeconds: number, body: string): string {
   const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
   return `v1,${createHmac('sha256', key).update(`${id}.${timestampSeconds}.${body}`).digest('base64')}`;
+}
+
+/** The shortest time between two wakes of the delivery worker by writes that made events. */
+const WAKE_EVERY_MS = 5;
+
+/**
+ * Has `worker` look for work after each write that made events, at most once
+ * every {@link WAKE_EVERY_MS} (a worker that found work looks again within
+ * BUSY_POLL_MS anyway): an idle worker sends at once rather than at its next poll.
+ */
+export function wakeOnEvents(store: Store, worker: { wake(): void }): void {
+  let wokenAt = -Infinity;
+  store.onEventsWritten(() => {
+    const now = performance.now();
+    if (now - wokenAt < WAKE_EVERY_MS) return;
+    wokenAt = now;
+    worker.wake();
+  });
 }
 
 /**

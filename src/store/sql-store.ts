@@ -8,7 +8,7 @@ import { compareWithLedger, MALFORMED_ENTRIES_SQL } from './audit.js';
 import { decodeAttemptCursor, decodeEventCursor, decodeGenerationCursor } from './cursor.js';
 import type { AppliedMigration } from './migrations.js';
 import * as rows from './rows.js';
-import { MAX_EVENTS_MARKED, type ApiKeyRecord, type AttemptResult, type AuditReport, type DeliveryTurn, type DisableRule, type EventFilter, type Page } from './store.js';
+import { MAX_EVENTS_MARKED, type ApiKeyRecord, type AttemptResult, type AuditReport, type CustomerSnapshot, type Decision, type DeliveryTurn, type DisableRule, type EventFilter, type Page } from './store.js';
 import {
   attemptParams,
   deliveryParams,
@@ -100,6 +100,24 @@ export abstract class SqlStore implements SqlRunner {
   /** Runs `work` in one write transaction on {@link outbox}'s tables (and, where they share it, the rest). */
   protected inOutboxTransaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
     return this.inTransaction(work);
+  }
+
+  private eventsListener: (() => void) | null = null;
+
+  onEventsWritten(listener: () => void): void {
+    this.eventsListener = listener;
+  }
+
+  /** Runs a write through `write` with `decide` watched: when the decision it wrote made events, the listener hears of it after the write. */
+  protected async announcingEvents<R>(write: (decide: (s: CustomerSnapshot) => Decision<R>) => Promise<R>, decide: (s: CustomerSnapshot) => Decision<R>): Promise<R> {
+    let events = false;
+    const result = await write((s) => {
+      const decision = decide(s);
+      events = decision.changes.events.length > 0;
+      return decision;
+    });
+    if (events) this.eventsListener?.();
+    return result;
   }
 
   protected async one(sql: string, params: readonly unknown[] = []): Promise<Row | null> {

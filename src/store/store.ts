@@ -212,6 +212,13 @@ export interface Store {
    * `decide` must be synchronous and free of IO; an adapter may call it again.
    */
   transact<R>(customerId: string, load: CustomerLoad, decide: (snapshot: CustomerSnapshot) => Decision<R>): Promise<R>;
+  /**
+   * Calls `listener` after each write of `transact` whose decision wrote events,
+   * once it has committed (now and then also after one that did not commit: a
+   * listener only looks), so the webhook delivery worker looks at once rather
+   * than at its next poll. One listener; a second replaces the first.
+   */
+  onEventsWritten(listener: () => void): void;
 
   putCustomer(customer: Customer): Promise<Customer>;
   getCustomer(id: string): Promise<Customer | null>;

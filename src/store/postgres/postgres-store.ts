@@ -162,7 +162,7 @@ export class PostgresStore extends SqlStore implements Store {
   }
 
   transact<R>(customerId: string, load: CustomerLoad, decide: (s: CustomerSnapshot) => Decision<R>): Promise<R> {
-    return this.writes.transact(customerId, load, decide);
+    return this.announcingEvents((watched) => this.writes.transact(customerId, load, watched), decide);
   }
 
   writeStats(): WriteStats {
