@@ -177,8 +177,9 @@ export class SqliteStore extends SqlStore implements Store {
    * The outbox file's migrations, versioned by its `user_version`, run before
    * the ledger's: the first copies the delivery worker's rows out of the
    * ledger's file, whose 0015 then drops them. Each file is written by its own
-   * transaction (SQLite commits attached files one by one, not as one), and the
-   * copy is made again if the ledger's drop did not follow it.
+   * transaction (SQLite commits attached files one by one, not as one): a crash
+   * between the two leaves the copy made and the ledger's rows in place, and the
+   * drop runs at the next start (no server wrote either file in between).
    */
   private migrateOutbox(): void {
     const db = this.outboxFile.db;
