@@ -48,7 +48,7 @@ export function placeholders(n: number): string {
 }
 
 /** `count` rows of `width` placeholders each: `(?, ?), (?, ?)`. */
-export function tuples(width: number, count: number): string {
+function tuples(width: number, count: number): string {
   const row = `(${placeholders(width)})`;
   return Array.from({ length: count }, () => row).join(', ');
 }

@@ -9,6 +9,9 @@ import { checkout } from './checkout.js';
 import { CitusNodes } from './citus-nodes.js';
 import { CustomerBatches, oneDatabase, type WriteRoutes } from './customer-batches.js';
 
+/** The outbox's oldest undispatched events, found across shards without a lock (each is then held, or marked, on its customer's shard). */
+const OLDEST_UNDISPATCHED = '/* cross-shard: the delivery worker’s outbox, bounded by its batch */ SELECT customer_id, seq FROM events WHERE dispatched = 0 ORDER BY created_at LIMIT ?';
+
 /** The advisory lock key migrations run under, so processes starting together migrate one at a time. */
 const MIGRATION_LOCK = 72_617_301;
 
@@ -214,7 +217,7 @@ export class PostgresStore extends SqlStore implements Store {
    */
   protected override async takeUndispatched(tx: SqlRunner, columns: string, take: number): Promise<Row[]> {
     if (!(await this.distributed())) return super.takeUndispatched(tx, columns, take);
-    const found = await tx.all('/* cross-shard: the delivery worker’s outbox, bounded by its batch */ SELECT customer_id, seq FROM events WHERE dispatched = 0 ORDER BY created_at LIMIT ?', [take]);
+    const found = await tx.all(OLDEST_UNDISPATCHED, [take]);
     const held: Row[] = [];
     for (const [customerId, seqs] of byCustomer(found, (r) => Number(r.seq))) {
       held.push(...(await tx.all(`SELECT ${columns}, created_at AS taken_at FROM events WHERE customer_id = ? AND seq = ANY(CAST(? AS bigint[])) AND dispatched = 0 FOR UPDATE SKIP LOCKED`, [customerId, seqs])));
@@ -232,7 +235,7 @@ export class PostgresStore extends SqlStore implements Store {
    */
   protected override async markUnsent(tx: SqlRunner, take: number): Promise<number> {
     if (!(await this.distributed())) return super.markUnsent(tx, take);
-    const found = await tx.all('/* cross-shard: the delivery worker’s outbox, bounded by its batch */ SELECT customer_id, seq FROM events WHERE dispatched = 0 ORDER BY created_at LIMIT ?', [take]);
+    const found = await tx.all(OLDEST_UNDISPATCHED, [take]);
     await this.nodes.fresh();
     let marked = 0;
     for (const [customerId, seqs] of byCustomer(found, (r) => Number(r.seq))) {

@@ -99,23 +99,23 @@ async function putBack(backup: string, target: string): Promise<void> {
   }
 }
 
-/** Checks that `path` is a whole outbox file (SQLite's integrity check, and its fan-out's place). */
-function inspectOutbox(path: string): void {
-  const db = new Database(path, { readonly: true, fileMustExist: true });
-  try {
-    const check = db.pragma('quick_check', { simple: true });
-    if (check !== 'ok') throw new BackupError(`${path} fails SQLite's integrity check: ${String(check)}`);
-    if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fanout'").get()) throw new BackupError(`${path} is not a Purse outbox file`);
-  } catch (err) {
-    if (err instanceof BackupError) throw err;
-    throw new BackupError(`${path} is not a SQLite database: ${(err as Error).message}`);
-  } finally {
-    db.close();
-  }
-}
 
 /** Checks that `path` is a whole Purse database and counts what it holds. */
 function inspect(path: string): BackupSummary {
+  return checked(path, ['schema_migrations', 'ledger_entries'], 'a Purse database', (db) => {
+    const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    const version = (db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
+    return { path, bytes: statSync(path).size, customers: count('customers'), ledgerEntries: count('ledger_entries'), schemaVersion: version };
+  });
+}
+
+/** Checks that `path` is a whole outbox file (the webhook worker's, with its place in the events). */
+function inspectOutbox(path: string): void {
+  checked(path, ['fanout'], 'a Purse outbox file', () => undefined);
+}
+
+/** Opens `path` read-only, runs SQLite's integrity check, requires `tables` (else it is not `what`), then reads it. */
+function checked<T>(path: string, tables: string[], what: string, read: (db: Database.Database) => T): T {
   let db: Database.Database;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
@@ -125,11 +125,9 @@ function inspect(path: string): BackupSummary {
   try {
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw new BackupError(`${path} fails SQLite's integrity check: ${String(check)}`);
-    const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
-    if (!tables.has('schema_migrations') || !tables.has('ledger_entries')) throw new BackupError(`${path} is not a Purse database`);
-    const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-    const version = (db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
-    return { path, bytes: statSync(path).size, customers: count('customers'), ledgerEntries: count('ledger_entries'), schemaVersion: version };
+    const present = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
+    if (!tables.every((t) => present.has(t))) throw new BackupError(`${path} is not ${what}`);
+    return read(db);
   } catch (err) {
     if (err instanceof BackupError) throw err;
     throw new BackupError(`${path} is not a SQLite database: ${(err as Error).message}`);

@@ -119,8 +119,12 @@ export class SqliteStore extends SqlStore implements Store {
   }
 
   protected override async anyUndispatched(): Promise<boolean> {
-    const newest = Number(this.sql('SELECT coalesce(max(rowid), 0) AS n FROM events').get()!.n);
-    return newest > this.fannedOutTo();
+    return this.newestEventRowid() > this.fannedOutTo();
+  }
+
+  /** The rowid of the last event committed (0 for none). */
+  private newestEventRowid(): number {
+    return Number(this.sql('SELECT coalesce(max(rowid), 0) AS n FROM events').get()!.n);
   }
 
   private fannedOutTo(): number {
@@ -152,6 +156,11 @@ export class SqliteStore extends SqlStore implements Store {
   }
 
   protected async hasTable(name: string): Promise<boolean> {
+    return this.tableExists(name);
+  }
+
+  /** {@link hasTable}, synchronously, for the migrations' transactions. */
+  private tableExists(name: string): boolean {
     return this.sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
   }
 
@@ -169,7 +178,7 @@ export class SqliteStore extends SqlStore implements Store {
     // IMMEDIATE takes the write lock first, so processes starting together migrate one at a time.
     apply.immediate();
     // A ledger restored from a backup older than its outbox: the fan-out goes on from the newest event the ledger holds.
-    const newest = Number(this.sql('SELECT coalesce(max(rowid), 0) AS n FROM events').get()!.n);
+    const newest = this.newestEventRowid();
     this.outboxFile.sql('UPDATE fanout SET event_rowid = ? WHERE event_rowid > ?').run(newest, newest);
   }
 
@@ -204,8 +213,7 @@ export class SqliteStore extends SqlStore implements Store {
    * there, kept), or after the newest event.
    */
   private copyIntoOutbox(): void {
-    const hasTable = (name: string) => this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
-    const moving = hasTable('webhook_endpoints');
+    const moving = this.tableExists('webhook_endpoints');
     if (moving) {
       for (const table of ['webhook_endpoints', 'webhook_deliveries', 'webhook_attempts']) {
         const columns = (this.db.prepare(`SELECT name FROM pragma_table_info('${table}')`).all() as { name: string }[]).map((c) => c.name);
@@ -213,7 +221,7 @@ export class SqliteStore extends SqlStore implements Store {
         for (const row of this.db.prepare(`SELECT ${columns.join(', ')} FROM ${table}`).raw().iterate()) insert.run(...(row as unknown[]));
       }
     }
-    const newest = hasTable('events') ? Number((this.db.prepare('SELECT coalesce(max(rowid), 0) AS n FROM events').get() as { n: number }).n) : 0;
+    const newest = this.tableExists('events') ? this.newestEventRowid() : 0;
     const place = moving ? Number((this.db.prepare('SELECT coalesce(min(rowid) - 1, ?) AS n FROM events WHERE dispatched = 0').get(newest) as { n: number }).n) : newest;
     this.outboxFile.db.prepare('INSERT INTO fanout (id, event_rowid) VALUES (1, ?)').run(place);
   }
