@@ -59,11 +59,7 @@ export interface ReserveInput {
  * (Rules 3 and 4). The generation's id is its idempotency key.
  */
 export async function reserve(ctx: ServiceContext, input: ReserveInput): Promise<Answer<Generation>> {
-  const tool = await ctx.store.getTool(input.toolId);
-  if (!tool || !tool.active) throw errors.notFound('tool', input.toolId);
   const units = input.units ?? 1;
-  const cost = generationCost(tool.credits, units);
-  if (cost === null) throw errors.invalid('units', 'the generation would cost more credits than Purse can hold');
   const id = input.id ?? newId('gen');
   const key = `generation:${id}`;
   const memberId = input.memberId;
@@ -74,10 +70,15 @@ export async function reserve(ctx: ServiceContext, input: ReserveInput): Promise
     ...(input.retryOf ? { retryOf: input.retryOf } : {}),
   });
   const now = ctx.clock.now();
-  const refundTerms: RefundTerms = { policy: resolvePolicy(ctx.refundPolicy, tool.refundPolicy), reportWindowHours: tool.reportWindowHours ?? DEFAULT_REPORT_WINDOW_HOURS };
   const generationIds = input.retryOf && input.retryOf !== id ? [id, input.retryOf] : [id];
-  const load = { now, generationIds, newGenerationId: id, idempotencyKey: key, ...(memberId !== undefined ? { memberId } : {}) };
+  // The tool is read with the customer, so its price is the one in force when the write commits.
+  const load = { now, generationIds, newGenerationId: id, idempotencyKey: key, toolId: input.toolId, ...(memberId !== undefined ? { memberId } : {}) };
   const answer = await ctx.store.transact<Answer<Generation> | { refused: PurseError }>(input.customerId, load, (snapshot) => {
+    const tool = snapshot.tool;
+    if (!tool || !tool.active) throw errors.notFound('tool', input.toolId);
+    const cost = generationCost(tool.credits, units);
+    if (cost === null) throw errors.invalid('units', 'the generation would cost more credits than Purse can hold');
+    const refundTerms: RefundTerms = { policy: resolvePolicy(ctx.refundPolicy, tool.refundPolicy), reportWindowHours: tool.reportWindowHours ?? DEFAULT_REPORT_WINDOW_HOURS };
     const work = begin(snapshot, input.customerId, now, ctx.alerts);
     const again = replayed<Generation>(work, snapshot, key, hash);
     if (again) return again;

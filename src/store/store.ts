@@ -69,6 +69,12 @@ export interface CustomerLoad {
   newGenerationId?: string;
   /** A team member the write spends as (issue 15): its row is loaded, and the spend windows with it. */
   memberId?: string;
+  /**
+   * A tool whose price the write fixes (a reservation): read with the rest, so the price a
+   * write charges is the one in force when it commits. A store may keep tools in memory, and
+   * then checks, as it writes, that the row is unchanged.
+   */
+  toolId?: string;
 }
 
 /** A consistent view of one customer, taken inside the write transaction. */
@@ -95,6 +101,8 @@ export interface CustomerSnapshot {
   spendWindows: SpendWindow[] | null;
   /** The team members named in the load (removed ones too); absent when none was named. */
   members?: Member[];
+  /** The tool named in the load, null when there is none of that id; absent when none was named. */
+  tool?: Tool | null;
   /**
    * Generation ids named in the load that another customer holds with no generation
    * yet: a store that claims ids before writing them (PostgreSQL on Citus) may find

@@ -54,10 +54,11 @@ describe('kept customer state on PostgreSQL', () => {
   it('decides on the kept state while no one else writes, in one round trip', async () => {
     await putCustomer(ctxA, 'solo', {});
     await grantCredits(ctxA, 'solo', { amount: 50, source: 'bonus', reason: 'test' });
+    await lifecycle(ctxA, 'solo'); // its reservation reads the tool, which this process had not read yet
     const before = kept(a);
     for (let i = 0; i < 3; i++) await lifecycle(ctxA, 'solo');
     expect(kept(a) - before).toBe(6);
-    expect(await available('solo')).toBe(35);
+    expect(await available('solo')).toBe(30);
   });
 
   it('a stale state that shows more credits than there are does not let a reservation through', async () => {
@@ -127,5 +128,22 @@ describe('kept customer state on PostgreSQL', () => {
     const again = await reserve(ctxA, { customerId: 'u4', toolId: 'img', id: 'gen_repeat_1' });
     expect(again.replayed).toBe(true);
     expect(again.body).toEqual(first.body);
+  });
+
+  it("a tool's price changed by another process is the one charged, at once", async () => {
+    await putTool(ctxA, 'vid', { name: 'Video', credits: 5 });
+    await putCustomer(ctxA, 'u6', {});
+    await grantCredits(ctxA, 'u6', { amount: 100, source: 'bonus', reason: 'test' });
+    await reserve(ctxA, { customerId: 'u6', toolId: 'vid' }); // a keeps u6 and vid at 5
+    const decidedBefore = kept(a);
+    expect((await reserve(ctxA, { customerId: 'u6', toolId: 'vid' })).body.cost).toBe(5);
+    expect(kept(a) - decidedBefore).toBe(1); // the kept tool and customer decided it
+
+    await putTool(ctxB, 'vid', { name: 'Video', credits: 7 });
+    expect((await reserve(ctxA, { customerId: 'u6', toolId: 'vid' })).body.cost).toBe(7);
+    expect(await available('u6')).toBe(100 - 5 - 5 - 7);
+    await putTool(ctxB, 'vid', { name: 'Video', credits: 7, active: false });
+    await expect(reserve(ctxA, { customerId: 'u6', toolId: 'vid' })).rejects.toMatchObject({ code: 'not_found' });
+    expect(await available('u6')).toBe(83);
   });
 });

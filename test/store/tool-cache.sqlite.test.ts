@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClock } from '../../src/service/clock.js';
 import { putTool } from '../../src/service/catalog.js';
+import { getBalance, putCustomer } from '../../src/service/customers.js';
+import { reserve } from '../../src/service/generations.js';
+import { grantCredits } from '../../src/service/grants.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
 let dir: string;
@@ -43,4 +46,18 @@ describe("SQLite's tools kept in memory", () => {
     first.credits = 99;
     expect((await a.getTool('u'))?.credits).toBe(1);
   });
+
+  it('a reservation is charged the price another process set, at once', async () => {
+    const ctxA = { store: a, clock };
+    await putTool(ctxA, 'v', { name: 'V', credits: 2 });
+    await putCustomer(ctxA, 'c1', {});
+    await grantCredits(ctxA, 'c1', { amount: 100, source: 'bonus', reason: 'test' });
+    expect((await reserve(ctxA, { customerId: 'c1', toolId: 'v' })).body.cost).toBe(2);
+    await putTool({ store: b, clock }, 'v', { name: 'V', credits: 6 });
+    expect((await reserve(ctxA, { customerId: 'c1', toolId: 'v' })).body.cost).toBe(6);
+    await putTool({ store: b, clock }, 'v', { name: 'V', credits: 6, active: false });
+    await expect(reserve(ctxA, { customerId: 'c1', toolId: 'v' })).rejects.toMatchObject({ code: 'not_found' });
+    expect((await getBalance(ctxA, 'c1')).available).toBe(92);
+  });
 });
+

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Customer, Generation, Grant, Purchase, Subscription } from '../../domain/types.js';
+import type { Customer, Generation, Grant, Purchase, Subscription, Tool } from '../../domain/types.js';
 import { windowKey, windowStarts, type SpendWindow } from '../../domain/limits.js';
 import { RowChanges } from '../row-changes.js';
 import * as rows from '../rows.js';
@@ -15,7 +15,7 @@ type Row = Record<string, unknown>;
  * One statement that reads everything a customer-scoped write needs: the customer
  * (with its version), live grants, the generations named and the holds that ran
  * out, the grants those generations used, the idempotency record, the
- * subscription with its plans, and the purchases named. Every table it reads is
+ * subscription with its plans, the purchases and the tools named. Every table it reads is
  * filtered by the customer (or is a catalog table), so on Citus it is one
  * single-shard (router) query. A generation id another customer holds is not
  * looked for here: purse_apply's insert into generation_ids refuses it, and the
@@ -58,7 +58,8 @@ SELECT
          OR cardinality($9::text[]) > 0
        THEN (SELECT coalesce(json_agg(w), '[]') FROM spend_windows w WHERE w.customer_id = $1 AND w.window_start = ANY($8::bigint[]))
   END AS spend_windows,
-  (SELECT coalesce(json_agg(m), '[]') FROM members m WHERE m.customer_id = $1 AND m.member_id = ANY($9::text[])) AS members`;
+  (SELECT coalesce(json_agg(m), '[]') FROM members m WHERE m.customer_id = $1 AND m.member_id = ANY($9::text[])) AS members,
+  (SELECT coalesce(json_agg(t), '[]') FROM tools t WHERE t.id = ANY($11::text[])) AS tools`;
 
 /** Which other customers hold the generation ids a write names: the routed lookup, one shard per id. */
 const FOREIGN_OWNERS_SQL = 'SELECT id, customer_id FROM generation_ids WHERE id = ANY($1::text[]) AND customer_id <> $2 /* cross-shard: the slow path of a taken generation id, bounded by the ids one batch names */';
@@ -82,6 +83,12 @@ const GENERATION_ID_OWNER_SQL = 'SELECT customer_id FROM generation_ids WHERE id
  */
 export class CustomerBatches {
   private readonly queues = new Map<string, CustomerQueue>();
+  /**
+   * The tools reservations fixed prices from, as last read by a snapshot (existing ones only,
+   * so as many as the catalog holds): a write decided on one sends its row back, and
+   * purse_apply writes nothing if it changed since.
+   */
+  private readonly tools = new Map<string, KeptTool>();
   private readonly stats: Required<WriteStats> = { commits: 0, writes: 0, conflicts: 0, fromKeptState: 0 };
 
   /**
@@ -94,6 +101,11 @@ export class CustomerBatches {
     /** Where a batch's statements go (asked once per batch): one database, or the nodes of a Citus cluster. */
     private readonly routes: () => Promise<WriteRoutes> = async () => oneDatabase(pool),
   ) {}
+
+  /** Forgets the kept tools (this process wrote one): the next reservation reads its tool again. */
+  forgetTools(): void {
+    this.tools.clear();
+  }
 
   /** How many writes each `purse_apply` carried, and how many decisions were made again. */
   writeStats(): WriteStats {
@@ -215,8 +227,8 @@ export class CustomerBatches {
    */
   private async runOnKeptState(customerId: string, batch: PendingWrite[], load: MergedLoad, routes: WriteRoutes): Promise<boolean> {
     const entry = this.cache?.get(customerId);
-    if (!entry || !batch.every((w) => covers(entry, w.load))) return false;
-    const loaded = loadedFrom(customerId, entry, load);
+    if (!entry || !batch.every((w) => covers(entry, w.load)) || !load.toolIds.every((id) => this.tools.has(id))) return false;
+    const loaded = loadedFrom(customerId, entry, load, this.tools);
     const confirmed = batch.map((w) => ({
       ...w,
       decide: (s: CustomerSnapshot) => {
@@ -237,7 +249,9 @@ export class CustomerBatches {
       // Written nothing (one statement): the snapshot path decides again and reports what is wrong.
     }
     if (!applied) {
+      // The customer, a plan or a tool moved on: the snapshot reads them again.
       this.cache!.delete(customerId);
+      for (const id of load.toolIds) this.tools.delete(id);
       return false;
     }
     this.stats.commits++;
@@ -297,7 +311,7 @@ export class CustomerBatches {
       await db.query({
         name: 'purse_snapshot',
         text: SNAPSHOT_SQL,
-        values: [customerId, load.generationIds, load.grantIds, load.now, load.idempotencyKeys, load.planIds, load.purchaseIds, load.windowStarts, load.memberIds, MAX_CACHED_HOLDS],
+        values: [customerId, load.generationIds, load.grantIds, load.now, load.idempotencyKeys, load.planIds, load.purchaseIds, load.windowStarts, load.memberIds, MAX_CACHED_HOLDS, load.toolIds],
       })
     ).rows[0] as Record<string, any>;
     const idempotency = new Map<string, IdempotencyRecord>();
@@ -318,6 +332,12 @@ export class CustomerBatches {
     const otherHolds = read.filter((g) => !named.has(g.id) && !isHoldDue(g, load.now));
     const foreign = idTaken && load.generationIds.length > 0 ? await this.foreignGenerations(db, customerId, load.generationIds) : null;
     if (foreign) generations.push(...foreign.generations);
+    const tools = new Map<string, KeptTool>();
+    for (const row of r.tools as Row[]) {
+      const kept = { tool: rows.toTool(row), row };
+      tools.set(kept.tool.id, kept);
+      this.tools.set(kept.tool.id, kept);
+    }
     return {
       customerId,
       version: r.customer ? Number(r.customer.version) : null,
@@ -335,6 +355,7 @@ export class CustomerBatches {
       allHolds: r.all_holds === true,
       otherHolds,
       windowStarts: load.windowStarts,
+      tools,
     };
   }
 
@@ -378,7 +399,7 @@ const KEPT_CUSTOMERS = 10_000;
 const NOT_CONFIRMED = new Error('decided again on a snapshot');
 
 /** The kept state as the snapshot `load` would read, in copies a decision may change freely. */
-function loadedFrom(customerId: string, entry: CachedCustomer, load: MergedLoad): LoadedCustomer {
+function loadedFrom(customerId: string, entry: CachedCustomer, load: MergedLoad, tools: Map<string, KeptTool>): LoadedCustomer {
   const named = new Set(load.generationIds);
   const holds = [...entry.generations.values()];
   const shown = (g: Generation) => named.has(g.id) || isHoldDue(g, load.now);
@@ -399,6 +420,7 @@ function loadedFrom(customerId: string, entry: CachedCustomer, load: MergedLoad)
     allHolds: true,
     windowStarts: [...entry.windowStarts],
     fromCache: true,
+    tools: new Map(load.toolIds.map((id) => [id, tools.get(id)!])),
   };
 }
 
@@ -428,6 +450,14 @@ interface MergedLoad {
   windowStarts: number[];
   /** Team members any write spends as. */
   memberIds: string[];
+  /** Tools whose price a write fixes. */
+  toolIds: string[];
+}
+
+/** A tool as read, with its row as read (sent back by a write decided on it, to check it is unchanged). */
+interface KeptTool {
+  tool: Tool;
+  row: Row;
 }
 
 interface LoadedCustomer extends Omit<CustomerSnapshot, 'idempotency'> {
@@ -444,6 +474,8 @@ interface LoadedCustomer extends Omit<CustomerSnapshot, 'idempotency'> {
   windowStarts: readonly number[];
   /** Decided on the engine's own state rather than a snapshot read now. */
   fromCache?: boolean;
+  /** The tools the writes named that exist. */
+  tools: Map<string, KeptTool>;
 }
 
 /** What a batch needs loaded: everything any of its writes needs, as of the latest of their times. */
@@ -458,6 +490,7 @@ function mergeLoads(loads: CustomerLoad[]): MergedLoad {
     purchaseIds: set((l) => l.purchaseIds),
     windowStarts: [...new Set(loads.flatMap((l) => Object.values(windowStarts(l.now))))],
     memberIds: set((l) => (l.memberId === undefined ? [] : [l.memberId])),
+    toolIds: set((l) => (l.toolId === undefined ? [] : [l.toolId])),
   };
 }
 
@@ -543,6 +576,7 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[], mode: Write
       spendWindows: windows ? [...windows.values()] : null,
       members: loaded.members,
       ...(loaded.generationIdsTaken ? { generationIdsTaken: loaded.generationIdsTaken } : {}),
+      ...(write.load.toolId !== undefined ? { tool: loaded.tools.get(write.load.toolId)?.tool ?? null } : {}),
     };
     let decision: Decision<unknown>;
     try {
@@ -607,6 +641,8 @@ function decideInTurn(loaded: LoadedCustomer, batch: PendingWrite[], mode: Write
     ...(customerChanged ? { customer: rows.customerParams(loaded.customerId, customerChanged) } : {}),
     // A decision on plans read before this batch holds only while they are unchanged (purse_apply compares).
     ...(loaded.fromCache && Object.keys(loaded.planRows).length > 0 ? { plans: loaded.planRows } : {}),
+    // So does a price: the tools' rows, kept or read outside the write's transaction, are compared too.
+    ...(loaded.tools.size > 0 ? { tools: Object.fromEntries([...loaded.tools].map(([id, t]) => [id, t.row])) } : {}),
     // The ids claimed before this call (claimGenerationIds): purse_apply leaves them, and writes the others one row each.
     ...(mode.claimedBefore && newGenerationIds.length > 0 ? { generationIdsClaimed: idsToClaim } : {}),
     ...(mode.oneRowEach ? { oneRowEach: true } : {}),

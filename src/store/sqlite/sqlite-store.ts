@@ -61,8 +61,6 @@ export class SqliteStore extends SqlStore implements Store {
   /** Tools as read, while no other connection has committed (`PRAGMA data_version`) and this one has not written one. */
   private readonly tools = new Map<string, Tool | null>();
   private toolsVersion: unknown = null;
-  /** Counts this connection's tool writes, so a read that a write overtook is not kept. */
-  private toolWrites = 0;
   private readonly dataVersion: Database.Statement;
 
   /** `path` is a file path or `:memory:`; `syncEachCommit: false` only for bookkeeping that can be made again (see `openStore`). */
@@ -338,14 +336,20 @@ export class SqliteStore extends SqlStore implements Store {
       purchases,
       spendWindows,
       members,
+      ...(load.toolId !== undefined ? { tool: this.keptTool(load.toolId) } : {}),
     };
   }
 
-  /**
-   * A reserve reads its tool's price before its transaction: kept in memory until another
-   * connection (another process, the webhook thread) commits anything, or this one writes a tool.
-   */
   override async getTool(id: string): Promise<Tool | null> {
+    return this.keptTool(id);
+  }
+
+  /**
+   * A tool as read, kept in memory until another connection (another process, the webhook
+   * thread) commits anything, or this one writes a tool: a reservation's snapshot reads its
+   * tool's price this way.
+   */
+  private keptTool(id: string): Tool | null {
     const version = this.dataVersion.get();
     if (version !== this.toolsVersion) {
       this.tools.clear();
@@ -353,20 +357,19 @@ export class SqliteStore extends SqlStore implements Store {
     }
     let tool = this.tools.get(id);
     if (tool === undefined) {
-      const writes = this.toolWrites;
-      tool = await super.getTool(id);
-      if (writes === this.toolWrites && version === this.toolsVersion) this.tools.set(id, tool);
+      const r = this.sql('SELECT * FROM tools WHERE id = ?').get(id);
+      tool = r ? rows.toTool(r) : null;
+      this.tools.set(id, tool);
     }
     return tool && { ...tool };
   }
 
   override async putTool(t: Tool): Promise<Tool> {
-    this.toolWrites++;
+    // Cleared after too: a read on this connection while the write was open saw it uncommitted.
     this.tools.clear();
     try {
       return await super.putTool(t);
     } finally {
-      this.toolWrites++;
       this.tools.clear();
     }
   }

@@ -17,6 +17,7 @@ DECLARE
   new_generation generations; changed_generation generations; changed_grant grants;
   new_entry ledger_entries; new_key idempotency_keys; new_event events;
   last_id bigint; last_seq bigint; n integer := 0; id_owner text; sent_plan text; sent_plan_row jsonb; current_plan_row jsonb;
+  sent_tool text; sent_tool_row jsonb; current_tool_row jsonb;
 BEGIN
   -- This function's statements read and write every table by its key, so each keeps one plan
   -- (test/store/generic-plans.pg.test.ts checks them on an empty database) instead of being
@@ -43,6 +44,17 @@ BEGIN
     FOR sent_plan, sent_plan_row IN SELECT key, value FROM jsonb_each(p_changes->'plans') LOOP
       SELECT to_jsonb(p) INTO current_plan_row FROM plans p WHERE p.id = sent_plan;
       IF current_plan_row IS DISTINCT FROM sent_plan_row THEN
+        RETURN false;
+      END IF;
+    END LOOP;
+  END IF;
+  -- So does a price: a reservation's tool row, as the write engine read or kept it, must be as it
+  -- is now (an operator's price change made by another process is seen here, and the write is
+  -- decided again on the tool read afresh).
+  IF p_changes ? 'tools' THEN
+    FOR sent_tool, sent_tool_row IN SELECT key, value FROM jsonb_each(p_changes->'tools') LOOP
+      SELECT to_jsonb(t) INTO current_tool_row FROM tools t WHERE t.id = sent_tool;
+      IF current_tool_row IS DISTINCT FROM sent_tool_row THEN
         RETURN false;
       END IF;
     END LOOP;
