@@ -67,6 +67,8 @@ const FOREIGN_OWNERS_SQL = 'SELECT id, customer_id FROM generation_ids WHERE id 
 const FOREIGN_GENERATIONS_SQL = 'SELECT * FROM generations WHERE customer_id = $1 AND id = ANY($2::text[])';
 
 const APPLY_SQL = 'SELECT purse_apply($1, $2, $3::jsonb) AS ok';
+/** Several customers' writes in one call: [[customer, version, changes], …]. */
+const APPLY_ALL_SQL = 'SELECT purse_apply_all($1::jsonb) AS oks';
 
 /** Claims a new generation id for its customer, alone in its transaction: one row on the id's shard. */
 const CLAIM_GENERATION_ID_SQL = 'INSERT INTO generation_ids (id, customer_id) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING';
@@ -83,6 +85,9 @@ const GENERATION_ID_OWNER_SQL = 'SELECT customer_id FROM generation_ids WHERE id
  */
 export class CustomerBatches {
   private readonly queues = new Map<string, CustomerQueue>();
+  /** Writes waiting for the shared commit, and how many of its calls are out. */
+  private readonly shared: SharedWrite[] = [];
+  private sharedCalls = 0;
   /**
    * The tools reservations fixed prices from, as last read by a snapshot (existing ones only,
    * so as many as the catalog holds): a write decided on one sends its row back, and
@@ -242,8 +247,10 @@ export class CustomerBatches {
     if (changes === null || outcomes.some((o) => !o.ok)) return false;
     let applied = false;
     try {
-      if (!distributed || (await this.claimGenerationIds(routes, customerId, idsToClaim))) {
-        applied = (await routes.customer(customerId).query({ name: 'purse_apply', text: APPLY_SQL, values: [customerId, entry.version, changes] })).rows[0]?.ok === true;
+      if (distributed) {
+        if (await this.claimGenerationIds(routes, customerId, idsToClaim)) applied = await this.applyAlone(routes.customer(customerId), customerId, entry.version, changes);
+      } else {
+        applied = await this.applyShared(routes.customer(customerId), customerId, entry.version, changes);
       }
     } catch {
       // Written nothing (one statement): the snapshot path decides again and reports what is wrong.
@@ -254,12 +261,57 @@ export class CustomerBatches {
       for (const id of load.toolIds) this.tools.delete(id);
       return false;
     }
-    this.stats.commits++;
     this.stats.writes += batch.length;
     this.stats.fromKeptState += batch.length;
     this.keep(customerId, loaded, end, entry.version + 1);
     batch.forEach((w, i) => w.resolve((outcomes[i] as { ok: true; value: unknown }).value));
     return true;
+  }
+
+  /** One customer's changes, in a call and a commit of their own. */
+  private async applyAlone(pool: pg.Pool, customerId: string, version: number, changes: string): Promise<boolean> {
+    const applied = (await pool.query({ name: 'purse_apply', text: APPLY_SQL, values: [customerId, version, changes] })).rows[0]?.ok === true;
+    if (applied) this.stats.commits++;
+    return applied;
+  }
+
+  /**
+   * The shared commit (one database only): writes decided on kept state for different
+   * customers go to the database together, in one purse_apply_all call and one commit,
+   * whenever {@link MAX_SHARED_CALLS} calls are already out — as a group commit does, so
+   * they share the round trip, the call's fixed cost and the WAL flush when the database
+   * is busy, and wait for nothing when it is not. Each is written as if alone, or not at
+   * all (false, its customer having moved on); an error fails them all, written nothing.
+   */
+  private applyShared(pool: pg.Pool, customerId: string, version: number, changes: string): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      this.shared.push({ customerId, version, changes, resolve, reject });
+      if (this.sharedCalls < MAX_SHARED_CALLS) this.sendShared(pool);
+    });
+  }
+
+  private sendShared(pool: pg.Pool): void {
+    const writes = this.shared.splice(0, MAX_SHARED_WRITES);
+    this.sharedCalls++;
+    const sent =
+      writes.length === 1
+        ? this.applyAlone(pool, writes[0]!.customerId, writes[0]!.version, writes[0]!.changes).then((ok) => [ok])
+        : pool
+            .query({ name: 'purse_apply_all', text: APPLY_ALL_SQL, values: [`[${writes.map((w) => `[${JSON.stringify(w.customerId)},${w.version},${w.changes}]`).join(',')}]`] })
+            .then((res) => {
+              const oks = (res.rows[0]?.oks ?? []) as boolean[];
+              if (oks.some((ok) => ok === true)) this.stats.commits++;
+              return writes.map((_, i) => oks[i] === true);
+            });
+    sent
+      .then(
+        (oks) => writes.forEach((w, i) => w.resolve(oks[i]!)),
+        (error) => writes.forEach((w) => w.reject(error)),
+      )
+      .finally(() => {
+        this.sharedCalls--;
+        if (this.shared.length > 0 && this.sharedCalls < MAX_SHARED_CALLS) this.sendShared(pool);
+      });
   }
 
   /**
@@ -384,6 +436,14 @@ interface PendingWrite {
   reject: (error: unknown) => void;
 }
 
+interface SharedWrite {
+  customerId: string;
+  version: number;
+  changes: string;
+  resolve: (applied: boolean) => void;
+  reject: (error: unknown) => void;
+}
+
 interface CustomerQueue {
   pending: PendingWrite[];
   running: boolean;
@@ -391,6 +451,15 @@ interface CustomerQueue {
 
 /** The most writes one `purse_apply` call carries. */
 const MAX_BATCH = 128;
+
+/**
+ * How many shared-commit calls may be out at once; writes that come meanwhile wait and go
+ * together. 2 against 1 and 4 (16 shares nothing with a pool of 16): 1,962-2,166 reserves/s
+ * across 10,000 customers at 32 clients, against 1,692, 1,445 and 1,331-1,579 (bench/pg-bench.ts).
+ */
+const MAX_SHARED_CALLS = 2;
+/** The most customers one shared-commit call carries. */
+const MAX_SHARED_WRITES = 64;
 
 /** How many customers' state the write engine keeps (each: its live grants and open holds). */
 const KEPT_CUSTOMERS = 10_000;
