@@ -326,7 +326,7 @@ export function startDeliveryWorker(ctx: ServiceContext, opts: DeliveryOptions):
       const endpointIds = [...new Set(due.map((d) => d.endpointId))];
       const endpoints = new Map(await Promise.all(endpointIds.map(async (id) => [id, await ctx.store.getWebhookEndpoint(id)] as const)));
       // Every request is rendered and signed first; then the batch is sent at once, so one timer,
-      // started only now, bounds every send of it with the whole timeout.
+      // started once they are all out, bounds every send of it with the whole timeout.
       const ready: Prepared[] = [];
       for (const d of due) {
         try {
@@ -338,15 +338,16 @@ export function startDeliveryWorker(ctx: ServiceContext, opts: DeliveryOptions):
       }
       const deadline = new AbortController();
       setMaxListeners(MAX_CONCURRENT_SENDS + 1, deadline.signal);
+      const sends = ready.map((r) =>
+        send(r, deadline.signal).catch((err) => {
+          opts.onError?.(err);
+          return null;
+        }),
+      );
+      // Started once every send has started (each starts its own clock, and starting 64 of them
+      // takes milliseconds on a loaded machine), so none is given less than the whole timeout.
       const stopTimer = abortAfter(deadline, timeoutMs);
-      const results = await Promise.all(
-        ready.map((r) =>
-          send(r, deadline.signal).catch((err) => {
-            opts.onError?.(err);
-            return null;
-          }),
-        ),
-      ).finally(stopTimer);
+      const results = await Promise.all(sends).finally(stopTimer);
       // A crash before the next turn commits sends this batch again after the lease, never loses it.
       sent = results.filter((r): r is AttemptResult => r !== null);
     }
