@@ -455,7 +455,8 @@ const MAX_BATCH = 128;
 /**
  * How many shared-commit calls may be out at once; writes that come meanwhile wait and go
  * together. 2 against 1 and 4 (16 shares nothing with a pool of 16): 1,962-2,166 reserves/s
- * across 10,000 customers at 32 clients, against 1,692, 1,445 and 1,331-1,579 (bench/pg-bench.ts).
+ * across 10,000 customers at 32 clients, against 1,692, 1,445 and 1,331-1,579 (the spread part of
+ * bench/pg-bench.ts, alternating runs).
  */
 const MAX_SHARED_CALLS = 2;
 /** The most customers one shared-commit call carries. */
