@@ -99,4 +99,15 @@ describe('the shared commit on PostgreSQL', () => {
     expect(await available('zs1')).toBe(94);
     expect(await available('zs0')).toBe(91);
   });
+
+  it('two processes sharing calls over the same customers lose and invent nothing', async () => {
+    const ids = await setUp('w');
+    for (const id of ids) await reserve(ctxB, { customerId: id, toolId: 'img' }); // b keeps each too
+    const results = await Promise.allSettled(
+      [ctxA, ctxB].flatMap((ctx) => ids.flatMap((id) => [1, 2, 3].map(() => reserve(ctx, { customerId: id, toolId: 'img' })))),
+    );
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    for (const id of ids) expect(await available(id)).toBe(100 - 3 - 3 - 6 * 3);
+  });
 });
+

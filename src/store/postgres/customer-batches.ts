@@ -291,7 +291,9 @@ export class CustomerBatches {
   }
 
   private sendShared(pool: pg.Pool): void {
-    const writes = this.shared.splice(0, MAX_SHARED_WRITES);
+    // In customer order: two processes' calls then take their customers' row locks in the same
+    // order, and cannot deadlock.
+    const writes = this.shared.splice(0, MAX_SHARED_WRITES).sort((x, y) => (x.customerId < y.customerId ? -1 : x.customerId > y.customerId ? 1 : 0));
     this.sharedCalls++;
     const sent =
       writes.length === 1
